@@ -1,0 +1,28 @@
+import { NetlinkDecodeError } from '../errors.js';
+
+// struct genlmsghdr from include/uapi/linux/genetlink.h.
+export const GENL_HDRLEN = 4;
+
+export interface GenlHeader {
+  command: number;
+  version: number;
+}
+
+export function encodeGenl(header: GenlHeader, attributes: Buffer): Buffer {
+  const buf = Buffer.alloc(GENL_HDRLEN + attributes.length);
+  buf.writeUInt8(header.command, 0);
+  buf.writeUInt8(header.version, 1);
+  attributes.copy(buf, GENL_HDRLEN);
+  return buf;
+}
+
+export function decodeGenl(payload: Buffer): GenlHeader & { attributes: Buffer } {
+  if (payload.length < GENL_HDRLEN) {
+    throw new NetlinkDecodeError(`generic netlink: ${payload.length} bytes, too short for a header`);
+  }
+  return {
+    command: payload.readUInt8(0),
+    version: payload.readUInt8(1),
+    attributes: payload.subarray(GENL_HDRLEN),
+  };
+}

@@ -1,0 +1,16 @@
+export * from './errors.js';
+export * from './address.js';
+export * from './attributes.js';
+export * from './message.js';
+export { NetlinkSocket, NETLINK_GENERIC, NETLINK_ROUTE } from './socket.js';
+export * from './connection.js';
+export * from './genl/header.js';
+export * from './genl/family.js';
+export * from './ipvs/constants.js';
+export * from './ipvs/types.js';
+export * from './ipvs/codec.js';
+export * from './ipvs/client.js';
+export * as rtnl from './rtnl/constants.js';
+export * from './rtnl/types.js';
+export * from './rtnl/codec.js';
+export * from './rtnl/client.js';

@@ -1,0 +1,328 @@
+// Pure encoding and decoding of IPVS generic netlink messages: plain values in, bytes out.
+import { AttributeEncoder, Attributes } from '../attributes.js';
+import {
+  type AddressFamily,
+  addressFamily,
+  addressToBytes,
+  bytesToAddress,
+  familyFromNumber,
+  familyNumber,
+} from '../address.js';
+import { NetlinkDecodeError } from '../errors.js';
+import { decodeGenl, encodeGenl } from '../genl/header.js';
+import {
+  CmdAttr,
+  DestAttr,
+  FWD_MASK,
+  Forward,
+  IPPROTO,
+  IPVS_GENL_VERSION,
+  InfoAttr,
+  ServiceFlag,
+  StatsAttr,
+  SvcAttr,
+  TunnelType,
+} from './constants.js';
+import type {
+  Destination,
+  DestinationExtended,
+  DestinationKey,
+  ForwardMethod,
+  IpvsConfig,
+  IpvsInfo,
+  Protocol,
+  ServiceExtended,
+  ServiceKey,
+  Service,
+  Stats,
+  TunnelKind,
+} from './types.js';
+
+const protocolByNumber = new Map<number, Protocol>(
+  Object.entries(IPPROTO).map(([name, n]) => [n, name as Protocol]),
+);
+const forwardByNumber = new Map<number, ForwardMethod>(
+  Object.entries(Forward).map(([name, n]) => [n, name as ForwardMethod]),
+);
+const tunnelByNumber = new Map<number, TunnelKind>(
+  Object.entries(TunnelType).map(([name, n]) => [n, name as TunnelKind]),
+);
+
+/** The genl payload (header + attributes) of one IPVS command. */
+export function ipvsPayload(command: number, build?: (attrs: AttributeEncoder) => void): Buffer {
+  const enc = new AttributeEncoder();
+  build?.(enc);
+  return encodeGenl({ command, version: IPVS_GENL_VERSION }, enc.encode());
+}
+
+/** Attributes of an IPVS reply, after its genl header. */
+export function ipvsReplyAttributes(payload: Buffer): Attributes {
+  return Attributes.parse(decodeGenl(payload).attributes, 'IPVS reply');
+}
+
+function checkPort(port: number, what: string): number {
+  if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new RangeError(`${what} port out of range: ${port}`);
+  return port;
+}
+
+/** 16 bytes, IPv4 in the first four (union nf_inet_addr). */
+function addressField(address: string, family: AddressFamily): Buffer {
+  if (addressFamily(address) !== family) {
+    throw new RangeError(`address ${JSON.stringify(address)} is not ${family === 'inet' ? 'IPv4' : 'IPv6'}`);
+  }
+  const out = Buffer.alloc(16);
+  addressToBytes(address).copy(out);
+  return out;
+}
+
+export function isFwmarkService(key: ServiceKey): key is ServiceKey & { fwmark: number } {
+  return key.fwmark !== undefined && key.fwmark > 0;
+}
+
+function encodeServiceKeyAttrs(enc: AttributeEncoder, key: ServiceKey): void {
+  enc.u16(SvcAttr.AF, familyNumber(key.family));
+  if (isFwmarkService(key)) {
+    enc.u32(SvcAttr.FWMARK, key.fwmark);
+    return;
+  }
+  const k = key as Extract<ServiceKey, { protocol: Protocol }>;
+  enc.u16(SvcAttr.PROTOCOL, IPPROTO[k.protocol]);
+  enc.bytes(SvcAttr.ADDR, addressField(k.address, k.family));
+  enc.be16(SvcAttr.PORT, checkPort(k.port, 'service'));
+}
+
+/** The SERVICE nest naming a service (DEL_SERVICE, GET_SERVICE, GET_DEST, ZERO, *_DEST). */
+export function encodeServiceKey(enc: AttributeEncoder, key: ServiceKey): void {
+  enc.nested(CmdAttr.SERVICE, (s) => encodeServiceKeyAttrs(s, key));
+}
+
+function prefixToMask(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+function maskToPrefix(mask: number): number {
+  let n = 0;
+  while (n < 32 && mask & (0x80000000 >>> n)) n++;
+  return n;
+}
+
+export function defaultNetmask(family: AddressFamily): number {
+  return family === 'inet' ? 32 : 128;
+}
+
+/** The full SERVICE nest of NEW_SERVICE / SET_SERVICE. */
+export function encodeService(enc: AttributeEncoder, svc: Service): void {
+  const maxPrefix = defaultNetmask(svc.family);
+  if (!Number.isInteger(svc.netmask) || svc.netmask < 0 || svc.netmask > maxPrefix) {
+    throw new RangeError(`netmask /${svc.netmask} out of range for ${svc.family}`);
+  }
+  enc.nested(CmdAttr.SERVICE, (s) => {
+    encodeServiceKeyAttrs(s, svc);
+    s.string(SvcAttr.SCHED_NAME, svc.scheduler);
+    if (svc.peName) s.string(SvcAttr.PE_NAME, svc.peName);
+    const flags = Buffer.alloc(8);
+    flags.writeUInt32LE((svc.flags & ~ServiceFlag.HASHED) >>> 0, 0);
+    flags.writeUInt32LE(0xffffffff, 4);
+    s.bytes(SvcAttr.FLAGS, flags);
+    s.u32(SvcAttr.TIMEOUT, svc.timeout);
+    // IPv4 wants the mask's bytes in network order; IPv6 the prefix length (ip_vs_ctl.c).
+    if (svc.family === 'inet') s.be32(SvcAttr.NETMASK, prefixToMask(svc.netmask));
+    else s.u32(SvcAttr.NETMASK, svc.netmask);
+  });
+}
+
+const num = (v: bigint | number | undefined): number => (v === undefined ? 0 : Number(v));
+
+/** STATS64 when present (all u64), else STATS (bytes u64, the rest u32). */
+export function decodeStats(parent: Attributes, stats64Type: number, statsType: number): Stats {
+  const s64 = parent.optNested(stats64Type, 'stats64');
+  if (s64) {
+    return {
+      conns: num(s64.optU64(StatsAttr.CONNS)),
+      inPackets: num(s64.optU64(StatsAttr.INPKTS)),
+      outPackets: num(s64.optU64(StatsAttr.OUTPKTS)),
+      inBytes: num(s64.optU64(StatsAttr.INBYTES)),
+      outBytes: num(s64.optU64(StatsAttr.OUTBYTES)),
+      cps: num(s64.optU64(StatsAttr.CPS)),
+      inPps: num(s64.optU64(StatsAttr.INPPS)),
+      outPps: num(s64.optU64(StatsAttr.OUTPPS)),
+      inBps: num(s64.optU64(StatsAttr.INBPS)),
+      outBps: num(s64.optU64(StatsAttr.OUTBPS)),
+    };
+  }
+  const s = parent.optNested(statsType, 'stats');
+  return {
+    conns: num(s?.optU32(StatsAttr.CONNS)),
+    inPackets: num(s?.optU32(StatsAttr.INPKTS)),
+    outPackets: num(s?.optU32(StatsAttr.OUTPKTS)),
+    inBytes: num(s?.optU64(StatsAttr.INBYTES)),
+    outBytes: num(s?.optU64(StatsAttr.OUTBYTES)),
+    cps: num(s?.optU32(StatsAttr.CPS)),
+    inPps: num(s?.optU32(StatsAttr.INPPS)),
+    outPps: num(s?.optU32(StatsAttr.OUTPPS)),
+    inBps: num(s?.optU32(StatsAttr.INBPS)),
+    outBps: num(s?.optU32(StatsAttr.OUTBPS)),
+  };
+}
+
+function decodeFamilyNumber(n: number, what: string): AddressFamily {
+  const family = familyFromNumber(n);
+  if (!family) throw new NetlinkDecodeError(`${what}: unknown address family ${n}`);
+  return family;
+}
+
+function decodeAddress(attrs: Attributes, type: number, family: AddressFamily, what: string): string {
+  const bytes = attrs.bytes(type);
+  const need = family === 'inet' ? 4 : 16;
+  if (bytes.length < need) throw new NetlinkDecodeError(`${what}: address has ${bytes.length} bytes, expected ${need}`);
+  return bytesToAddress(bytes, family);
+}
+
+/** One service from the SERVICE nest of a GET_SERVICE reply. */
+export function decodeService(svcAttrs: Attributes): ServiceExtended {
+  const family = decodeFamilyNumber(svcAttrs.u16(SvcAttr.AF), 'service');
+  const flagsRaw = svcAttrs.optBytes(SvcAttr.FLAGS);
+  if (flagsRaw !== undefined && flagsRaw.length < 4) throw new NetlinkDecodeError('service: flags too short');
+  const flags = flagsRaw === undefined ? 0 : flagsRaw.readUInt32LE(0) & ~ServiceFlag.HASHED;
+  const rawMask = svcAttrs.optU32(SvcAttr.NETMASK);
+  const netmask =
+    rawMask === undefined
+      ? defaultNetmask(family)
+      : family === 'inet'
+        ? maskToPrefix(svcAttrs.be32(SvcAttr.NETMASK))
+        : rawMask;
+  const settings = {
+    scheduler: svcAttrs.optString(SvcAttr.SCHED_NAME) ?? '',
+    flags,
+    timeout: svcAttrs.optU32(SvcAttr.TIMEOUT) ?? 0,
+    netmask,
+    peName: svcAttrs.optString(SvcAttr.PE_NAME) || undefined,
+    stats: decodeStats(svcAttrs, SvcAttr.STATS64, SvcAttr.STATS),
+  };
+  const fwmark = svcAttrs.optU32(SvcAttr.FWMARK);
+  if (fwmark !== undefined && fwmark > 0) return { family, fwmark, ...settings };
+  const protoNumber = svcAttrs.u16(SvcAttr.PROTOCOL);
+  const protocol = protocolByNumber.get(protoNumber);
+  if (!protocol) throw new NetlinkDecodeError(`service: unknown protocol ${protoNumber}`);
+  return {
+    family,
+    protocol,
+    address: decodeAddress(svcAttrs, SvcAttr.ADDR, family, 'service'),
+    port: svcAttrs.be16(SvcAttr.PORT),
+    ...settings,
+  };
+}
+
+function destFamily(dest: DestinationKey, serviceFamily: AddressFamily): AddressFamily {
+  return dest.family ?? addressFamily(dest.address) ?? serviceFamily;
+}
+
+/** The DEST nest naming a destination (DEL_DEST). */
+export function encodeDestinationKey(enc: AttributeEncoder, dest: DestinationKey, serviceFamily: AddressFamily): void {
+  const family = destFamily(dest, serviceFamily);
+  enc.nested(CmdAttr.DEST, (d) => {
+    d.u16(DestAttr.ADDR_FAMILY, familyNumber(family));
+    d.bytes(DestAttr.ADDR, addressField(dest.address, family));
+    d.be16(DestAttr.PORT, checkPort(dest.port, 'destination'));
+  });
+}
+
+/** The full DEST nest of NEW_DEST / SET_DEST. Weights and thresholds go out as the kernel's u32. */
+export function encodeDestination(enc: AttributeEncoder, dest: Destination, serviceFamily: AddressFamily): void {
+  const family = destFamily(dest, serviceFamily);
+  enc.nested(CmdAttr.DEST, (d) => {
+    d.u16(DestAttr.ADDR_FAMILY, familyNumber(family));
+    d.bytes(DestAttr.ADDR, addressField(dest.address, family));
+    d.be16(DestAttr.PORT, checkPort(dest.port, 'destination'));
+    d.u32(DestAttr.FWD_METHOD, Forward[dest.forward]);
+    d.u32(DestAttr.WEIGHT, dest.weight);
+    d.u32(DestAttr.U_THRESH, dest.upperThreshold);
+    d.u32(DestAttr.L_THRESH, dest.lowerThreshold);
+    if (dest.tunnel) {
+      d.u8(DestAttr.TUN_TYPE, TunnelType[dest.tunnel.type]);
+      d.be16(DestAttr.TUN_PORT, checkPort(dest.tunnel.port, 'tunnel'));
+      d.u16(DestAttr.TUN_FLAGS, dest.tunnel.flags);
+    }
+  });
+}
+
+/** One destination from the DEST nest of a GET_DEST reply. */
+export function decodeDestination(destAttrs: Attributes, serviceFamily: AddressFamily): DestinationExtended {
+  const famNumber = destAttrs.optU16(DestAttr.ADDR_FAMILY) ?? 0;
+  const family = famNumber === 0 ? serviceFamily : decodeFamilyNumber(famNumber, 'destination');
+  const fwd = (destAttrs.optU32(DestAttr.FWD_METHOD) ?? 0) & FWD_MASK;
+  const forward = forwardByNumber.get(fwd);
+  if (!forward) throw new NetlinkDecodeError(`destination: unknown forwarding method ${fwd}`);
+  const tunType = destAttrs.optU8(DestAttr.TUN_TYPE);
+  const tunnelKind = tunType === undefined ? undefined : tunnelByNumber.get(tunType);
+  if (tunType !== undefined && !tunnelKind) throw new NetlinkDecodeError(`destination: unknown tunnel type ${tunType}`);
+  return {
+    family,
+    address: decodeAddress(destAttrs, DestAttr.ADDR, family, 'destination'),
+    port: destAttrs.be16(DestAttr.PORT),
+    forward,
+    // The kernel keeps weights as int; report them the way it does.
+    weight: destAttrs.optU32(DestAttr.WEIGHT) ?? 0,
+    upperThreshold: destAttrs.optU32(DestAttr.U_THRESH) ?? 0,
+    lowerThreshold: destAttrs.optU32(DestAttr.L_THRESH) ?? 0,
+    tunnel:
+      forward === 'tunnel' && tunnelKind
+        ? {
+            type: tunnelKind,
+            port: destAttrs.optBe16(DestAttr.TUN_PORT) ?? 0,
+            flags: destAttrs.optU16(DestAttr.TUN_FLAGS) ?? 0,
+          }
+        : undefined,
+    activeConns: destAttrs.optU32(DestAttr.ACTIVE_CONNS) ?? 0,
+    inactiveConns: destAttrs.optU32(DestAttr.INACT_CONNS) ?? 0,
+    persistentConns: destAttrs.optU32(DestAttr.PERSIST_CONNS) ?? 0,
+    stats: decodeStats(destAttrs, DestAttr.STATS64, DestAttr.STATS),
+  };
+}
+
+export function decodeServiceReply(payload: Buffer): ServiceExtended {
+  return decodeService(ipvsReplyAttributes(payload).nested(CmdAttr.SERVICE, 'service'));
+}
+
+export function decodeDestinationReply(payload: Buffer, serviceFamily: AddressFamily): DestinationExtended {
+  return decodeDestination(ipvsReplyAttributes(payload).nested(CmdAttr.DEST, 'destination'), serviceFamily);
+}
+
+export function decodeInfoReply(payload: Buffer): IpvsInfo {
+  const attrs = ipvsReplyAttributes(payload);
+  const code = attrs.u32(InfoAttr.VERSION);
+  return {
+    versionCode: code,
+    version: `${(code >> 16) & 0xff}.${(code >> 8) & 0xff}.${code & 0xff}`,
+    connTableSize: attrs.u32(InfoAttr.CONN_TAB_SIZE),
+  };
+}
+
+export function decodeConfigReply(payload: Buffer): IpvsConfig {
+  const attrs = ipvsReplyAttributes(payload);
+  return {
+    tcp: attrs.optU32(CmdAttr.TIMEOUT_TCP) ?? 0,
+    tcpFin: attrs.optU32(CmdAttr.TIMEOUT_TCP_FIN) ?? 0,
+    udp: attrs.optU32(CmdAttr.TIMEOUT_UDP) ?? 0,
+  };
+}
+
+export function encodeConfig(enc: AttributeEncoder, config: Partial<IpvsConfig>): void {
+  if (config.tcp !== undefined) enc.u32(CmdAttr.TIMEOUT_TCP, config.tcp);
+  if (config.tcpFin !== undefined) enc.u32(CmdAttr.TIMEOUT_TCP_FIN, config.tcpFin);
+  if (config.udp !== undefined) enc.u32(CmdAttr.TIMEOUT_UDP, config.udp);
+}
+
+/** The identity fields of a service, for comparing and for error text. */
+export function serviceKeyOf(svc: ServiceKey): ServiceKey {
+  return isFwmarkService(svc)
+    ? { family: svc.family, fwmark: svc.fwmark }
+    : { family: svc.family, protocol: svc.protocol as Protocol, address: svc.address as string, port: svc.port as number };
+}
+
+/** "tcp 10.103.97.2:6443", "tcp [2001:db8::1]:443", "fwmark 7 (inet6)" */
+export function describeService(key: ServiceKey): string {
+  if (isFwmarkService(key)) return `fwmark ${key.fwmark}${key.family === 'inet6' ? ' (inet6)' : ''}`;
+  const host = key.family === 'inet6' ? `[${key.address}]` : key.address;
+  return `${key.protocol} ${host}:${key.port}`;
+}

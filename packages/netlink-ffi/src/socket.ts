@@ -1,0 +1,113 @@
+import * as libc from './ffi/libc.js';
+import { NetlinkError } from './errors.js';
+import { constants } from 'node:os';
+
+const { EAGAIN, EINTR, EMSGSIZE, ETIMEDOUT, EBADF } = constants.errno;
+
+/** Netlink protocol numbers (include/uapi/linux/netlink.h). */
+export const NETLINK_ROUTE = 0;
+export const NETLINK_GENERIC = 16;
+
+// Dump chunks are at most 32 KiB (the kernel caps them); twice that leaves room.
+const RECEIVE_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * A bound netlink socket in the caller's network namespace. Sends are synchronous (the kernel
+ * handles IPVS and rtnetlink requests inside sendmsg); receives wait with poll() on a worker
+ * thread, bounded by a deadline, and never block the event loop.
+ */
+export class NetlinkSocket {
+  readonly portId: number;
+  private fd: number;
+  private readonly rx = Buffer.alloc(RECEIVE_BUFFER_BYTES);
+  private readonly pollfd = Buffer.alloc(8);
+
+  private constructor(fd: number, portId: number) {
+    this.fd = fd;
+    this.portId = portId;
+  }
+
+  static open(protocol: number): NetlinkSocket {
+    const fd = libc.socket(libc.AF_NETLINK, libc.SOCK_RAW | libc.SOCK_CLOEXEC, protocol);
+    if (fd < 0) throw new NetlinkError({ errno: libc.errno(), operation: 'socket(AF_NETLINK)' });
+    try {
+      const addr = Buffer.alloc(12);
+      addr.writeUInt16LE(libc.AF_NETLINK, 0);
+      if (libc.bind(fd, addr, addr.length) < 0) {
+        throw new NetlinkError({ errno: libc.errno(), operation: 'bind(AF_NETLINK)' });
+      }
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(addr.length);
+      if (libc.getsockname(fd, addr, len) < 0) {
+        throw new NetlinkError({ errno: libc.errno(), operation: 'getsockname' });
+      }
+      const sock = new NetlinkSocket(fd, addr.readUInt32LE(4));
+      // Acks without the echoed request, and error strings from the kernel. Both are optional
+      // on old kernels, so a failure here is not fatal.
+      sock.setIntOption(libc.SOL_NETLINK, libc.NETLINK_CAP_ACK, 1, false);
+      sock.setIntOption(libc.SOL_NETLINK, libc.NETLINK_EXT_ACK, 1, false);
+      return sock;
+    } catch (err) {
+      libc.close(fd);
+      throw err;
+    }
+  }
+
+  get closed(): boolean {
+    return this.fd < 0;
+  }
+
+  setIntOption(level: number, name: number, value: number, required = true): void {
+    const v = Buffer.alloc(4);
+    v.writeInt32LE(value);
+    if (libc.setsockopt(this.liveFd('setsockopt'), level, name, v, 4) < 0 && required) {
+      throw new NetlinkError({ errno: libc.errno(), operation: `setsockopt(${level}, ${name})` });
+    }
+  }
+
+  send(message: Buffer): void {
+    const fd = this.liveFd('send');
+    for (;;) {
+      const n = libc.send(fd, message, message.length, 0);
+      if (n >= 0) return;
+      const e = libc.errno();
+      if (e !== EINTR) throw new NetlinkError({ errno: e, operation: 'send' });
+    }
+  }
+
+  /**
+   * Receives one datagram, waiting at most until `deadline` (a performance.now() value).
+   * The returned Buffer is a fresh copy. Throws ETIMEDOUT at the deadline and EMSGSIZE when the
+   * datagram did not fit (MSG_TRUNC), since a partial reply cannot be trusted.
+   */
+  async receive(deadline: number): Promise<Buffer> {
+    for (;;) {
+      const fd = this.liveFd('recv');
+      const n = libc.recv(fd, this.rx, this.rx.length, libc.MSG_DONTWAIT | libc.MSG_TRUNC);
+      if (n > this.rx.length) {
+        throw new NetlinkError({ errno: EMSGSIZE, operation: `recv: ${n}-byte datagram truncated to ${this.rx.length}` });
+      }
+      if (n >= 0) return Buffer.from(this.rx.subarray(0, n));
+      const e = libc.errno();
+      if (e !== EAGAIN && e !== EINTR) throw new NetlinkError({ errno: e, operation: 'recv' });
+      const remaining = Math.ceil(deadline - performance.now());
+      if (remaining <= 0) throw new NetlinkError({ errno: ETIMEDOUT, operation: 'recv: no reply before the deadline' });
+      this.pollfd.writeInt32LE(fd, 0);
+      this.pollfd.writeInt16LE(libc.POLLIN, 4);
+      this.pollfd.writeInt16LE(0, 6);
+      await libc.pollAsync(this.pollfd, 1, remaining);
+    }
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      libc.close(this.fd);
+      this.fd = -1;
+    }
+  }
+
+  private liveFd(operation: string): number {
+    if (this.fd < 0) throw new NetlinkError({ errno: EBADF, operation: `${operation}: socket is closed` });
+    return this.fd;
+  }
+}
