@@ -1,0 +1,69 @@
+import { IpvsClient, NetlinkError } from '@kha/netlink-ffi';
+import yargs from 'yargs';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
+import { type ServiceWithDestinations, renderTable, toJson } from './ipvs-view.js';
+import { VERSION } from './version.js';
+
+async function listIpvs(json: boolean, out: NodeJS.WritableStream): Promise<void> {
+  const client = await IpvsClient.open();
+  try {
+    const info = await client.info();
+    const entries: ServiceWithDestinations[] = [];
+    for (const service of await client.services()) {
+      entries.push({ service, destinations: await client.destinations(service) });
+    }
+    out.write(json ? `${JSON.stringify(toJson(entries), null, 2)}\n` : renderTable(info, entries));
+  } finally {
+    await client.close();
+  }
+}
+
+/** Runs the CLI and resolves with the exit status; prints one line on error, never a stack trace. */
+export async function main(
+  argv: string[],
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
+  let status = EXIT_OK;
+  const parser = yargs(argv)
+    .scriptName('lvscare')
+    .strict()
+    .help()
+    .version(false)
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    })
+    .command('version', 'print the version', {}, () => {
+      out.write(`lvscare ${VERSION} (node ${process.version})\n`);
+    })
+    .command('ipvs', 'inspect what the kernel holds', (y) =>
+      y
+        .command(
+          'list',
+          'list virtual services and their real servers, like ipvsadm -Ln --stats',
+          (yy) => yy.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+          async (args) => listIpvs(args.json, out),
+        )
+        .demandCommand(1, 'name an ipvs subcommand: list'),
+    )
+    .demandCommand(1, 'name a command: version, ipvs list');
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    status = reportError(err);
+  }
+  return status;
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof UsageError) {
+    process.stderr.write(`lvscare: ${err.message} (see lvscare --help)\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof NetlinkError) {
+    process.stderr.write(`lvscare: ${err.message}\n`);
+    return EXIT_FAILURE;
+  }
+  process.stderr.write(`lvscare: ${err instanceof Error ? err.message : String(err)}\n`);
+  return EXIT_FAILURE;
+}
