@@ -1,0 +1,130 @@
+// `lvscare ipvs list` prints what ipvsadm created, as a table and as JSON.
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { before, test } from 'node:test';
+import { clearIpvs, restoreRules } from '../support/ipvsadm.js';
+import { assertKernelTier } from '../support/kernel.js';
+import { attempt, run } from '../support/run.js';
+
+const lvscare = fileURLToPath(new URL('../../../packages/lvscare/bin/lvscare.js', import.meta.url));
+
+before(() => {
+  assertKernelTier();
+  clearIpvs();
+  restoreRules([
+    '-A -t 10.103.97.2:6443 -s rr',
+    '-a -t 10.103.97.2:6443 -r 192.168.0.2:6443 -m -w 1',
+    '-a -t 10.103.97.2:6443 -r 192.168.0.3:6443 -g -w 0 -x 9 -y 2',
+    '-A -f 7 -6 -s wlc -p 60',
+    '-a -f 7 -6 -r [fd00::8]:0 -i -w 4',
+  ]);
+});
+
+test('ipvs list --json prints every service with its destinations, addresses as text', () => {
+  const list = JSON.parse(run('node', [lvscare, 'ipvs', 'list', '--json']));
+  const zero = {
+    conns: 0,
+    inPackets: 0,
+    outPackets: 0,
+    inBytes: 0,
+    outBytes: 0,
+    cps: 0,
+    inPps: 0,
+    outPps: 0,
+    inBps: 0,
+    outBps: 0,
+  };
+  const byKey = (s: any) => `${s.address}:${s.fwmark}`;
+  for (const s of list) s.destinations.sort((a: any, b: any) => a.address.localeCompare(b.address));
+  assert.deepEqual(
+    list.sort((a: any, b: any) => byKey(a).localeCompare(byKey(b))),
+    [
+      {
+        family: 'inet',
+        protocol: 'tcp',
+        address: '10.103.97.2',
+        port: 6443,
+        fwmark: 0,
+        scheduler: 'rr',
+        flags: [],
+        timeout: 0,
+        netmask: 32,
+        stats: zero,
+        destinations: [
+          {
+            address: '192.168.0.2',
+            port: 6443,
+            forward: 'masq',
+            weight: 1,
+            upperThreshold: 0,
+            lowerThreshold: 0,
+            activeConns: 0,
+            inactiveConns: 0,
+            stats: zero,
+          },
+          {
+            address: '192.168.0.3',
+            port: 6443,
+            forward: 'route',
+            weight: 0,
+            upperThreshold: 9,
+            lowerThreshold: 2,
+            activeConns: 0,
+            inactiveConns: 0,
+            stats: zero,
+          },
+        ],
+      },
+      {
+        family: 'inet6',
+        protocol: null,
+        address: null,
+        port: null,
+        fwmark: 7,
+        scheduler: 'wlc',
+        flags: ['persistent'],
+        timeout: 60,
+        netmask: 128,
+        stats: zero,
+        destinations: [
+          {
+            address: 'fd00::8',
+            port: 0,
+            forward: 'tunnel',
+            weight: 4,
+            upperThreshold: 0,
+            lowerThreshold: 0,
+            activeConns: 0,
+            inactiveConns: 0,
+            stats: zero,
+          },
+        ],
+      },
+    ],
+  );
+});
+
+test('ipvs list prints a table naming each service and real server', () => {
+  const table = run('node', [lvscare, 'ipvs', 'list']);
+  assert.match(table, /^IP Virtual Server version 1\.2\.\d+ \(size=\d+\)/);
+  assert.match(table, /TCP +10\.103\.97\.2:6443 rr/);
+  assert.match(table, /-> 192\.168\.0\.3:6443 route 0 0 0/);
+  assert.match(table, /FWM +7 IPv6 wlc persistent timeout 60/);
+  assert.match(table, /-> \[fd00::8\]:0 tunnel 4/);
+});
+
+test('without CAP_NET_ADMIN: one clear line, exit 1, no stack trace', () => {
+  const r = attempt('setpriv', [
+    '--bounding-set',
+    '-net_admin',
+    '--inh-caps',
+    '-net_admin',
+    'node',
+    lvscare,
+    'ipvs',
+    'list',
+  ]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /needs CAP_NET_ADMIN/);
+});

@@ -1,0 +1,70 @@
+// The rtnetlink subset against a real kernel, with `ip` as the independent witness.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { RouteClient } from '@kha/netlink-ffi';
+import { assertKernelTier } from '../support/kernel.js';
+import { attempt, run } from '../support/run.js';
+
+let rt: RouteClient;
+before(() => {
+  assertKernelTier();
+  rt = RouteClient.open();
+  attempt('ip', ['link', 'del', 'khatest0']);
+});
+after(async () => {
+  attempt('ip', ['link', 'del', 'khatest0']);
+  await rt?.close();
+});
+
+const ipJson = (...args: string[]): any[] => JSON.parse(run('ip', ['-j', ...args]));
+
+test('a dummy link, its addresses and a route made by the library are what ip shows, and go away', async () => {
+  await rt.createDummyLink('khatest0');
+  const link = await rt.link('khatest0');
+  assert.ok(link, 'link is readable by name');
+  assert.equal(link.kind, 'dummy');
+  assert.equal(link.up, false);
+  await rt.setLinkUp(link.index);
+  assert.equal((await rt.link('khatest0'))?.up, true);
+  const [shown] = ipJson('-d', 'link', 'show', 'khatest0');
+  assert.equal(shown.ifindex, link.index);
+  assert.equal(shown.linkinfo.info_kind, 'dummy');
+  assert.ok(shown.flags.includes('UP'));
+
+  await rt.addAddress(link.index, '10.103.97.2', 32);
+  await rt.addAddress(link.index, 'fd00:103::2', 128);
+  const addrs = ipJson('addr', 'show', 'dev', 'khatest0')[0].addr_info.map(
+    (a: any) => `${a.local}/${a.prefixlen}`,
+  );
+  assert.ok(addrs.includes('10.103.97.2/32'), addrs.join(' '));
+  assert.ok(addrs.includes('fd00:103::2/128'), addrs.join(' '));
+  const mine = (await rt.addresses())
+    .filter((a) => a.index === link.index)
+    .map((a) => `${a.address}/${a.prefixLength}`);
+  assert.ok(mine.includes('10.103.97.2/32') && mine.includes('fd00:103::2/128'), mine.join(' '));
+
+  await rt.addRoute({ destination: '10.200.0.0', prefixLength: 24, outputIndex: link.index });
+  const routes = ipJson('route', 'show', '10.200.0.0/24');
+  assert.equal(routes[0]?.dev, 'khatest0');
+  const listed = (await rt.routes('inet')).find(
+    (r) => r.destination === '10.200.0.0' && r.prefixLength === 24,
+  );
+  assert.equal(listed?.outputIndex, link.index);
+  assert.equal(listed?.table, 254);
+  await assert.rejects(
+    rt.addRoute({ destination: '10.200.0.0', prefixLength: 24, outputIndex: link.index }),
+    /EEXIST/,
+  );
+
+  await rt.deleteRoute({ destination: '10.200.0.0', prefixLength: 24, outputIndex: link.index });
+  assert.deepEqual(ipJson('route', 'show', '10.200.0.0/24'), []);
+  await rt.deleteAddress(link.index, '10.103.97.2', 32);
+  assert.ok(
+    !ipJson('addr', 'show', 'dev', 'khatest0')[0].addr_info.some(
+      (a: any) => a.local === '10.103.97.2',
+    ),
+  );
+  await rt.deleteLink('khatest0');
+  assert.equal(await rt.link('khatest0'), undefined);
+  assert.notEqual(attempt('ip', ['link', 'show', 'khatest0']).status, 0);
+});
