@@ -32,7 +32,8 @@ export function addressToBytes(address: string): Buffer {
     text = `${text.slice(0, lastColon + 1)}${((q[0] << 8) | q[1]).toString(16)}:${((q[2] << 8) | q[3]).toString(16)}`;
   }
   const [head, rest] = text.split('::') as [string, string | undefined];
-  const groups = (s: string): number[] => (s === '' ? [] : s.split(':').map((g) => parseInt(g, 16)));
+  const groups = (s: string): number[] =>
+    s === '' ? [] : s.split(':').map((g) => parseInt(g, 16));
   const left = groups(head);
   const right = rest === undefined ? [] : groups(rest);
   const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
@@ -56,7 +57,7 @@ export function bytesToAddress(bytes: Buffer, family: AddressFamily): string {
   // Compress the longest run (>= 2) of zero groups, the first one on a tie.
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

@@ -106,12 +106,16 @@ export class Attributes {
     let off = 0;
     while (off < buf.length) {
       if (buf.length - off < NLA_HDRLEN) {
-        throw new NetlinkDecodeError(`${what}: ${buf.length - off} trailing bytes, too short for an attribute header`);
+        throw new NetlinkDecodeError(
+          `${what}: ${buf.length - off} trailing bytes, too short for an attribute header`,
+        );
       }
       const len = buf.readUInt16LE(off);
       const type = buf.readUInt16LE(off + 2) & NLA_TYPE_MASK;
       if (len < NLA_HDRLEN || off + len > buf.length) {
-        throw new NetlinkDecodeError(`${what}: attribute ${type} has length ${len}, ${buf.length - off} bytes left`);
+        throw new NetlinkDecodeError(
+          `${what}: attribute ${type} has length ${len}, ${buf.length - off} bytes left`,
+        );
       }
       const data = buf.subarray(off + NLA_HDRLEN, off + len);
       attrs.byType.set(type, data);
@@ -133,13 +137,16 @@ export class Attributes {
     const data = this.byType.get(type);
     if (data === undefined) return undefined;
     if (size !== null && data.length < size) {
-      throw new NetlinkDecodeError(`${this.what}: attribute ${type} has ${data.length} bytes, expected ${size}`);
+      throw new NetlinkDecodeError(
+        `${this.what}: attribute ${type} has ${data.length} bytes, expected ${size}`,
+      );
     }
     return data;
   }
 
   private required<T>(type: number, value: T | undefined): T {
-    if (value === undefined) throw new NetlinkDecodeError(`${this.what}: attribute ${type} is missing`);
+    if (value === undefined)
+      throw new NetlinkDecodeError(`${this.what}: attribute ${type} is missing`);
     return value;
   }
 

@@ -55,7 +55,11 @@ export class NetlinkConnection {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  static open(protocol: number, options: ConnectionOptions = {}, mapError?: ErrorMapper): NetlinkConnection {
+  static open(
+    protocol: number,
+    options: ConnectionOptions = {},
+    mapError?: ErrorMapper,
+  ): NetlinkConnection {
     return new NetlinkConnection(NetlinkSocket.open(protocol), options, mapError);
   }
 
@@ -91,7 +95,11 @@ export class NetlinkConnection {
           if (msg.type === NLMSG_ERROR) {
             const err = parseErrorReply(msg);
             if (err.errno !== 0) {
-              throw this.mapError({ errno: err.errno, operation: req.operation, kernelMessage: err.message });
+              throw this.mapError({
+                errno: err.errno,
+                operation: req.operation,
+                kernelMessage: err.message,
+              });
             }
             return replies; // the ACK closes a do-request
           }

@@ -52,7 +52,9 @@ export function parseMessages(buf: Buffer): NetlinkMessage[] {
   let off = 0;
   while (off < buf.length) {
     if (buf.length - off < NLMSG_HDRLEN) {
-      throw new NetlinkDecodeError(`message: ${buf.length - off} trailing bytes, too short for a header`);
+      throw new NetlinkDecodeError(
+        `message: ${buf.length - off} trailing bytes, too short for a header`,
+      );
     }
     const len = buf.readUInt32LE(off);
     if (len < NLMSG_HDRLEN || off + len > buf.length) {
@@ -82,14 +84,18 @@ export interface ErrorReply {
 /** Reads the payload of an NLMSG_ERROR message (struct nlmsgerr, then optional ext-ack TLVs). */
 export function parseErrorReply(msg: NetlinkMessage): ErrorReply {
   const p = msg.payload;
-  if (p.length < 4) throw new NetlinkDecodeError(`error reply: ${p.length} bytes, expected at least 4`);
+  if (p.length < 4)
+    throw new NetlinkDecodeError(`error reply: ${p.length} bytes, expected at least 4`);
   const errno = -p.readInt32LE(0);
   const reply: ErrorReply = { errno };
   if (!(msg.flags & NLM_F_ACK_TLVS) || p.length < 4 + NLMSG_HDRLEN) return reply;
   // The echoed request follows: its header only when capped, else the whole request.
   const echoedLen = msg.flags & NLM_F_CAPPED ? NLMSG_HDRLEN : p.readUInt32LE(4);
   const tlvStart = 4 + align4(echoedLen);
-  if (tlvStart > p.length) throw new NetlinkDecodeError(`error reply: echoed request of ${echoedLen} bytes overruns the payload`);
+  if (tlvStart > p.length)
+    throw new NetlinkDecodeError(
+      `error reply: echoed request of ${echoedLen} bytes overruns the payload`,
+    );
   const tlvs = Attributes.parse(p.subarray(tlvStart), 'extended ack');
   const message = tlvs.optString(NLMSGERR_ATTR_MSG);
   const offset = tlvs.optU32(NLMSGERR_ATTR_OFFS);

@@ -85,13 +85,20 @@ export class NetlinkSocket {
       const fd = this.liveFd('recv');
       const n = libc.recv(fd, this.rx, this.rx.length, libc.MSG_DONTWAIT | libc.MSG_TRUNC);
       if (n > this.rx.length) {
-        throw new NetlinkError({ errno: EMSGSIZE, operation: `recv: ${n}-byte datagram truncated to ${this.rx.length}` });
+        throw new NetlinkError({
+          errno: EMSGSIZE,
+          operation: `recv: ${n}-byte datagram truncated to ${this.rx.length}`,
+        });
       }
       if (n >= 0) return Buffer.from(this.rx.subarray(0, n));
       const e = libc.errno();
       if (e !== EAGAIN && e !== EINTR) throw new NetlinkError({ errno: e, operation: 'recv' });
       const remaining = Math.ceil(deadline - performance.now());
-      if (remaining <= 0) throw new NetlinkError({ errno: ETIMEDOUT, operation: 'recv: no reply before the deadline' });
+      if (remaining <= 0)
+        throw new NetlinkError({
+          errno: ETIMEDOUT,
+          operation: 'recv: no reply before the deadline',
+        });
       this.pollfd.writeInt32LE(fd, 0);
       this.pollfd.writeInt16LE(libc.POLLIN, 4);
       this.pollfd.writeInt16LE(0, 6);
@@ -107,7 +114,8 @@ export class NetlinkSocket {
   }
 
   private liveFd(operation: string): number {
-    if (this.fd < 0) throw new NetlinkError({ errno: EBADF, operation: `${operation}: socket is closed` });
+    if (this.fd < 0)
+      throw new NetlinkError({ errno: EBADF, operation: `${operation}: socket is closed` });
     return this.fd;
   }
 }

@@ -13,8 +13,16 @@ import {
 import { destination, service, tunnelDestination } from './arbitraries.js';
 
 const zeroStats = {
-  conns: 0, inPackets: 0, outPackets: 0, inBytes: 0, outBytes: 0,
-  cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0,
+  conns: 0,
+  inPackets: 0,
+  outPackets: 0,
+  inBytes: 0,
+  outBytes: 0,
+  cps: 0,
+  inPps: 0,
+  outPps: 0,
+  inBps: 0,
+  outBps: 0,
 };
 
 test('any service survives encode -> decode', () => {
@@ -30,10 +38,14 @@ test('any service survives encode -> decode', () => {
 
 test('any destination, IPv4 or IPv6, tunnelled or not, survives encode -> decode', () => {
   const family = fc.constantFrom('inet', 'inet6' as const);
-  const arb = family.chain((f) => fc.tuple(fc.constant(f), fc.oneof(destination(f), tunnelDestination(f))));
+  const arb = family.chain((f) =>
+    fc.tuple(fc.constant(f), fc.oneof(destination(f), tunnelDestination(f))),
+  );
   fc.assert(
     fc.property(arb, ([f, dest]) => {
-      const bytes = ipvsPayload(Cmd.NEW_DEST, (a: AttributeEncoder) => encodeDestination(a, dest, f));
+      const bytes = ipvsPayload(Cmd.NEW_DEST, (a: AttributeEncoder) =>
+        encodeDestination(a, dest, f),
+      );
       const back = decodeDestinationReply(bytes, f);
       assert.deepEqual(back, {
         family: f,

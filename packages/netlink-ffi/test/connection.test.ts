@@ -52,7 +52,10 @@ function errorPayload(errno: number, kernelMessage?: string): Buffer {
 test('replies to an older sequence number are dropped, the ACK ends a do-request', async () => {
   const { socket } = scripted((req) => [
     msg(0x24, req.seq - 1, Buffer.from('stale!!!')),
-    Buffer.concat([msg(0x24, req.seq, Buffer.from('answer!!')), msg(NLMSG_ERROR, req.seq, errorPayload(0))]),
+    Buffer.concat([
+      msg(0x24, req.seq, Buffer.from('answer!!')),
+      msg(NLMSG_ERROR, req.seq, errorPayload(0)),
+    ]),
   ]);
   const conn = new NetlinkConnection(socket);
   const replies = await conn.request({ type: 0x24, payload: Buffer.alloc(4), operation: 'test' });
@@ -64,28 +67,47 @@ test('replies to an older sequence number are dropped, the ACK ends a do-request
 
 test('a dump spread over several datagrams ends on DONE', async () => {
   const { socket, sent } = scripted((req) => [
-    Buffer.concat([msg(0x24, req.seq, Buffer.from('one.'), NLM_F_MULTI), msg(0x24, req.seq, Buffer.from('two.'), NLM_F_MULTI)]),
+    Buffer.concat([
+      msg(0x24, req.seq, Buffer.from('one.'), NLM_F_MULTI),
+      msg(0x24, req.seq, Buffer.from('two.'), NLM_F_MULTI),
+    ]),
     msg(0x24, req.seq, Buffer.from('three...'), NLM_F_MULTI),
     msg(NLMSG_DONE, req.seq, Buffer.alloc(4), NLM_F_MULTI),
   ]);
   const conn = new NetlinkConnection(socket);
-  const replies = await conn.request({ type: 0x24, payload: Buffer.alloc(4), dump: true, operation: 'dump' });
-  assert.deepEqual(replies.map((r) => r.payload.toString()), ['one.', 'two.', 'three...']);
+  const replies = await conn.request({
+    type: 0x24,
+    payload: Buffer.alloc(4),
+    dump: true,
+    operation: 'dump',
+  });
+  assert.deepEqual(
+    replies.map((r) => r.payload.toString()),
+    ['one.', 'two.', 'three...'],
+  );
   assert.equal(parseMessages(sent[0]!)[0]!.flags, 0x301, 'REQUEST|DUMP, no ACK');
 });
 
 test('a kernel error becomes a NetlinkError with errno name, operation and ext-ack text', async () => {
   const { socket } = scripted((req) => [
-    msg(NLMSG_ERROR, req.seq, errorPayload(17, 'Service already exists'), NLM_F_CAPPED | NLM_F_ACK_TLVS),
+    msg(
+      NLMSG_ERROR,
+      req.seq,
+      errorPayload(17, 'Service already exists'),
+      NLM_F_CAPPED | NLM_F_ACK_TLVS,
+    ),
   ]);
   const conn = new NetlinkConnection(socket);
-  await assert.rejects(conn.request({ type: 0x24, payload: Buffer.alloc(4), operation: 'IPVS NEW_SERVICE' }), (err) => {
-    assert.ok(err instanceof NetlinkError);
-    assert.equal(err.code, 'EEXIST');
-    assert.equal(err.operation, 'IPVS NEW_SERVICE');
-    assert.equal(err.kernelMessage, 'Service already exists');
-    return true;
-  });
+  await assert.rejects(
+    conn.request({ type: 0x24, payload: Buffer.alloc(4), operation: 'IPVS NEW_SERVICE' }),
+    (err) => {
+      assert.ok(err instanceof NetlinkError);
+      assert.equal(err.code, 'EEXIST');
+      assert.equal(err.operation, 'IPVS NEW_SERVICE');
+      assert.equal(err.kernelMessage, 'Service already exists');
+      return true;
+    },
+  );
 });
 
 test('no reply: the request fails with ETIMEDOUT naming it, and the next request still works', async () => {
@@ -98,13 +120,19 @@ test('no reply: the request fails with ETIMEDOUT naming it, and the next request
     return [msg(NLMSG_ERROR, req.seq, errorPayload(0))];
   });
   const conn = new NetlinkConnection(socket, { timeoutMs: 50 });
-  await assert.rejects(conn.request({ type: 0x24, payload: Buffer.alloc(4), operation: 'slow op' }), (err) => {
-    assert.ok(err instanceof NetlinkError);
-    assert.equal(err.code, 'ETIMEDOUT');
-    assert.match(err.operation, /^slow op: recv/);
-    return true;
-  });
-  assert.deepEqual(await conn.request({ type: 0x24, payload: Buffer.alloc(4), operation: 'next' }), []);
+  await assert.rejects(
+    conn.request({ type: 0x24, payload: Buffer.alloc(4), operation: 'slow op' }),
+    (err) => {
+      assert.ok(err instanceof NetlinkError);
+      assert.equal(err.code, 'ETIMEDOUT');
+      assert.match(err.operation, /^slow op: recv/);
+      return true;
+    },
+  );
+  assert.deepEqual(
+    await conn.request({ type: 0x24, payload: Buffer.alloc(4), operation: 'next' }),
+    [],
+  );
 });
 
 test('requests are serialised: the second is sent only after the first has its answer', async () => {
@@ -114,8 +142,12 @@ test('requests are serialised: the second is sent only after the first has its a
     return [msg(NLMSG_ERROR, req.seq, errorPayload(0))];
   });
   const conn = new NetlinkConnection(socket);
-  const a = conn.request({ type: 0x24, payload: Buffer.alloc(4), operation: 'a' }).then(() => order.push('a done'));
-  const b = conn.request({ type: 0x24, payload: Buffer.alloc(4), operation: 'b' }).then(() => order.push('b done'));
+  const a = conn
+    .request({ type: 0x24, payload: Buffer.alloc(4), operation: 'a' })
+    .then(() => order.push('a done'));
+  const b = conn
+    .request({ type: 0x24, payload: Buffer.alloc(4), operation: 'b' })
+    .then(() => order.push('b done'));
   await Promise.all([a, b]);
   assert.equal(order[1], 'a done');
   assert.equal(order[3], 'b done');

@@ -27,7 +27,8 @@ import { destination, service } from './arbitraries.js';
 
 const decoders: Record<string, (b: Buffer) => unknown> = {
   parseMessages,
-  parseErrorReply: (b) => parseErrorReply({ type: NLMSG_ERROR, flags: 0x300, seq: 0, pid: 0, payload: b }),
+  parseErrorReply: (b) =>
+    parseErrorReply({ type: NLMSG_ERROR, flags: 0x300, seq: 0, pid: 0, payload: b }),
   attributes: (b) => Attributes.parse(b),
   decodeServiceReply,
   decodeDestinationInet: (b) => decodeDestinationReply(b, 'inet'),
@@ -44,14 +45,19 @@ function onlyTypedErrors(decode: (b: Buffer) => unknown, bytes: Buffer): void {
   try {
     decode(bytes);
   } catch (err) {
-    assert.ok(err instanceof NetlinkDecodeError, `threw ${String(err)} for ${bytes.toString('hex')}`);
+    assert.ok(
+      err instanceof NetlinkDecodeError,
+      `threw ${String(err)} for ${bytes.toString('hex')}`,
+    );
   }
 }
 
 for (const [name, decode] of Object.entries(decoders)) {
   test(`${name}: random bytes throw only NetlinkDecodeError`, () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), (b) => onlyTypedErrors(decode, Buffer.from(b))),
+      fc.property(fc.uint8Array({ maxLength: 300 }), (b) =>
+        onlyTypedErrors(decode, Buffer.from(b)),
+      ),
       { numRuns: 2000 },
     );
   });
@@ -60,7 +66,9 @@ for (const [name, decode] of Object.entries(decoders)) {
 test('truncated valid IPVS replies throw only NetlinkDecodeError', () => {
   const validPayloads = fc.oneof(
     service.map((s) => ipvsPayload(Cmd.NEW_SERVICE, (a: AttributeEncoder) => encodeService(a, s))),
-    destination('inet').map((d) => ipvsPayload(Cmd.NEW_DEST, (a: AttributeEncoder) => encodeDestination(a, d, 'inet'))),
+    destination('inet').map((d) =>
+      ipvsPayload(Cmd.NEW_DEST, (a: AttributeEncoder) => encodeDestination(a, d, 'inet')),
+    ),
   );
   fc.assert(
     fc.property(validPayloads, fc.nat(), (payload, cut) => {

@@ -24,7 +24,10 @@ test('GETFAMILY "IPVS" request matches the captured bytes', () => {
     pid: 0,
     payload: encodeGetFamily('IPVS'),
   });
-  assert.deepEqual(msg, hex('20000000 1000 0500 01000000 00000000 03010000 09000200 49505653 00000000'));
+  assert.deepEqual(
+    msg,
+    hex('20000000 1000 0500 01000000 00000000 03010000 09000200 49505653 00000000'),
+  );
 });
 
 test('NEW_DEST tcp 10.103.97.2:6443 -> 192.168.0.2:6443 masq weight 1 is 140 bytes as captured', () => {
@@ -33,11 +36,24 @@ test('NEW_DEST tcp 10.103.97.2:6443 -> 192.168.0.2:6443 masq weight 1 is 140 byt
     encodeServiceKey(a, key);
     encodeDestination(
       a,
-      { address: '192.168.0.2', port: 6443, forward: 'masq', weight: 1, upperThreshold: 0, lowerThreshold: 0 },
+      {
+        address: '192.168.0.2',
+        port: 6443,
+        forward: 'masq',
+        weight: 1,
+        upperThreshold: 0,
+        lowerThreshold: 0,
+      },
       key.family,
     );
   });
-  const msg = encodeMessage({ type: 0x24, flags: NLM_F_REQUEST | NLM_F_ACK, seq: 1, pid: 0, payload });
+  const msg = encodeMessage({
+    type: 0x24,
+    flags: NLM_F_REQUEST | NLM_F_ACK,
+    seq: 1,
+    pid: 0,
+    payload,
+  });
   const expected = hex(`
     8c000000 2400 0500 01000000 00000000
     05 01 0000

@@ -40,6 +40,7 @@ export async function resolveFamily(conn: NetlinkConnection, name: string): Prom
     operation: `resolve generic netlink family ${name}`,
   });
   const first = replies[0];
-  if (!first) throw new NetlinkDecodeError(`generic netlink controller sent no reply for family ${name}`);
+  if (!first)
+    throw new NetlinkDecodeError(`generic netlink controller sent no reply for family ${name}`);
   return decodeFamily(first.payload);
 }

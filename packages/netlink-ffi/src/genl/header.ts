@@ -18,7 +18,9 @@ export function encodeGenl(header: GenlHeader, attributes: Buffer): Buffer {
 
 export function decodeGenl(payload: Buffer): GenlHeader & { attributes: Buffer } {
   if (payload.length < GENL_HDRLEN) {
-    throw new NetlinkDecodeError(`generic netlink: ${payload.length} bytes, too short for a header`);
+    throw new NetlinkDecodeError(
+      `generic netlink: ${payload.length} bytes, too short for a header`,
+    );
   }
   return {
     command: payload.readUInt8(0),

@@ -29,12 +29,15 @@ import type {
   ServiceKey,
 } from './types.js';
 
-export const IPVS_UNAVAILABLE = 'IPVS is not available in this kernel: load the ip_vs module (modprobe ip_vs)';
-export const IPVS_NEEDS_CAP = 'IPVS needs CAP_NET_ADMIN: run as root or grant the NET_ADMIN capability';
+export const IPVS_UNAVAILABLE =
+  'IPVS is not available in this kernel: load the ip_vs module (modprobe ip_vs)';
+export const IPVS_NEEDS_CAP =
+  'IPVS needs CAP_NET_ADMIN: run as root or grant the NET_ADMIN capability';
 
 /** Adds the operator-facing sentence for the two failures that are about the node, not the request. */
 function ipvsError(details: NetlinkErrorDetails): NetlinkError {
-  if (details.errno === NetlinkError.EPERM) return new NetlinkError({ ...details, hint: IPVS_NEEDS_CAP });
+  if (details.errno === NetlinkError.EPERM)
+    return new NetlinkError({ ...details, hint: IPVS_NEEDS_CAP });
   return new NetlinkError(details);
 }
 
@@ -64,7 +67,11 @@ export class IpvsClient {
       return await resolveFamily(conn, IPVS_GENL_NAME);
     } catch (err) {
       if (err instanceof NetlinkError && err.is('ENOENT')) {
-        throw new NetlinkError({ errno: err.errno, operation: err.operation, hint: IPVS_UNAVAILABLE });
+        throw new NetlinkError({
+          errno: err.errno,
+          operation: err.operation,
+          hint: IPVS_UNAVAILABLE,
+        });
       }
       throw err;
     }
@@ -78,7 +85,12 @@ export class IpvsClient {
     return this.conn.close();
   }
 
-  private send(command: number, name: string, build: ((a: AttributeEncoder) => void) | undefined, dump = false) {
+  private send(
+    command: number,
+    name: string,
+    build: ((a: AttributeEncoder) => void) | undefined,
+    dump = false,
+  ) {
     return this.conn.request({
       type: this.family.id,
       payload: ipvsPayload(command, build),
@@ -107,13 +119,18 @@ export class IpvsClient {
 
   async info(): Promise<IpvsInfo> {
     const [reply] = await this.call(Cmd.GET_INFO, 'GET_INFO');
-    if (!reply) throw new NetlinkError({ errno: NetlinkError.ENODATA, operation: 'IPVS GET_INFO: no reply' });
+    if (!reply)
+      throw new NetlinkError({ errno: NetlinkError.ENODATA, operation: 'IPVS GET_INFO: no reply' });
     return decodeInfoReply(reply.payload);
   }
 
   async config(): Promise<IpvsConfig> {
     const [reply] = await this.call(Cmd.GET_CONFIG, 'GET_CONFIG');
-    if (!reply) throw new NetlinkError({ errno: NetlinkError.ENODATA, operation: 'IPVS GET_CONFIG: no reply' });
+    if (!reply)
+      throw new NetlinkError({
+        errno: NetlinkError.ENODATA,
+        operation: 'IPVS GET_CONFIG: no reply',
+      });
     return decodeConfigReply(reply.payload);
   }
 
@@ -133,20 +150,30 @@ export class IpvsClient {
     const [reply] = await this.call(Cmd.GET_SERVICE, `GET_SERVICE ${describeService(key)}`, (a) =>
       encodeServiceKey(a, key),
     );
-    if (!reply) throw new NetlinkError({ errno: NetlinkError.ESRCH, operation: `IPVS GET_SERVICE ${describeService(key)}` });
+    if (!reply)
+      throw new NetlinkError({
+        errno: NetlinkError.ESRCH,
+        operation: `IPVS GET_SERVICE ${describeService(key)}`,
+      });
     return decodeServiceReply(reply.payload);
   }
 
   async createService(svc: Service): Promise<void> {
-    await this.call(Cmd.NEW_SERVICE, `NEW_SERVICE ${describeService(svc)}`, (a) => encodeService(a, svc));
+    await this.call(Cmd.NEW_SERVICE, `NEW_SERVICE ${describeService(svc)}`, (a) =>
+      encodeService(a, svc),
+    );
   }
 
   async updateService(svc: Service): Promise<void> {
-    await this.call(Cmd.SET_SERVICE, `SET_SERVICE ${describeService(svc)}`, (a) => encodeService(a, svc));
+    await this.call(Cmd.SET_SERVICE, `SET_SERVICE ${describeService(svc)}`, (a) =>
+      encodeService(a, svc),
+    );
   }
 
   async removeService(key: ServiceKey): Promise<void> {
-    await this.call(Cmd.DEL_SERVICE, `DEL_SERVICE ${describeService(key)}`, (a) => encodeServiceKey(a, key));
+    await this.call(Cmd.DEL_SERVICE, `DEL_SERVICE ${describeService(key)}`, (a) =>
+      encodeServiceKey(a, key),
+    );
   }
 
   /** Destinations of a service; an empty list for a missing service (use service() to test existence). */
@@ -161,24 +188,36 @@ export class IpvsClient {
   }
 
   async createDestination(key: ServiceKey, dest: Destination): Promise<void> {
-    await this.call(Cmd.NEW_DEST, `NEW_DEST ${describeService(key)} -> ${dest.address}:${dest.port}`, (a) => {
-      encodeServiceKey(a, key);
-      encodeDestination(a, dest, key.family);
-    });
+    await this.call(
+      Cmd.NEW_DEST,
+      `NEW_DEST ${describeService(key)} -> ${dest.address}:${dest.port}`,
+      (a) => {
+        encodeServiceKey(a, key);
+        encodeDestination(a, dest, key.family);
+      },
+    );
   }
 
   async updateDestination(key: ServiceKey, dest: Destination): Promise<void> {
-    await this.call(Cmd.SET_DEST, `SET_DEST ${describeService(key)} -> ${dest.address}:${dest.port}`, (a) => {
-      encodeServiceKey(a, key);
-      encodeDestination(a, dest, key.family);
-    });
+    await this.call(
+      Cmd.SET_DEST,
+      `SET_DEST ${describeService(key)} -> ${dest.address}:${dest.port}`,
+      (a) => {
+        encodeServiceKey(a, key);
+        encodeDestination(a, dest, key.family);
+      },
+    );
   }
 
   async removeDestination(key: ServiceKey, dest: DestinationKey): Promise<void> {
-    await this.call(Cmd.DEL_DEST, `DEL_DEST ${describeService(key)} -> ${dest.address}:${dest.port}`, (a) => {
-      encodeServiceKey(a, key);
-      encodeDestinationKey(a, dest, key.family);
-    });
+    await this.call(
+      Cmd.DEL_DEST,
+      `DEL_DEST ${describeService(key)} -> ${dest.address}:${dest.port}`,
+      (a) => {
+        encodeServiceKey(a, key);
+        encodeDestinationKey(a, dest, key.family);
+      },
+    );
   }
 
   /** Removes every virtual service of this network namespace. */
@@ -188,6 +227,10 @@ export class IpvsClient {
 
   /** Zeroes the counters of one service, or of all when no key is given. */
   async zero(key?: ServiceKey): Promise<void> {
-    await this.call(Cmd.ZERO, key ? `ZERO ${describeService(key)}` : 'ZERO', key ? (a) => encodeServiceKey(a, key) : undefined);
+    await this.call(
+      Cmd.ZERO,
+      key ? `ZERO ${describeService(key)}` : 'ZERO',
+      key ? (a) => encodeServiceKey(a, key) : undefined,
+    );
   }
 }

@@ -61,14 +61,17 @@ export function ipvsReplyAttributes(payload: Buffer): Attributes {
 }
 
 function checkPort(port: number, what: string): number {
-  if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new RangeError(`${what} port out of range: ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 0xffff)
+    throw new RangeError(`${what} port out of range: ${port}`);
   return port;
 }
 
 /** 16 bytes, IPv4 in the first four (union nf_inet_addr). */
 function addressField(address: string, family: AddressFamily): Buffer {
   if (addressFamily(address) !== family) {
-    throw new RangeError(`address ${JSON.stringify(address)} is not ${family === 'inet' ? 'IPv4' : 'IPv6'}`);
+    throw new RangeError(
+      `address ${JSON.stringify(address)} is not ${family === 'inet' ? 'IPv4' : 'IPv6'}`,
+    );
   }
   const out = Buffer.alloc(16);
   addressToBytes(address).copy(out);
@@ -171,10 +174,16 @@ function decodeFamilyNumber(n: number, what: string): AddressFamily {
   return family;
 }
 
-function decodeAddress(attrs: Attributes, type: number, family: AddressFamily, what: string): string {
+function decodeAddress(
+  attrs: Attributes,
+  type: number,
+  family: AddressFamily,
+  what: string,
+): string {
   const bytes = attrs.bytes(type);
   const need = family === 'inet' ? 4 : 16;
-  if (bytes.length < need) throw new NetlinkDecodeError(`${what}: address has ${bytes.length} bytes, expected ${need}`);
+  if (bytes.length < need)
+    throw new NetlinkDecodeError(`${what}: address has ${bytes.length} bytes, expected ${need}`);
   return bytesToAddress(bytes, family);
 }
 
@@ -182,7 +191,8 @@ function decodeAddress(attrs: Attributes, type: number, family: AddressFamily, w
 export function decodeService(svcAttrs: Attributes): ServiceExtended {
   const family = decodeFamilyNumber(svcAttrs.u16(SvcAttr.AF), 'service');
   const flagsRaw = svcAttrs.optBytes(SvcAttr.FLAGS);
-  if (flagsRaw !== undefined && flagsRaw.length < 4) throw new NetlinkDecodeError('service: flags too short');
+  if (flagsRaw !== undefined && flagsRaw.length < 4)
+    throw new NetlinkDecodeError('service: flags too short');
   const flags = flagsRaw === undefined ? 0 : flagsRaw.readUInt32LE(0) & ~ServiceFlag.HASHED;
   const rawMask = svcAttrs.optU32(SvcAttr.NETMASK);
   const netmask =
@@ -218,7 +228,11 @@ function destFamily(dest: DestinationKey, serviceFamily: AddressFamily): Address
 }
 
 /** The DEST nest naming a destination (DEL_DEST). */
-export function encodeDestinationKey(enc: AttributeEncoder, dest: DestinationKey, serviceFamily: AddressFamily): void {
+export function encodeDestinationKey(
+  enc: AttributeEncoder,
+  dest: DestinationKey,
+  serviceFamily: AddressFamily,
+): void {
   const family = destFamily(dest, serviceFamily);
   enc.nested(CmdAttr.DEST, (d) => {
     d.u16(DestAttr.ADDR_FAMILY, familyNumber(family));
@@ -228,7 +242,11 @@ export function encodeDestinationKey(enc: AttributeEncoder, dest: DestinationKey
 }
 
 /** The full DEST nest of NEW_DEST / SET_DEST. Weights and thresholds go out as the kernel's u32. */
-export function encodeDestination(enc: AttributeEncoder, dest: Destination, serviceFamily: AddressFamily): void {
+export function encodeDestination(
+  enc: AttributeEncoder,
+  dest: Destination,
+  serviceFamily: AddressFamily,
+): void {
   const family = destFamily(dest, serviceFamily);
   enc.nested(CmdAttr.DEST, (d) => {
     d.u16(DestAttr.ADDR_FAMILY, familyNumber(family));
@@ -247,7 +265,10 @@ export function encodeDestination(enc: AttributeEncoder, dest: Destination, serv
 }
 
 /** One destination from the DEST nest of a GET_DEST reply. */
-export function decodeDestination(destAttrs: Attributes, serviceFamily: AddressFamily): DestinationExtended {
+export function decodeDestination(
+  destAttrs: Attributes,
+  serviceFamily: AddressFamily,
+): DestinationExtended {
   const famNumber = destAttrs.optU16(DestAttr.ADDR_FAMILY) ?? 0;
   const family = famNumber === 0 ? serviceFamily : decodeFamilyNumber(famNumber, 'destination');
   const fwd = (destAttrs.optU32(DestAttr.FWD_METHOD) ?? 0) & FWD_MASK;
@@ -255,7 +276,8 @@ export function decodeDestination(destAttrs: Attributes, serviceFamily: AddressF
   if (!forward) throw new NetlinkDecodeError(`destination: unknown forwarding method ${fwd}`);
   const tunType = destAttrs.optU8(DestAttr.TUN_TYPE);
   const tunnelKind = tunType === undefined ? undefined : tunnelByNumber.get(tunType);
-  if (tunType !== undefined && !tunnelKind) throw new NetlinkDecodeError(`destination: unknown tunnel type ${tunType}`);
+  if (tunType !== undefined && !tunnelKind)
+    throw new NetlinkDecodeError(`destination: unknown tunnel type ${tunType}`);
   return {
     family,
     address: decodeAddress(destAttrs, DestAttr.ADDR, family, 'destination'),
@@ -284,8 +306,14 @@ export function decodeServiceReply(payload: Buffer): ServiceExtended {
   return decodeService(ipvsReplyAttributes(payload).nested(CmdAttr.SERVICE, 'service'));
 }
 
-export function decodeDestinationReply(payload: Buffer, serviceFamily: AddressFamily): DestinationExtended {
-  return decodeDestination(ipvsReplyAttributes(payload).nested(CmdAttr.DEST, 'destination'), serviceFamily);
+export function decodeDestinationReply(
+  payload: Buffer,
+  serviceFamily: AddressFamily,
+): DestinationExtended {
+  return decodeDestination(
+    ipvsReplyAttributes(payload).nested(CmdAttr.DEST, 'destination'),
+    serviceFamily,
+  );
 }
 
 export function decodeInfoReply(payload: Buffer): IpvsInfo {
@@ -317,12 +345,18 @@ export function encodeConfig(enc: AttributeEncoder, config: Partial<IpvsConfig>)
 export function serviceKeyOf(svc: ServiceKey): ServiceKey {
   return isFwmarkService(svc)
     ? { family: svc.family, fwmark: svc.fwmark }
-    : { family: svc.family, protocol: svc.protocol as Protocol, address: svc.address as string, port: svc.port as number };
+    : {
+        family: svc.family,
+        protocol: svc.protocol as Protocol,
+        address: svc.address as string,
+        port: svc.port as number,
+      };
 }
 
 /** "tcp 10.103.97.2:6443", "tcp [2001:db8::1]:443", "fwmark 7 (inet6)" */
 export function describeService(key: ServiceKey): string {
-  if (isFwmarkService(key)) return `fwmark ${key.fwmark}${key.family === 'inet6' ? ' (inet6)' : ''}`;
+  if (isFwmarkService(key))
+    return `fwmark ${key.fwmark}${key.family === 'inet6' ? ' (inet6)' : ''}`;
   const host = key.family === 'inet6' ? `[${key.address}]` : key.address;
   return `${key.protocol} ${host}:${key.port}`;
 }

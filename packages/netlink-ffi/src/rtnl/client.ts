@@ -21,7 +21,10 @@ import type { InterfaceAddress, Link, Route, Scope } from './types.js';
 
 function rtnlError(details: NetlinkErrorDetails): NetlinkError {
   if (details.errno === NetlinkError.EPERM) {
-    return new NetlinkError({ ...details, hint: `${details.operation}: needs CAP_NET_ADMIN (run as root)` });
+    return new NetlinkError({
+      ...details,
+      hint: `${details.operation}: needs CAP_NET_ADMIN (run as root)`,
+    });
   }
   return new NetlinkError(details);
 }
@@ -103,11 +106,21 @@ export class RouteClient {
   }
 
   /** Adds an address to a link (EEXIST when it is already there). */
-  async addAddress(index: number, address: string, prefixLength: number, scope: Scope = 'universe'): Promise<void> {
+  async addAddress(
+    index: number,
+    address: string,
+    prefixLength: number,
+    scope: Scope = 'universe',
+  ): Promise<void> {
     await this.conn.request({
       type: RTM.NEWADDR,
       flags: NLM_F_CREATE | NLM_F_EXCL,
-      payload: encodeAddressRequest({ index, address: canonicalAddress(address), prefixLength, scope }),
+      payload: encodeAddressRequest({
+        index,
+        address: canonicalAddress(address),
+        prefixLength,
+        scope,
+      }),
       operation: `RTM_NEWADDR ${address}/${prefixLength} on link ${index}`,
     });
   }
@@ -115,7 +128,12 @@ export class RouteClient {
   async deleteAddress(index: number, address: string, prefixLength: number): Promise<void> {
     await this.conn.request({
       type: RTM.DELADDR,
-      payload: encodeAddressRequest({ index, address: canonicalAddress(address), prefixLength, scope: 'universe' }),
+      payload: encodeAddressRequest({
+        index,
+        address: canonicalAddress(address),
+        prefixLength,
+        scope: 'universe',
+      }),
       operation: `RTM_DELADDR ${address}/${prefixLength} on link ${index}`,
     });
   }

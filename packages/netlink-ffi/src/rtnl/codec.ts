@@ -1,6 +1,13 @@
 // Pure encoding and decoding of the rtnetlink messages the VIP needs: links, addresses, routes.
 import { AttributeEncoder, Attributes } from '../attributes.js';
-import { type AddressFamily, addressFamily, addressToBytes, bytesToAddress, familyFromNumber, familyNumber } from '../address.js';
+import {
+  type AddressFamily,
+  addressFamily,
+  addressToBytes,
+  bytesToAddress,
+  familyFromNumber,
+  familyNumber,
+} from '../address.js';
 import { NetlinkDecodeError } from '../errors.js';
 import {
   IFA,
@@ -17,9 +24,12 @@ import {
 } from './constants.js';
 import type { InterfaceAddress, Link, Route, RouteType, Scope } from './types.js';
 
-
-const scopeByNumber = new Map<number, Scope>(Object.entries(RT_SCOPE).map(([k, v]) => [v, k as Scope]));
-const typeByNumber = new Map<number, RouteType>(Object.entries(RTN).map(([k, v]) => [v, k as RouteType]));
+const scopeByNumber = new Map<number, Scope>(
+  Object.entries(RT_SCOPE).map(([k, v]) => [v, k as Scope]),
+);
+const typeByNumber = new Map<number, RouteType>(
+  Object.entries(RTN).map(([k, v]) => [v, k as RouteType]),
+);
 
 const scopeName = (n: number): Scope | number => scopeByNumber.get(n) ?? n;
 const scopeNumber = (s: Scope | number): number => (typeof s === 'number' ? s : RT_SCOPE[s]);
@@ -56,12 +66,14 @@ export function encodeLinkRequest(req: LinkRequest): Buffer {
   });
   const attrs = new AttributeEncoder();
   if (req.name !== undefined) attrs.string(IFLA.IFNAME, req.name);
-  if (req.kind !== undefined) attrs.nested(IFLA.LINKINFO, (li) => li.string(IFLA_INFO.KIND, req.kind as string));
+  if (req.kind !== undefined)
+    attrs.nested(IFLA.LINKINFO, (li) => li.string(IFLA_INFO.KIND, req.kind as string));
   return Buffer.concat([hdr, attrs.encode()]);
 }
 
 export function decodeLink(payload: Buffer): Link {
-  if (payload.length < IFINFOMSG_LEN) throw new NetlinkDecodeError(`link: ${payload.length} bytes, too short`);
+  if (payload.length < IFINFOMSG_LEN)
+    throw new NetlinkDecodeError(`link: ${payload.length} bytes, too short`);
   const attrs = Attributes.parse(payload.subarray(IFINFOMSG_LEN), 'link');
   const flags = payload.readUInt32LE(8);
   return {
@@ -76,7 +88,9 @@ export function decodeLink(payload: Buffer): Link {
 
 // --- addresses -----------------------------------------------------------------------------
 
-export function encodeAddressRequest(addr: Omit<InterfaceAddress, 'family'> & { family?: AddressFamily }): Buffer {
+export function encodeAddressRequest(
+  addr: Omit<InterfaceAddress, 'family'> & { family?: AddressFamily },
+): Buffer {
   const family = addr.family ?? checkedFamily(addr.address);
   const bytes = addressToBytes(addr.address);
   const hdr = header(IFADDRMSG_LEN, (b) => {
@@ -97,13 +111,15 @@ export function encodeAddressDump(family?: AddressFamily): Buffer {
 }
 
 export function decodeAddress(payload: Buffer): InterfaceAddress | undefined {
-  if (payload.length < IFADDRMSG_LEN) throw new NetlinkDecodeError(`address: ${payload.length} bytes, too short`);
+  if (payload.length < IFADDRMSG_LEN)
+    throw new NetlinkDecodeError(`address: ${payload.length} bytes, too short`);
   const family = familyFromNumber(payload.readUInt8(0));
   if (!family) return undefined; // not an IP address (e.g. a bridge's)
   const attrs = Attributes.parse(payload.subarray(IFADDRMSG_LEN), 'address');
   // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer on point-to-point links.
   const raw = attrs.optBytes(IFA.LOCAL) ?? attrs.bytes(IFA.ADDRESS);
-  if (raw.length < (family === 'inet' ? 4 : 16)) throw new NetlinkDecodeError('address: short address attribute');
+  if (raw.length < (family === 'inet' ? 4 : 16))
+    throw new NetlinkDecodeError('address: short address attribute');
   return {
     family,
     prefixLength: payload.readUInt8(1),
@@ -150,7 +166,8 @@ export function encodeRouteRequest(route: Route): Buffer {
   if (route.table >= 256) attrs.u32(RTA.TABLE, route.table);
   if (route.gateway !== undefined) attrs.bytes(RTA.GATEWAY, addressToBytes(route.gateway));
   if (route.outputIndex !== undefined) attrs.u32(RTA.OIF, route.outputIndex);
-  if (route.preferredSource !== undefined) attrs.bytes(RTA.PREFSRC, addressToBytes(route.preferredSource));
+  if (route.preferredSource !== undefined)
+    attrs.bytes(RTA.PREFSRC, addressToBytes(route.preferredSource));
   if (route.priority !== undefined) attrs.u32(RTA.PRIORITY, route.priority);
   return Buffer.concat([hdr, attrs.encode()]);
 }
@@ -160,14 +177,16 @@ export function encodeRouteDump(family?: AddressFamily): Buffer {
 }
 
 export function decodeRoute(payload: Buffer): Route | undefined {
-  if (payload.length < RTMSG_LEN) throw new NetlinkDecodeError(`route: ${payload.length} bytes, too short`);
+  if (payload.length < RTMSG_LEN)
+    throw new NetlinkDecodeError(`route: ${payload.length} bytes, too short`);
   const family = familyFromNumber(payload.readUInt8(0));
   if (!family) return undefined;
   const attrs = Attributes.parse(payload.subarray(RTMSG_LEN), 'route');
   const addr = (type: number): string | undefined => {
     const raw = attrs.optBytes(type);
     if (raw === undefined) return undefined;
-    if (raw.length < (family === 'inet' ? 4 : 16)) throw new NetlinkDecodeError(`route: short address in attribute ${type}`);
+    if (raw.length < (family === 'inet' ? 4 : 16))
+      throw new NetlinkDecodeError(`route: short address in attribute ${type}`);
     return bytesToAddress(raw, family);
   };
   const typeNumber = payload.readUInt8(7);
