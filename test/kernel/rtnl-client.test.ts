@@ -1,7 +1,7 @@
 // The rtnetlink subset against a real kernel, with `ip` as the independent witness.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { RouteClient } from '@kha/netlink-ffi';
+import { NetlinkError, RouteClient } from '@kha/netlink-ffi';
 import { assertKernelTier } from '../support/kernel.js';
 import { attempt, run } from '../support/run.js';
 
@@ -54,6 +54,17 @@ test('a dummy link, its addresses and a route made by the library are what ip sh
   await assert.rejects(
     rt.addRoute({ destination: '10.200.0.0', prefixLength: 24, outputIndex: link.index }),
     /EEXIST/,
+  );
+
+  // A gateway nothing can reach: the kernel's extended-ack text comes through.
+  await assert.rejects(
+    rt.addRoute({ destination: '10.201.0.0', prefixLength: 24, gateway: '10.99.99.99' }),
+    (err) => {
+      assert.ok(err instanceof NetlinkError);
+      assert.equal(err.code, 'ENETUNREACH');
+      assert.match(err.kernelMessage ?? '', /gateway/i);
+      return true;
+    },
   );
 
   await rt.deleteRoute({ destination: '10.200.0.0', prefixLength: 24, outputIndex: link.index });
