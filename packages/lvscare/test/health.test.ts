@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { desiredDestinations, endpointKey } from '../src/health/desired.js';
+import {
+  type HealthState,
+  initialHealth,
+  nextHealth,
+  wantsFastProbe,
+} from '../src/health/state.js';
+
+const t = { fall: 2, rise: 2 };
+const ok = { ok: true } as const;
+const fail = (reason = 'timeout') => ({ ok: false, reason }) as const;
+
+function run(outcomes: boolean[], start = initialHealth(0)) {
+  let s = start;
+  const transitions: string[] = [];
+  outcomes.forEach((o, i) => {
+    const r = nextHealth(s, o ? ok : fail(), t, i + 1);
+    s = r.state;
+    if (r.transition) transitions.push(`${r.transition.from}->${r.transition.to}`);
+  });
+  return { state: s, transitions };
+}
+
+test('the first result decides an unknown master at once', () => {
+  assert.deepEqual(run([true]).transitions, ['unknown->up']);
+  assert.deepEqual(run([false]).transitions, ['unknown->down']);
+});
+
+test('up needs `fall` failures in a row to go down; one success resets the count', () => {
+  assert.deepEqual(run([true, false, true, false, true]).transitions, ['unknown->up']);
+  assert.deepEqual(run([true, false, false]).transitions, ['unknown->up', 'up->down']);
+});
+
+test('down needs `rise` successes in a row to come back', () => {
+  assert.deepEqual(run([false, true, false, true]).transitions, ['unknown->down']);
+  assert.deepEqual(run([false, true, true]).transitions, ['unknown->down', 'down->up']);
+});
+
+test('a master between states is re-probed fast; a settled one is not', () => {
+  assert.equal(wantsFastProbe(run([true, false]).state), true);
+  assert.equal(wantsFastProbe(run([true, false, false]).state), false);
+  assert.equal(wantsFastProbe(run([true]).state), false);
+});
+
+test('a flapping master changes state at most once per fall/rise window', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.boolean(), { maxLength: 200 }),
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 1, max: 5 }),
+      (outcomes, fall, rise) => {
+        let s = initialHealth(0);
+        let transitions = 0;
+        for (const o of outcomes) {
+          const r = nextHealth(s, o ? ok : fail(), { fall, rise }, 0);
+          s = r.state;
+          if (r.transition) transitions++;
+        }
+        // After the first decision, each transition needs at least min(fall, rise) results.
+        assert.ok(
+          transitions <= 1 + Math.floor(Math.max(0, outcomes.length - 1) / Math.min(fall, rise)),
+        );
+      },
+    ),
+  );
+});
+
+const masters = ['192.168.0.2', '192.168.0.3', '192.168.0.4'].map((a) => ({
+  family: 'inet' as const,
+  address: a,
+  port: 6443,
+}));
+const key = (i: number) => endpointKey(masters[i]!);
+const state = (status: HealthState['status'], since = 0): HealthState => ({
+  status,
+  streak: 0,
+  since,
+  lastFailure: undefined,
+});
+const health = (...s: HealthState[]) => new Map(s.map((x, i) => [key(i), x]));
+const seen = (weight: number, active = 0, inactive = 0) => ({
+  weight,
+  activeConns: active,
+  inactiveConns: inactive,
+});
+
+test('up masters get full weight; a down one drains at weight 0, then goes', () => {
+  const h = health(state('up'), state('up'), state('down', 1000));
+  const draining = desiredDestinations(
+    masters,
+    h,
+    new Map([[key(2), seen(1, 3, 1)]]),
+    30_000,
+    2000,
+  );
+  assert.deepEqual(
+    [...draining.weights],
+    [
+      [key(0), 1],
+      [key(1), 1],
+      [key(2), 0],
+    ],
+  );
+  assert.equal(draining.failOpen, false);
+  const drained = desiredDestinations(masters, h, new Map([[key(2), seen(0, 0, 0)]]), 30_000, 2000);
+  assert.equal(drained.weights.has(key(2)), false);
+  const timedOut = desiredDestinations(
+    masters,
+    h,
+    new Map([[key(2), seen(0, 5, 5)]]),
+    30_000,
+    31_000,
+  );
+  assert.equal(timedOut.weights.has(key(2)), false);
+});
+
+test('unknown masters keep what the kernel has, or full weight when absent', () => {
+  const h = health(state('unknown'), state('unknown'), state('up'));
+  const d = desiredDestinations(masters, h, new Map([[key(0), seen(0)]]), 30_000, 0);
+  assert.equal(d.weights.get(key(0)), 0);
+  assert.equal(d.weights.get(key(1)), 1);
+});
+
+test('fail-open: no usable master means every master at full weight', () => {
+  const allDown = desiredDestinations(
+    masters,
+    health(state('down'), state('down'), state('down')),
+    new Map(),
+    0,
+    99_999,
+  );
+  assert.equal(allDown.failOpen, true);
+  assert.deepEqual([...allDown.weights.values()], [1, 1, 1]);
+  const onlyZero = desiredDestinations(
+    masters,
+    health(state('down'), state('down'), state('unknown')),
+    new Map([[key(2), seen(0)]]),
+    0,
+    0,
+  );
+  assert.equal(onlyZero.failOpen, true);
+});
+
+test('the desired set is never empty while masters are configured', () => {
+  const status = fc.constantFrom('unknown', 'up', 'down' as const);
+  fc.assert(
+    fc.property(
+      fc.tuple(status, status, status),
+      fc.array(fc.nat({ max: 3 }), { minLength: 3, maxLength: 3 }),
+      fc.nat({ max: 60_000 }),
+      (st, w, now) => {
+        const h = health(...st.map((s) => state(s)));
+        const observed = new Map(w.map((weight, i) => [key(i), seen(weight, i, 0)]));
+        const d = desiredDestinations(masters, h, observed, 30_000, now);
+        assert.ok([...d.weights.values()].some((x) => x > 0));
+      },
+    ),
+  );
+});
