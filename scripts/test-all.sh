@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Every test: the unit tier (anywhere, seconds), then the kernel tier (real IPVS kernel).
+# Expects a build (npm test builds first). Ends with one summary line per tier and a total.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+mkdir -p .cache
+unit_tap=.cache/unit.tap
+kernel_tap=.cache/kernel-tier.tap
+rm -f "$unit_tap" "$kernel_tap"
+
+count() { sed -n "s/^# $1 \([0-9]*\)\$/\1/p" "$2" 2>/dev/null | tail -1; }
+
+echo "== unit tier"
+node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$unit_tap" \
+  packages/*/dist/test/*.test.js
+unit_status=$?
+
+echo "== kernel tier"
+KHA_KERNEL_TAP="$root/$kernel_tap" bash test/kernel-tier.sh
+kernel_status=$?
+
+up=$(count pass "$unit_tap"); uf=$(count fail "$unit_tap")
+kp=$(count pass "$kernel_tap"); kf=$(count fail "$kernel_tap")
+echo "unit: ${up:-0} passed, ${uf:-0} failed"
+echo "kernel: ${kp:-0} passed, ${kf:-0} failed"
+if [ -z "$kp" ] || [ "$kp" -eq 0 ]; then
+  echo "the kernel tier did not run: failing" >&2
+  kernel_status=1
+fi
+echo "$(( ${up:-0} + ${kp:-0} )) passed, $(( ${uf:-0} + ${kf:-0} )) failed"
+[ "$unit_status" -eq 0 ] && [ "$kernel_status" -eq 0 ]
