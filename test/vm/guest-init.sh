@@ -52,6 +52,14 @@ mount -t devpts -o gid=5,mode=620,ptmxmode=0666 devpts $R/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp
 mount -t tmpfs -o mode=0755 tmpfs $R/run
+# The caller's directory under a tmpfs path (run.sh listed it): shown from the host root.
+if [ -s /ctl/host-dirs ]; then
+	mkdir -p /hostroot
+	mount -t 9p -o "$p9,ro,cache=loose" hostroot /hostroot || fail "cannot mount the host root again"
+	while read -r d; do
+		mkdir -p "$R$d" && mount -o bind "/hostroot$d" "$R$d" || fail "cannot show $d inside"
+	done < /ctl/host-dirs
+fi
 mkdir -p $R/run/kha-vm/share
 mount -t 9p -o "$p9" work $R/run/kha-vm/share || fail "cannot mount the work share"
 cp /ctl/cmd.sh $R/run/kha-vm/cmd.sh

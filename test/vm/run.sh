@@ -93,6 +93,17 @@ for d in "${entries[@]}" /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin
 	guest_path=${guest_path:+$guest_path:}$d
 done
 
+# /tmp, /run and /dev/shm are fresh tmpfs inside; a caller working below one of them (a CI
+# clone in /tmp, say) gets its top directory there shown read-only from the host root.
+: >"$ctl/host-dirs"
+case $PWD in
+/dev/shm/?*) rest=${PWD#/dev/shm/} && echo "/dev/shm/${rest%%/*}" >"$ctl/host-dirs" ;;
+/tmp/?* | /run/?*)
+	base=${PWD#/} && base=${base%%/*}
+	rest=${PWD#/"$base"/} && echo "/$base/${rest%%/*}" >"$ctl/host-dirs"
+	;;
+esac
+
 # The command travels as a script (printf %q), so any argument survives.
 {
 	printf 'export PATH=%q HOME=/tmp\n' "$guest_path"
