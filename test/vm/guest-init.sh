@@ -50,14 +50,18 @@ mkdir -p $R/dev/pts $R/dev/shm
 # devtmpfs' /dev/ptmx resolves to the devpts mounted next to it (pts/).
 mount -t devpts -o gid=5,mode=620,ptmxmode=0666 devpts $R/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm
+# Set aside what run.sh listed before the tmpfs mounts cover it.
+if [ -s /ctl/host-dirs ]; then
+	while read -r d; do
+		mkdir -p "/keep$d" && mount -o bind "$R$d" "/keep$d" || fail "cannot find $d on the host root"
+	done < /ctl/host-dirs
+fi
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp
 mount -t tmpfs -o mode=0755 tmpfs $R/run
 # The caller's directory under a tmpfs path (run.sh listed it): shown from the host root.
 if [ -s /ctl/host-dirs ]; then
-	mkdir -p /hostroot
-	mount -t 9p -o "$p9,ro,cache=loose" hostroot /hostroot || fail "cannot mount the host root again"
 	while read -r d; do
-		mkdir -p "$R$d" && mount -o bind "/hostroot$d" "$R$d" || fail "cannot show $d inside"
+		mkdir -p "/keep$d" "$R$d" && mount -o bind "/keep$d" "$R$d" || fail "cannot show $d inside"
 	done < /ctl/host-dirs
 fi
 mkdir -p $R/run/kha-vm/share
