@@ -14,7 +14,7 @@ count() { sed -n "s/^# $1 \([0-9]*\)\$/\1/p" "$2" 2>/dev/null | tail -1; }
 echo "== unit tier"
 node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$unit_tap" \
-  packages/*/dist/test/*.test.js
+  packages/*/dist/test/*.test.js test/dist/loopback/*.test.js
 unit_status=$?
 
 echo "== kernel tier"

@@ -14,3 +14,4 @@ export * as rtnl from './rtnl/constants.js';
 export * from './rtnl/types.js';
 export * from './rtnl/codec.js';
 export * from './rtnl/client.js';
+export * from './tcp.js';

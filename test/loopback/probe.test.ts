@@ -1,0 +1,115 @@
+// lvscare's probe against fake API servers on loopback: outcomes, reasons, TLS verification and
+// connection reuse. No kernel needed.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { MasterProbe, careConfig } from '@kha/lvscare';
+import { type FakeApiserver, startFakeApiserver } from '../support/apiserver.js';
+import { makePki } from '../support/pki.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kha-probe-'));
+const pki = makePki(join(dir, 'pki'));
+const other = makePki(join(dir, 'other'), 'other-ca');
+let api: FakeApiserver;
+
+before(async () => {
+  const good = pki.server('m1', ['127.0.0.1']);
+  const wrong = other.server('m1-wrong', ['127.0.0.1']);
+  api = await startFakeApiserver({
+    name: 'm1',
+    host: '127.0.0.1',
+    port: 0,
+    ...good,
+    altCert: wrong.cert,
+    altKey: wrong.key,
+  });
+});
+after(() => api.close());
+
+function probeFor(flags: Record<string, unknown> = {}, onLost: () => void = () => {}) {
+  const c = careConfig({
+    vs: '10.103.97.2:6443',
+    rs: [`127.0.0.1:${api.port}`],
+    healthTimeout: '300ms',
+    ...flags,
+  });
+  return new MasterProbe(c.realServers[0]!, c.health, onLost);
+}
+
+test('a healthy master passes; 500 fails with reason "status"', async () => {
+  const p = probeFor();
+  api.setHealth('ok');
+  assert.deepEqual((await p.probe()).outcome, { ok: true });
+  api.setHealth('fail');
+  const r = await p.probe();
+  assert.equal(r.reason, 'status');
+  assert.equal(r.detail, 'status 500');
+  api.setHealth('ok');
+  await p.close();
+});
+
+test('--health-status accepts an extra code', async () => {
+  const p = probeFor({ healthStatus: [500] });
+  api.setHealth('fail');
+  assert.equal((await p.probe()).outcome.ok, true);
+  api.setHealth('ok');
+  await p.close();
+});
+
+test('slower than the timeout fails with reason "timeout", within the deadline', async () => {
+  const p = probeFor();
+  api.setHealth('slow', 2000);
+  const r = await p.probe();
+  assert.equal(r.reason, 'timeout');
+  assert.ok(r.durationMs < 1500, `took ${r.durationMs}ms with a 300ms timeout`);
+  api.setHealth('ok');
+  await p.close();
+});
+
+test('with --health-ca-file the right certificate passes and a wrong one fails with "tls"', async () => {
+  const p = probeFor({ healthCaFile: pki.caCert });
+  assert.equal((await p.probe()).outcome.ok, true);
+  await p.close();
+  api.useAltCert(true);
+  const q = probeFor({ healthCaFile: pki.caCert });
+  const r = await q.probe();
+  assert.equal(r.reason, 'tls');
+  await q.close();
+  const insecure = probeFor();
+  assert.equal(
+    (await insecure.probe()).outcome.ok,
+    true,
+    'without a CA file TLS is not verified, as in lvscare',
+  );
+  await insecure.close();
+  api.useAltCert(false);
+});
+
+test('probes reuse one connection', async () => {
+  const p = probeFor();
+  const before = api.connections();
+  for (let i = 0; i < 10; i++) assert.equal((await p.probe()).outcome.ok, true);
+  assert.equal(api.connections() - before, 1);
+  await p.close();
+});
+
+test('a master that goes away: the kept connection reports it at once, and probes are refused', async () => {
+  const good = pki.server('m2', ['127.0.0.1']);
+  const m2 = await startFakeApiserver({ name: 'm2', host: '127.0.0.1', port: 0, ...good });
+  const c = careConfig({
+    vs: '10.103.97.2:6443',
+    rs: [`127.0.0.1:${m2.port}`],
+    healthTimeout: '300ms',
+  });
+  let lost!: () => void;
+  const lostSignal = new Promise<void>((r) => (lost = r));
+  const p = new MasterProbe(c.realServers[0]!, c.health, () => lost());
+  assert.equal((await p.probe()).outcome.ok, true);
+  await m2.close();
+  await lostSignal; // no timer: the event itself is the signal
+  const r = await p.probe();
+  assert.equal(r.reason, 'refused');
+  await p.close();
+});

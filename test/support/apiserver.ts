@@ -1,0 +1,114 @@
+// A stand-in kube-apiserver: HTTPS with /healthz answering as the real one does ("ok", or 500
+// listing the failed checks), "/" answering its name for client traffic, and a plain-HTTP control
+// port to switch its health, slowness or certificate while it runs.
+import { readFileSync } from 'node:fs';
+import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
+import { type Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type HealthMode = 'ok' | 'fail' | 'slow' | 'hang';
+
+export interface FakeApiserverOptions {
+  name: string;
+  host: string;
+  port: number;
+  cert: string;
+  key: string;
+  /** Another certificate/key pair, served after `/control?cert=alt`. */
+  altCert?: string | undefined;
+  altKey?: string | undefined;
+  controlPort?: number | undefined;
+}
+
+export interface FakeApiserver {
+  port: number;
+  controlPort: number | undefined;
+  /** TLS connections accepted so far. */
+  connections(): number;
+  /** /healthz requests answered so far. */
+  healthzRequests(): number;
+  setHealth(mode: HealthMode, slowMs?: number): void;
+  useAltCert(alt: boolean): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeApiserver> {
+  let mode: HealthMode = 'ok';
+  let slowMs = 0;
+  let connections = 0;
+  let healthz = 0;
+  const sockets = new Set<Socket>();
+  const main = { cert: readFileSync(o.cert), key: readFileSync(o.key) };
+  const alt =
+    o.altCert && o.altKey
+      ? { cert: readFileSync(o.altCert), key: readFileSync(o.altKey) }
+      : undefined;
+  const server: HttpsServer = createHttpsServer(
+    { ...main, keepAliveTimeout: 120_000 },
+    (req, res) => {
+      if (req.url?.startsWith('/healthz')) {
+        healthz++;
+        const answer = (): void => {
+          if (mode === 'fail') {
+            res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+            res.end(
+              '[+]ping ok\n[+]log ok\n[-]etcd failed: reason withheld\nhealthz check failed\n',
+            );
+          } else {
+            res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+            res.end('ok');
+          }
+        };
+        if (mode === 'hang') return; // never answers
+        if (mode === 'slow') setTimeout(answer, slowMs);
+        else answer();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(o.name);
+    },
+  );
+  server.on('secureConnection', (s) => {
+    connections++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  const api: FakeApiserver = {
+    port: 0,
+    controlPort: undefined,
+    connections: () => connections,
+    healthzRequests: () => healthz,
+    setHealth(m, ms = 0) {
+      mode = m;
+      slowMs = ms;
+    },
+    useAltCert(useAlt) {
+      if (!alt) throw new Error('no alternative certificate configured');
+      server.setSecureContext(useAlt ? alt : main);
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+      if (control) await new Promise<void>((r) => control!.close(() => r()));
+    },
+  };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  api.port = (server.address() as AddressInfo).port;
+  let control: HttpServer | undefined;
+  if (o.controlPort !== undefined) {
+    control = createHttpServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://control');
+      const h = url.searchParams.get('healthz');
+      if (h) api.setHealth(h as HealthMode, Number(url.searchParams.get('ms') ?? 0));
+      const c = url.searchParams.get('cert');
+      if (c) api.useAltCert(c === 'alt');
+      res.end(JSON.stringify({ name: o.name, mode, connections, healthz }));
+    });
+    await new Promise<void>((resolve) => control!.listen(o.controlPort, o.host, () => resolve()));
+    api.controlPort = (control.address() as AddressInfo).port;
+  }
+  return api;
+}
