@@ -2,6 +2,7 @@ import { IpvsClient, NetlinkError } from '@kha/netlink-ffi';
 import yargs from 'yargs';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
 import { type ServiceWithDestinations, renderTable, toJson } from './ipvs-view.js';
+import { care, careOptions } from './commands/care.js';
 import { VERSION } from './version.js';
 
 async function listIpvs(json: boolean, out: NodeJS.WritableStream): Promise<void> {
@@ -33,6 +34,15 @@ export async function main(
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     })
+    .env('CARE')
+    .command(
+      'care',
+      'keep the VIP balanced over the healthy masters',
+      (y) => careOptions(y),
+      async (args) => {
+        status = await care(args as never);
+      },
+    )
     .command('version', 'print the version', {}, () => {
       out.write(`lvscare ${VERSION} (node ${process.version})\n`);
     })
@@ -46,7 +56,7 @@ export async function main(
         )
         .demandCommand(1, 'name an ipvs subcommand: list'),
     )
-    .demandCommand(1, 'name a command: version, ipvs list');
+    .demandCommand(1, 'name a command: care, version, ipvs list');
   try {
     await parser.parseAsync();
   } catch (err) {

@@ -14,6 +14,7 @@ import {
   encodeAddressRequest,
   encodeLinkRequest,
   encodeRouteDump,
+  encodeRouteLookup,
   encodeRouteRequest,
 } from './codec.js';
 import { IFF_UP, RTM } from './constants.js';
@@ -150,6 +151,18 @@ export class RouteClient {
       .filter((m) => m.type === RTM.NEWROUTE)
       .map((m) => decodeRoute(m.payload))
       .filter((r): r is Route => r !== undefined);
+  }
+
+  /** The route the kernel would use to reach `destination`, with its preferred source. */
+  async routeTo(destination: string): Promise<Route> {
+    const [reply] = await this.conn.request({
+      type: RTM.GETROUTE,
+      payload: encodeRouteLookup(destination),
+      operation: `RTM_GETROUTE ${destination}`,
+    });
+    const route = reply ? decodeRoute(reply.payload) : undefined;
+    if (!route) throw new NetlinkError({ errno: NetlinkError.ENODATA, operation: `RTM_GETROUTE ${destination}: no route in the reply` });
+    return route;
   }
 
   /** Adds a route (EEXIST when an equal one exists); `replace` overwrites it instead. */

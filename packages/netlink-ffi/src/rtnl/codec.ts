@@ -204,3 +204,14 @@ export function decodeRoute(payload: Buffer): Route | undefined {
     priority: attrs.optU32(RTA.PRIORITY),
   };
 }
+
+/** RTM_GETROUTE for one destination: what the kernel would use to reach it (`ip route get`). */
+export function encodeRouteLookup(destination: string): Buffer {
+  const family = checkedFamily(destination);
+  const bytes = addressToBytes(destination);
+  const hdr = header(RTMSG_LEN, (b) => {
+    b.writeUInt8(familyNumber(family), 0);
+    b.writeUInt8(bytes.length * 8, 1);
+  });
+  return Buffer.concat([hdr, new AttributeEncoder().bytes(RTA.DST, bytes).encode()]);
+}

@@ -1,0 +1,62 @@
+// The link mode's source NAT, through the nft command (the one rule is not worth an nf_tables
+// netlink codec). Our own table, so nothing of anyone else's is touched.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Endpoint } from '../config/endpoint.js';
+
+const run = promisify(execFile);
+
+export const NAT_TABLE = 'kha-lvscare';
+
+function family(vip: Endpoint): 'ip' | 'ip6' {
+  return vip.family === 'inet' ? 'ip' : 'ip6';
+}
+
+/** The ruleset text: traffic from the VIP to the masters leaves with the node's own address. */
+export function natRuleset(vip: Endpoint, masters: Endpoint[]): string {
+  const f = family(vip);
+  const addrs = [...new Set(masters.map((m) => m.address))].join(', ');
+  return [
+    `table ${f} ${NAT_TABLE} {`,
+    '  chain postrouting {',
+    '    type nat hook postrouting priority srcnat; policy accept;',
+    `    ${f} saddr ${vip.address} ${f} daddr { ${addrs} } masquerade`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+async function nft(args: string[], input?: string): Promise<string> {
+  const child = run('nft', args, { timeout: 10_000 });
+  if (input !== undefined) {
+    child.child.stdin?.end(input);
+  }
+  return (await child).stdout;
+}
+
+/** True when our table holds exactly the masquerade rule we want. */
+export async function natRulePresent(vip: Endpoint, masters: Endpoint[]): Promise<boolean> {
+  try {
+    const listed = await nft(['list', 'table', family(vip), NAT_TABLE]);
+    const want = natRuleset(vip, masters);
+    const norm = (s: string) => s.replace(/\s+/g, ' ').replace(/\{ ([^}]*) \}/g, (_m, inner: string) => `{ ${inner.split(', ').sort().join(', ')} }`).trim();
+    return norm(listed).includes(norm(want.split('\n')[3]!));
+  } catch {
+    return false;
+  }
+}
+
+/** Replaces our table atomically (nft -f runs as one transaction). */
+export async function installNatRule(vip: Endpoint, masters: Endpoint[]): Promise<void> {
+  const f = family(vip);
+  await nft(['-f', '-'], `table ${f} ${NAT_TABLE}\ndelete table ${f} ${NAT_TABLE}\n${natRuleset(vip, masters)}`);
+}
+
+export async function removeNatRule(vip: Endpoint): Promise<void> {
+  try {
+    await nft(['delete', 'table', family(vip), NAT_TABLE]);
+  } catch {
+    // not there: nothing to remove
+  }
+}

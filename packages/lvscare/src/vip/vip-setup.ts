@@ -1,0 +1,35 @@
+// What each --mode puts in the kernel around the virtual server, kept right every interval.
+import type { RouteClient } from '@kha/netlink-ffi';
+import type { CareConfig } from '../config/care-config.js';
+import { LinkMode } from './link-mode.js';
+import { RouteMode } from './route-mode.js';
+
+export interface VipSetup {
+  readonly mode: CareConfig['mode'];
+  /**
+   * Puts the mode's state in place. Returns the repairs made: kinds of things that were missing or
+   * wrong after they had been set up once (the first set-up is not a repair).
+   */
+  ensure(): Promise<string[]>;
+  /** Removes what the mode set up; missing pieces are fine. */
+  clean(): Promise<void>;
+}
+
+class NoMode implements VipSetup {
+  readonly mode = 'none' as const;
+  async ensure(): Promise<string[]> {
+    return [];
+  }
+  async clean(): Promise<void> {}
+}
+
+export function vipSetupFor(config: CareConfig, rt: RouteClient): VipSetup {
+  switch (config.mode) {
+    case 'route':
+      return new RouteMode(config, rt);
+    case 'link':
+      return new LinkMode(config, rt);
+    case 'none':
+      return new NoMode();
+  }
+}
