@@ -1,6 +1,7 @@
 // Netlink throughput: 1000 services x 3 destinations created and deleted by the library (one
-// kept socket) and by `ipvsadm -R` from the equivalent rules file (ipvsadm opens a socket and
-// resolves the family for every rule). Runs where IPVS exists (the VM); prints JSON and Markdown.
+// kept socket; one request per round trip, and batched, 64 requests to a datagram) and by
+// `ipvsadm -R` from the equivalent rules file (ipvsadm opens a socket and resolves the family for
+// every rule). Runs where IPVS exists (the VM); prints JSON and Markdown.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { IpvsClient, type Destination, type Service } from '@kha/netlink-ffi';
@@ -66,6 +67,31 @@ async function timeLibrary(client: IpvsClient): Promise<{ create: number; remove
   return { create: t1 - t0, remove: t3 - t2 };
 }
 
+async function timeLibraryBatch(client: IpvsClient): Promise<{ create: number; remove: number }> {
+  const creates = services.flatMap((service) => [
+    { op: 'create-service' as const, service },
+    ...destinations.map((destination) => ({
+      op: 'create-destination' as const,
+      service,
+      destination,
+    })),
+  ]);
+  const removes = services.map((service) => ({ op: 'remove-service' as const, service }));
+  const t0 = performance.now();
+  const created = await client.batch(creates);
+  const t1 = performance.now();
+  if (created.some((e) => e))
+    throw new Error(`batch create failed: ${created.find((e) => e)?.message}`);
+  expectRules(SERVICES * (DESTS + 1), 'library batch create');
+  const t2 = performance.now();
+  const removed = await client.batch(removes);
+  const t3 = performance.now();
+  if (removed.some((e) => e))
+    throw new Error(`batch delete failed: ${removed.find((e) => e)?.message}`);
+  expectRules(0, 'library batch delete');
+  return { create: t1 - t0, remove: t3 - t2 };
+}
+
 function timeIpvsadmRestore(): { create: number; remove: number } {
   const t0 = performance.now();
   ipvsadm(['-R'], `${createRules.join('\n')}\n`);
@@ -93,26 +119,29 @@ const summary = (xs: number[]) => ({
 async function main(): Promise<void> {
   ipvsadm(['-C']);
   const client = await IpvsClient.open();
-  const lib: number[] = [];
-  const adm: number[] = [];
-  const libParts: Array<{ create: number; remove: number }> = [];
-  const admParts: Array<{ create: number; remove: number }> = [];
+  const runs: Record<'library' | 'batch' | 'ipvsadm', Array<{ create: number; remove: number }>> = {
+    library: [],
+    batch: [],
+    ipvsadm: [],
+  };
+  const order = ['library', 'batch', 'ipvsadm'] as const;
   for (let round = 0; round < ROUNDS; round++) {
-    // Alternate the order so that neither side always runs on a warmer kernel.
-    const first = round % 2 === 0 ? 'library' : 'ipvsadm';
-    for (const who of first === 'library' ? ['library', 'ipvsadm'] : ['ipvsadm', 'library']) {
-      if (who === 'library') {
-        const r = await timeLibrary(client);
-        libParts.push(r);
-        lib.push(r.create + r.remove);
-      } else {
-        const r = timeIpvsadmRestore();
-        admParts.push(r);
-        adm.push(r.create + r.remove);
-      }
+    // Rotate the order so that no contender always runs on a warmer kernel.
+    for (let k = 0; k < order.length; k++) {
+      const who = order[(round + k) % order.length]!;
+      runs[who].push(
+        who === 'library'
+          ? await timeLibrary(client)
+          : who === 'batch'
+            ? await timeLibraryBatch(client)
+            : timeIpvsadmRestore(),
+      );
     }
   }
   await client.close();
+  const totals = (who: keyof typeof runs) => runs[who].map((r) => r.create + r.remove);
+  const part = (who: keyof typeof runs, p: 'create' | 'remove') =>
+    summary(runs[who].map((r) => r[p]));
   const result = {
     date: new Date().toISOString(),
     kernel: spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim(),
@@ -121,23 +150,36 @@ async function main(): Promise<void> {
     services: SERVICES,
     destinationsPerService: DESTS,
     rounds: ROUNDS,
-    libraryMs: summary(lib),
-    libraryCreateMs: summary(libParts.map((p) => p.create)),
-    libraryDeleteMs: summary(libParts.map((p) => p.remove)),
-    ipvsadmRestoreMs: summary(adm),
-    ipvsadmRestoreCreateMs: summary(admParts.map((p) => p.create)),
-    ipvsadmRestoreDeleteMs: summary(admParts.map((p) => p.remove)),
-    ratio: median(lib) / median(adm),
+    libraryMs: {
+      total: summary(totals('library')),
+      create: part('library', 'create'),
+      delete: part('library', 'remove'),
+    },
+    libraryBatchMs: {
+      total: summary(totals('batch')),
+      create: part('batch', 'create'),
+      delete: part('batch', 'remove'),
+    },
+    ipvsadmRestoreMs: {
+      total: summary(totals('ipvsadm')),
+      create: part('ipvsadm', 'create'),
+      delete: part('ipvsadm', 'remove'),
+    },
+    ratioLibrary: median(totals('library')) / median(totals('ipvsadm')),
+    ratioBatch: median(totals('batch')) / median(totals('ipvsadm')),
   };
   const f = (s: { median: number; min: number; max: number }) =>
     `${s.median.toFixed(0)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
+  const row = (name: string, r: (typeof result)['libraryMs']) =>
+    `| ${name} | ${f(r.create)} | ${f(r.delete)} | ${f(r.total)} |`;
   const md = [
-    `| ${SERVICES} services x ${DESTS} destinations, ${ROUNDS} rounds | create ms | delete ms | total ms |`,
+    `| ${SERVICES} services x ${DESTS} destinations, ${ROUNDS} rounds, median (min–max) | create ms | delete ms | total ms |`,
     '|---|---|---|---|',
-    `| library (one kept socket) | ${f(result.libraryCreateMs)} | ${f(result.libraryDeleteMs)} | ${f(result.libraryMs)} |`,
-    `| ipvsadm -R | ${f(result.ipvsadmRestoreCreateMs)} | ${f(result.ipvsadmRestoreDeleteMs)} | ${f(result.ipvsadmRestoreMs)} |`,
+    row('library, one request per round trip', result.libraryMs),
+    row('library, batched (64 per datagram)', result.libraryBatchMs),
+    row('ipvsadm -R', result.ipvsadmRestoreMs),
     '',
-    `library / ipvsadm -R (median totals): ${result.ratio.toFixed(3)}`,
+    `library / ipvsadm -R: ${result.ratioLibrary.toFixed(3)}; batched / ipvsadm -R: ${result.ratioBatch.toFixed(3)} (median totals)`,
   ].join('\n');
   console.log(md);
   const out = process.env.KHA_BENCH_OUT;

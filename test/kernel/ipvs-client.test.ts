@@ -302,3 +302,36 @@ test('1000 services x 3 destinations: create, list, delete', async () => {
   assert.deepEqual(await ipvs.services(), []);
   assert.deepEqual(savedRules(), []);
 });
+
+test('a batch applies 1000 services x 3 destinations, and reports a failure at its own index', async () => {
+  const services: Service[] = Array.from({ length: 1000 }, (_, i) => ({
+    family: 'inet',
+    protocol: 'tcp',
+    address: `10.${100 + (i >> 8)}.${i & 0xff}.1`,
+    port: 6443,
+    scheduler: 'rr',
+    ...plain,
+  }));
+  const ops = services.flatMap((service) => [
+    { op: 'create-service' as const, service },
+    ...[2, 3, 4].map((d) => ({
+      op: 'create-destination' as const,
+      service,
+      destination: dest(`192.168.0.${d}`),
+    })),
+  ]);
+  ops.splice(2001, 0, { op: 'create-service', service: services[0]! }); // already exists
+  const results = await ipvs.batch(ops);
+  assert.equal(results.filter((r) => r !== undefined).length, 1);
+  assert.equal(results[2001]?.code, 'EEXIST');
+  assert.match(results[2001]!.operation, /NEW_SERVICE tcp 10\.100\.0\.1:6443/);
+  assert.equal(savedRules().length, 4000, 'everything else was applied');
+  const removed = await ipvs.batch(
+    services.map((service) => ({ op: 'remove-service' as const, service })),
+  );
+  assert.deepEqual(
+    removed.filter((r) => r !== undefined),
+    [],
+  );
+  assert.deepEqual(savedRules(), []);
+});

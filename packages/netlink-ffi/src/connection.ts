@@ -35,6 +35,8 @@ export type ErrorMapper = (details: NetlinkErrorDetails) => NetlinkError;
 const defaultMapper: ErrorMapper = (details) => new NetlinkError(details);
 
 export const DEFAULT_TIMEOUT_MS = 5000;
+/** Requests per datagram in a batch: their error replies (~1 KiB each in the queue) must fit. */
+export const BATCH_CHUNK = 64;
 
 /**
  * Request/reply over one netlink socket. Requests are serialised (one in flight at a time), each
@@ -70,6 +72,19 @@ export class NetlinkConnection {
     return run;
   }
 
+  /**
+   * Sends many do-requests (no dumps, no replies wanted) several to a datagram: each chunk asks
+   * for an ACK on its last message only, and the kernel, which handles a datagram's messages in
+   * order, reports errors for the others on its own. Resolves with one entry per request:
+   * undefined when it succeeded, else its error. Chunks stay small so that error replies always
+   * fit the socket's receive queue.
+   */
+  requestBatch(reqs: Request[], chunkSize = BATCH_CHUNK): Promise<Array<NetlinkError | undefined>> {
+    const run = this.queue.then(() => this.exchangeBatch(reqs, chunkSize));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** Closes the socket once the request in flight, if any, has finished. */
   async close(): Promise<void> {
     await this.queue;
@@ -79,6 +94,50 @@ export class NetlinkConnection {
   private nextSeq(): number {
     this.seq = (this.seq + 1) >>> 0 || 1;
     return this.seq;
+  }
+
+  private async exchangeBatch(
+    reqs: Request[],
+    chunkSize: number,
+  ): Promise<Array<NetlinkError | undefined>> {
+    const results: Array<NetlinkError | undefined> = new Array(reqs.length).fill(undefined);
+    for (let start = 0; start < reqs.length; start += chunkSize) {
+      const chunk = reqs.slice(start, start + chunkSize);
+      const seqs = chunk.map(() => this.nextSeq());
+      const last = seqs[seqs.length - 1]!;
+      const datagram = Buffer.concat(
+        chunk.map((req, i) =>
+          encodeMessage({
+            type: req.type,
+            flags: NLM_F_REQUEST | (req.flags ?? 0) | (i === chunk.length - 1 ? NLM_F_ACK : 0),
+            seq: seqs[i]!,
+            pid: 0,
+            payload: req.payload,
+          }),
+        ),
+      );
+      const index = new Map(seqs.map((seq, i) => [seq, start + i]));
+      const deadline = performance.now() + this.timeoutMs;
+      this.socket.send(datagram);
+      let done = false;
+      while (!done) {
+        const reply = await this.socket.receive(deadline);
+        for (const msg of parseMessages(reply)) {
+          const at = index.get(msg.seq);
+          if (at === undefined || msg.type !== NLMSG_ERROR) continue;
+          const err = parseErrorReply(msg);
+          if (err.errno !== 0) {
+            results[at] = this.mapError({
+              errno: err.errno,
+              operation: reqs[at]!.operation,
+              kernelMessage: err.message,
+            });
+          }
+          if (msg.seq === last) done = true;
+        }
+      }
+    }
+    return results;
   }
 
   private async exchange(req: Request): Promise<NetlinkMessage[]> {

@@ -152,3 +152,36 @@ test('requests are serialised: the second is sent only after the first has its a
   assert.equal(order[1], 'a done');
   assert.equal(order[3], 'b done');
 });
+
+test("a batch shares datagrams, asks an ACK of each chunk's last message, and maps errors to their requests", async () => {
+  const datagrams: number[][] = [];
+  const { socket } = scripted(() => []);
+  const inbox: Buffer[] = [];
+  (socket as unknown as { send: (b: Buffer) => void }).send = (buf: Buffer) => {
+    const msgs = parseMessages(buf);
+    datagrams.push(msgs.map((m) => m.flags));
+    for (const m of msgs) {
+      // The kernel answers errors always and successes only when asked.
+      if (m.payload.readUInt8(0) === 0xee) inbox.push(msg(NLMSG_ERROR, m.seq, errorPayload(17)));
+      else if (m.flags & 0x4) inbox.push(msg(NLMSG_ERROR, m.seq, errorPayload(0)));
+    }
+  };
+  (socket as unknown as { receive: () => Promise<Buffer> }).receive = async () => inbox.shift()!;
+  const conn = new NetlinkConnection(socket);
+  const reqs = Array.from({ length: 5 }, (_, i) => ({
+    type: 0x24,
+    payload: Buffer.from([i === 3 ? 0xee : 0, 0, 0, 0]),
+    operation: `op ${i}`,
+  }));
+  const results = await conn.requestBatch(reqs, 2);
+  assert.deepEqual(
+    datagrams,
+    [[0x1, 0x5], [0x1, 0x5], [0x5]],
+    'chunks of two, ACK on the last of each',
+  );
+  assert.deepEqual(
+    results.map((r) => r?.code),
+    [undefined, undefined, undefined, 'EEXIST', undefined],
+  );
+  assert.equal(results[3]!.operation, 'op 3');
+});

@@ -29,6 +29,17 @@ import type {
   ServiceKey,
 } from './types.js';
 
+/** One change in a batch. */
+export type IpvsOperation =
+  | { op: 'create-service' | 'update-service'; service: Service }
+  | { op: 'remove-service'; service: ServiceKey }
+  | {
+      op: 'create-destination' | 'update-destination';
+      service: ServiceKey;
+      destination: Destination;
+    }
+  | { op: 'remove-destination'; service: ServiceKey; destination: DestinationKey };
+
 export const IPVS_UNAVAILABLE =
   'IPVS is not available in this kernel: load the ip_vs module (modprobe ip_vs)';
 export const IPVS_NEEDS_CAP =
@@ -218,6 +229,58 @@ export class IpvsClient {
         encodeDestinationKey(a, dest, key.family);
       },
     );
+  }
+
+  /**
+   * Applies many changes with few system calls (see NetlinkConnection.requestBatch). Resolves
+   * with one entry per operation, undefined when it succeeded, else its error; later operations
+   * run even when an earlier one failed. No family re-resolution here: a batch is all-or-report.
+   */
+  async batch(ops: IpvsOperation[]): Promise<Array<NetlinkError | undefined>> {
+    return this.conn.requestBatch(ops.map((op) => this.batchRequest(op)));
+  }
+
+  private batchRequest(op: IpvsOperation) {
+    const req = (command: number, name: string, build: (a: AttributeEncoder) => void) => ({
+      type: this.family.id,
+      payload: ipvsPayload(command, build),
+      operation: `IPVS ${name}`,
+    });
+    switch (op.op) {
+      case 'create-service':
+        return req(Cmd.NEW_SERVICE, `NEW_SERVICE ${describeService(op.service)}`, (a) =>
+          encodeService(a, op.service),
+        );
+      case 'update-service':
+        return req(Cmd.SET_SERVICE, `SET_SERVICE ${describeService(op.service)}`, (a) =>
+          encodeService(a, op.service),
+        );
+      case 'remove-service':
+        return req(Cmd.DEL_SERVICE, `DEL_SERVICE ${describeService(op.service)}`, (a) =>
+          encodeServiceKey(a, op.service),
+        );
+      case 'create-destination':
+      case 'update-destination': {
+        const cmd = op.op === 'create-destination' ? Cmd.NEW_DEST : Cmd.SET_DEST;
+        return req(
+          cmd,
+          `${op.op === 'create-destination' ? 'NEW_DEST' : 'SET_DEST'} ${describeService(op.service)} -> ${op.destination.address}:${op.destination.port}`,
+          (a) => {
+            encodeServiceKey(a, op.service);
+            encodeDestination(a, op.destination, op.service.family);
+          },
+        );
+      }
+      case 'remove-destination':
+        return req(
+          Cmd.DEL_DEST,
+          `DEL_DEST ${describeService(op.service)} -> ${op.destination.address}:${op.destination.port}`,
+          (a) => {
+            encodeServiceKey(a, op.service);
+            encodeDestinationKey(a, op.destination, op.service.family);
+          },
+        );
+    }
   }
 
   /** Removes every virtual service of this network namespace. */

@@ -161,7 +161,11 @@ export class RouteClient {
       operation: `RTM_GETROUTE ${destination}`,
     });
     const route = reply ? decodeRoute(reply.payload) : undefined;
-    if (!route) throw new NetlinkError({ errno: NetlinkError.ENODATA, operation: `RTM_GETROUTE ${destination}: no route in the reply` });
+    if (!route)
+      throw new NetlinkError({
+        errno: NetlinkError.ENODATA,
+        operation: `RTM_GETROUTE ${destination}: no route in the reply`,
+      });
     return route;
   }
 
