@@ -22,6 +22,8 @@ host_has_ipvs() {
   command -v modprobe >/dev/null && modprobe -q ip_vs 2>/dev/null && [ -e /proc/net/ip_vs ]
 }
 
+bash test/provision-tools.sh
+
 status=0
 if host_has_ipvs; then
   echo "kernel tier: host kernel $(uname -r) has IPVS; running in a fresh network namespace"
@@ -32,6 +34,8 @@ else
   trap 'rm -rf "$share"' EXIT
   bash test/vm/run.sh --keep-share "$share" -- bash test/kernel-tier-inner.sh @share "$@" || status=$?
   [ -f "$share/kernel.tap" ] && cp "$share/kernel.tap" "$tap"
+  rm -rf "$root/.cache/kernel-tier-logs"
+  [ -d "$share/logs" ] && cp -r "$share/logs" "$root/.cache/kernel-tier-logs"
 fi
 
 if [ ! -s "$tap" ]; then

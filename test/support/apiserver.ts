@@ -85,6 +85,8 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
     useAltCert(useAlt) {
       if (!alt) throw new Error('no alternative certificate configured');
       server.setSecureContext(useAlt ? alt : main);
+      // A new certificate comes with a restarted apiserver: kept connections end.
+      for (const s of sockets) s.destroy();
     },
     async close() {
       for (const s of sockets) s.destroy();

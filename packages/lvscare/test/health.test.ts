@@ -24,9 +24,11 @@ function run(outcomes: boolean[], start = initialHealth(0)) {
   return { state: s, transitions };
 }
 
-test('the first result decides an unknown master at once', () => {
+test('an unknown master comes up on its first success, and goes down only after `fall` failures', () => {
   assert.deepEqual(run([true]).transitions, ['unknown->up']);
-  assert.deepEqual(run([false]).transitions, ['unknown->down']);
+  assert.deepEqual(run([false]).transitions, []);
+  assert.deepEqual(run([false, false]).transitions, ['unknown->down']);
+  assert.deepEqual(run([false, true]).transitions, ['unknown->up']);
 });
 
 test('up needs `fall` failures in a row to go down; one success resets the count', () => {
@@ -35,8 +37,8 @@ test('up needs `fall` failures in a row to go down; one success resets the count
 });
 
 test('down needs `rise` successes in a row to come back', () => {
-  assert.deepEqual(run([false, true, false, true]).transitions, ['unknown->down']);
-  assert.deepEqual(run([false, true, true]).transitions, ['unknown->down', 'down->up']);
+  assert.deepEqual(run([false, false, true, false, true]).transitions, ['unknown->down']);
+  assert.deepEqual(run([false, false, true, true]).transitions, ['unknown->down', 'down->up']);
 });
 
 test('a master between states is re-probed fast; a settled one is not', () => {
@@ -87,39 +89,81 @@ const seen = (weight: number, active = 0, inactive = 0) => ({
   inactiveConns: inactive,
 });
 
-test('up masters get full weight; a down one drains at weight 0, then goes', () => {
+test('a down master goes to weight 0 first, and is removed only from weight 0 once drained or timed out', () => {
   const h = health(state('up'), state('up'), state('down', 1000));
-  const draining = desiredDestinations(
+  const first = desiredDestinations(
     masters,
     h,
-    new Map([[key(2), seen(1, 3, 1)]]),
+    new Map([[key(2), seen(1, 0, 0)]]),
+    new Map(),
     30_000,
     2000,
   );
   assert.deepEqual(
-    [...draining.weights],
+    [...first.weights],
     [
       [key(0), 1],
       [key(1), 1],
       [key(2), 0],
     ],
+    'not removed while the kernel has it at 1',
   );
-  assert.equal(draining.failOpen, false);
-  const drained = desiredDestinations(masters, h, new Map([[key(2), seen(0, 0, 0)]]), 30_000, 2000);
-  assert.equal(drained.weights.has(key(2)), false);
-  const timedOut = desiredDestinations(
+  assert.deepEqual([...first.draining], [[key(2), 2000]], 'the drain clock starts at weight 0');
+  const busy = desiredDestinations(
+    masters,
+    h,
+    new Map([[key(2), seen(0, 3, 1)]]),
+    first.draining,
+    30_000,
+    5000,
+  );
+  assert.equal(busy.weights.get(key(2)), 0, 'kept at 0 while connections drain');
+  const quiet = desiredDestinations(
+    masters,
+    h,
+    new Map([[key(2), seen(0, 0, 0)]]),
+    busy.draining,
+    30_000,
+    6000,
+  );
+  assert.equal(quiet.weights.has(key(2)), false, 'removed once drained');
+  const late = desiredDestinations(
     masters,
     h,
     new Map([[key(2), seen(0, 5, 5)]]),
+    busy.draining,
     30_000,
-    31_000,
+    32_000,
   );
-  assert.equal(timedOut.weights.has(key(2)), false);
+  assert.equal(late.weights.has(key(2)), false, 'removed after the drain timeout');
+  const gone = desiredDestinations(masters, h, new Map(), new Map(), 30_000, 40_000);
+  assert.equal(
+    gone.weights.has(key(2)),
+    false,
+    'a down master absent from the kernel stays absent',
+  );
+});
+
+test('leaving fail-open: down masters long down still go through weight 0', () => {
+  const h = health(state('down', 0), state('down', 0), state('up'));
+  const d = desiredDestinations(
+    masters,
+    h,
+    new Map([
+      [key(0), seen(1)],
+      [key(1), seen(1)],
+      [key(2), seen(1)],
+    ]),
+    new Map(),
+    3000,
+    60_000,
+  );
+  assert.deepEqual([...d.weights.values()], [0, 0, 1]);
 });
 
 test('unknown masters keep what the kernel has, or full weight when absent', () => {
   const h = health(state('unknown'), state('unknown'), state('up'));
-  const d = desiredDestinations(masters, h, new Map([[key(0), seen(0)]]), 30_000, 0);
+  const d = desiredDestinations(masters, h, new Map([[key(0), seen(0)]]), new Map(), 30_000, 0);
   assert.equal(d.weights.get(key(0)), 0);
   assert.equal(d.weights.get(key(1)), 1);
 });
@@ -128,6 +172,7 @@ test('fail-open: no usable master means every master at full weight', () => {
   const allDown = desiredDestinations(
     masters,
     health(state('down'), state('down'), state('down')),
+    new Map(),
     new Map(),
     0,
     99_999,
@@ -138,6 +183,7 @@ test('fail-open: no usable master means every master at full weight', () => {
     masters,
     health(state('down'), state('down'), state('unknown')),
     new Map([[key(2), seen(0)]]),
+    new Map(),
     0,
     0,
   );
@@ -154,7 +200,7 @@ test('the desired set is never empty while masters are configured', () => {
       (st, w, now) => {
         const h = health(...st.map((s) => state(s)));
         const observed = new Map(w.map((weight, i) => [key(i), seen(weight, i, 0)]));
-        const d = desiredDestinations(masters, h, observed, 30_000, now);
+        const d = desiredDestinations(masters, h, observed, new Map(), 30_000, now);
         assert.ok([...d.weights.values()].some((x) => x > 0));
       },
     ),

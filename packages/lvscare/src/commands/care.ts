@@ -2,7 +2,13 @@
 // clean, run-once or the daemon.
 import { IpvsClient, NetlinkError, RouteClient } from '@kha/netlink-ffi';
 import type { Argv } from 'yargs';
-import { type CareConfig, DEFAULTS, type RawCareFlags, careConfig, describeConfig } from '../config/care-config.js';
+import {
+  type CareConfig,
+  DEFAULTS,
+  type RawCareFlags,
+  careConfig,
+  describeConfig,
+} from '../config/care-config.js';
 import { CareDaemon } from '../daemon/care.js';
 import { desiredDestinations } from '../health/desired.js';
 import { boundAddress, startHttpServer } from '../http/server.js';
@@ -19,30 +25,109 @@ export function careOptions<T>(y: Argv<T>) {
   return y
     .option('vs', { type: 'string', describe: 'virtual server VIP:PORT (IPv6 as [addr]:port)' })
     .option('rs', { type: 'array', string: true, describe: 'a master IP:PORT; repeat for each' })
-    .option('scheduler', { type: 'string', default: DEFAULTS.scheduler, describe: 'IPVS scheduler' })
-    .option('mode', { type: 'string', default: DEFAULTS.mode, describe: 'route | link | none: how local traffic reaches the VIP' })
-    .option('iface', { alias: 'i', type: 'string', default: DEFAULTS.iface, describe: 'dummy link name (link mode)' })
-    .option('ip', { type: 'string', describe: "this node's address towards the masters (route mode; detected when absent)" })
-    .option('masqueradebit', { type: 'number', describe: 'accepted for lvscare compatibility; link mode masquerades by address' })
-    .option('run-once', { type: 'boolean', default: false, describe: 'create the rules with every --rs, no probing, then exit' })
-    .option('clean', { alias: 'C', type: 'boolean', default: false, describe: 'remove the virtual server and the mode set-up, then exit' })
-    .option('interval', { type: 'string', default: DEFAULTS.interval, describe: 'probe and reconcile interval (seconds, or 500ms, 2s)' })
-    .option('fast-interval', { type: 'string', default: DEFAULTS.fastInterval, describe: 're-probe interval while a master is between states' })
-    .option('fall', { type: 'number', default: DEFAULTS.fall, describe: 'failures in a row that take a master down' })
-    .option('rise', { type: 'number', default: DEFAULTS.rise, describe: 'successes in a row that bring a master back' })
-    .option('drain-timeout', { type: 'string', default: DEFAULTS.drainTimeout, describe: 'how long a down master keeps weight 0 before removal' })
+    .option('scheduler', {
+      type: 'string',
+      default: DEFAULTS.scheduler,
+      describe: 'IPVS scheduler',
+    })
+    .option('mode', {
+      type: 'string',
+      default: DEFAULTS.mode,
+      describe: 'route | link | none: how local traffic reaches the VIP',
+    })
+    .option('iface', {
+      alias: 'i',
+      type: 'string',
+      default: DEFAULTS.iface,
+      describe: 'dummy link name (link mode)',
+    })
+    .option('ip', {
+      type: 'string',
+      describe: "this node's address towards the masters (route mode; detected when absent)",
+    })
+    .option('masqueradebit', {
+      type: 'number',
+      describe: 'accepted for lvscare compatibility; link mode masquerades by address',
+    })
+    .option('run-once', {
+      type: 'boolean',
+      default: false,
+      describe: 'create the rules with every --rs, no probing, then exit',
+    })
+    .option('clean', {
+      alias: 'C',
+      type: 'boolean',
+      default: false,
+      describe: 'remove the virtual server and the mode set-up, then exit',
+    })
+    .option('interval', {
+      type: 'string',
+      default: DEFAULTS.interval,
+      describe: 'probe and reconcile interval (seconds, or 500ms, 2s)',
+    })
+    .option('fast-interval', {
+      type: 'string',
+      default: DEFAULTS.fastInterval,
+      describe: 're-probe interval while a master is between states',
+    })
+    .option('fall', {
+      type: 'number',
+      default: DEFAULTS.fall,
+      describe: 'failures in a row that take a master down',
+    })
+    .option('rise', {
+      type: 'number',
+      default: DEFAULTS.rise,
+      describe: 'successes in a row that bring a master back',
+    })
+    .option('drain-timeout', {
+      type: 'string',
+      default: DEFAULTS.drainTimeout,
+      describe: 'how long a down master keeps weight 0 before removal',
+    })
     .option('health-path', { type: 'string', default: DEFAULTS.healthPath })
-    .option('health-schem', { alias: 'health-scheme', type: 'string', default: DEFAULTS.healthSchem, describe: 'http or https' })
+    .option('health-schem', {
+      alias: 'health-scheme',
+      type: 'string',
+      default: DEFAULTS.healthSchem,
+      describe: 'http or https',
+    })
     .option('health-req-method', { type: 'string', default: DEFAULTS.healthReqMethod })
     .option('health-req-body', { type: 'string' })
-    .option('health-req-headers', { type: 'array', string: true, describe: 'name=value; repeatable' })
-    .option('health-status', { type: 'array', describe: 'extra status codes that count as healthy (e.g. 401)' })
-    .option('health-insecure-skip-verify', { type: 'boolean', default: true, describe: 'skip TLS verification (off when --health-ca-file is given)' })
-    .option('health-ca-file', { type: 'string', describe: "verify masters' certificates against this CA" })
-    .option('health-timeout', { type: 'string', default: DEFAULTS.healthTimeout, describe: 'per-probe deadline' })
-    .option('metrics-address', { type: 'string', default: DEFAULTS.metricsAddress, describe: 'IP:PORT for /metrics, /healthz, /readyz; empty disables' })
+    .option('health-req-headers', {
+      type: 'array',
+      string: true,
+      describe: 'name=value; repeatable',
+    })
+    .option('health-status', {
+      type: 'array',
+      describe: 'extra status codes that count as healthy (e.g. 401)',
+    })
+    .option('health-insecure-skip-verify', {
+      type: 'boolean',
+      default: true,
+      describe: 'skip TLS verification (off when --health-ca-file is given)',
+    })
+    .option('health-ca-file', {
+      type: 'string',
+      describe: "verify masters' certificates against this CA",
+    })
+    .option('health-timeout', {
+      type: 'string',
+      default: DEFAULTS.healthTimeout,
+      describe: 'per-probe deadline',
+    })
+    .option('metrics-address', {
+      type: 'string',
+      default: DEFAULTS.metricsAddress,
+      describe: 'IP:PORT for /metrics, /healthz, /readyz; empty disables',
+    })
     .option('logger', { type: 'string', default: DEFAULTS.logger, describe: 'INFO or DEBG' })
-    .option('log-format', { type: 'string', default: DEFAULTS.logFormat, describe: 'json or text' });
+    .option('log-format', {
+      type: 'string',
+      default: DEFAULTS.logFormat,
+      describe: 'json or text',
+    });
 }
 
 async function openKernel(): Promise<{ ipvs: IpvsClient; rt: RouteClient }> {
@@ -51,15 +136,26 @@ async function openKernel(): Promise<{ ipvs: IpvsClient; rt: RouteClient }> {
 }
 
 /** `--run-once`: the virtual server with every master at full weight and the mode's set-up. */
-export async function runOnce(config: CareConfig, ipvs: IpvsClient, vip: VipSetup, log?: Logger): Promise<void> {
+export async function runOnce(
+  config: CareConfig,
+  ipvs: IpvsClient,
+  vip: VipSetup,
+  log?: Logger,
+): Promise<void> {
   const sysctl = ensureSysctl(EXPIRE_NODEST_CONN, '1');
   if (sysctl) log?.warn(sysctl);
   await vip.ensure();
   const kernel = await readKernel(ipvs, config.vip);
   const observed = new Map();
-  const everyoneUp = desiredDestinations(config.realServers, new Map(), observed, 0, 0);
+  const everyoneUp = desiredDestinations(config.realServers, new Map(), observed, new Map(), 0, 0);
   const wanted = { vip: config.vip, scheduler: config.scheduler };
-  for (const action of planReconcile(wanted, config.realServers, everyoneUp.weights, kernel, undefined)) {
+  for (const action of planReconcile(
+    wanted,
+    config.realServers,
+    everyoneUp.weights,
+    kernel,
+    undefined,
+  )) {
     await applyAction(ipvs, wanted, action);
     log?.info(describeAction(action));
   }
@@ -98,10 +194,19 @@ export async function care(raw: RawCareFlags): Promise<number> {
   }
 }
 
-async function runDaemon(config: CareConfig, ipvs: IpvsClient, vip: VipSetup, log: Logger): Promise<number> {
+async function runDaemon(
+  config: CareConfig,
+  ipvs: IpvsClient,
+  vip: VipSetup,
+  log: Logger,
+): Promise<number> {
   const sysctl = ensureSysctl(EXPIRE_NODEST_CONN, '1');
-  if (sysctl) log.warn(`${sysctl}; connections to a removed master will linger until they time out`);
-  const metrics = new CareMetrics(config.realServers.map(formatEndpoint), formatEndpoint(config.vip));
+  if (sysctl)
+    log.warn(`${sysctl}; connections to a removed master will linger until they time out`);
+  const metrics = new CareMetrics(
+    config.realServers.map(formatEndpoint),
+    formatEndpoint(config.vip),
+  );
   const daemon = new CareDaemon(config, {
     ipvs,
     vip,
@@ -112,7 +217,10 @@ async function runDaemon(config: CareConfig, ipvs: IpvsClient, vip: VipSetup, lo
   const server = config.metricsAddress
     ? await startHttpServer(config.metricsAddress.host, config.metricsAddress.port, metrics, daemon)
     : undefined;
-  log.info({ ...describeConfig(config), metrics: server ? boundAddress(server) : 'disabled' }, 'lvscare care started');
+  log.info(
+    { ...describeConfig(config), metrics: server ? boundAddress(server) : 'disabled' },
+    'lvscare care started',
+  );
   await daemon.start();
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

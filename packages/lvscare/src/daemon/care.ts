@@ -10,7 +10,13 @@ import { RepeatLimiter } from '../log/repeat-limiter.js';
 import type { CareMetrics } from '../metrics/metrics.js';
 import type { ProbeResult } from '../probe/prober.js';
 import { readKernel, applyAction } from '../reconcile/kernel.js';
-import { type Applied, type WantedService, appliedAfter, describeAction, planReconcile } from '../reconcile/plan.js';
+import {
+  type Applied,
+  type WantedService,
+  appliedAfter,
+  describeAction,
+  planReconcile,
+} from '../reconcile/plan.js';
 import type { VipSetup } from '../vip/vip-setup.js';
 import { nextProbeAt } from './probe-schedule.js';
 
@@ -25,7 +31,10 @@ export interface CareDeps {
   logger: Logger;
   metrics: CareMetrics;
   /** Makes the probe of one master; `onConnectionLost` is called when its kept connection drops. */
-  probeFor(master: CareConfig['realServers'][number], onConnectionLost: (err: Error | undefined) => void): Probe;
+  probeFor(
+    master: CareConfig['realServers'][number],
+    onConnectionLost: (err: Error | undefined) => void,
+  ): Probe;
   now?: () => number;
 }
 
@@ -50,6 +59,7 @@ export class CareDaemon {
   private readonly repeats = new RepeatLimiter(LOG_REPEAT_WINDOW_MS);
   private applied: Applied | undefined;
   private observed = new Map<string, ObservedDestination>();
+  private draining = new Map<string, number>();
   private kernelDestinations: DestinationExtended[] = [];
   private failOpen = false;
   private stopped = false;
@@ -74,7 +84,15 @@ export class CareDaemon {
       const key = endpointKey(m);
       const name = formatEndpoint(m);
       this.health.set(key, initialHealth(this.now()));
-      const slot: MasterSlot = { name, key, probe: undefined as unknown as Probe, lastStart: 0, lastEnd: 0, lostAt: undefined, wake: undefined };
+      const slot: MasterSlot = {
+        name,
+        key,
+        probe: undefined as unknown as Probe,
+        lastStart: 0,
+        lastEnd: 0,
+        lostAt: undefined,
+        wake: undefined,
+      };
       slot.probe = this.deps.probeFor(m, (err) => {
         slot.lostAt = this.now();
         log.debug({ master: name, err: err?.message }, 'probe connection lost');
@@ -113,7 +131,13 @@ export class CareDaemon {
       if (this.stopped) return;
       this.onProbeResult(slot, result);
       const state = this.health.get(slot.key)!;
-      const at = nextProbeAt(slot.lastStart, slot.lastEnd, wantsFastProbe(state), slot.lostAt, this.config);
+      const at = nextProbeAt(
+        slot.lastStart,
+        slot.lastEnd,
+        wantsFastProbe(state),
+        slot.lostAt,
+        this.config,
+      );
       slot.lostAt = undefined;
       await this.sleepUntil(slot, at);
     }
@@ -142,15 +166,27 @@ export class CareDaemon {
     const failureKey = `probe ${slot.name}`;
     if (result.outcome.ok) {
       const suppressed = this.repeats.clear(failureKey);
-      if (suppressed) log.info({ master: slot.name, repeats: suppressed }, 'probe failures stopped');
+      if (suppressed)
+        log.info({ master: slot.name, repeats: suppressed }, 'probe failures stopped');
     } else {
-      const d = this.repeats.occur(failureKey, this.now());
-      if (d.log) log.warn({ master: slot.name, reason: result.detail, ...(d.suppressed ? { repeatsSinceLastLog: d.suppressed } : {}) }, 'probe failed');
+      const d = this.repeats.occur(failureKey, this.now(), result.reason);
+      if (d.log)
+        log.warn(
+          {
+            master: slot.name,
+            reason: result.detail,
+            ...(d.suppressed ? { repeatsSinceLastLog: d.suppressed } : {}),
+          },
+          'probe failed',
+        );
       else this.deps.metrics.suppressedLog();
     }
     if (transition) {
       this.deps.metrics.transition(slot.name, transition.to);
-      log.info({ master: slot.name, from: transition.from, to: transition.to, reason: transition.reason }, `master ${transition.to}`);
+      log.info(
+        { master: slot.name, from: transition.from, to: transition.to, reason: transition.reason },
+        `master ${transition.to}`,
+      );
       void this.requestReconcile();
     }
   }
@@ -182,13 +218,30 @@ export class CareDaemon {
       }
       const kernel = await readKernel(ipvs, this.config.vip);
       this.observed = new Map(kernel.destinations.map((d) => [endpointKey(d), d]));
-      const desired = desiredDestinations(this.config.realServers, this.health, this.observed, this.config.drainTimeoutMs, this.now());
+      const desired = desiredDestinations(
+        this.config.realServers,
+        this.health,
+        this.observed,
+        this.draining,
+        this.config.drainTimeoutMs,
+        this.now(),
+      );
       if (desired.failOpen !== this.failOpen) {
-        if (desired.failOpen) log.error({ masters: this.slots.map((s) => s.name) }, 'no master is healthy: failing open, every master kept at full weight');
+        if (desired.failOpen)
+          log.error(
+            { masters: this.slots.map((s) => s.name) },
+            'no master is healthy: failing open, every master kept at full weight',
+          );
         else log.info('a master is healthy again: fail-open ended');
         this.failOpen = desired.failOpen;
       }
-      const plan = planReconcile(this.wanted, this.config.realServers, desired.weights, kernel, this.applied);
+      const plan = planReconcile(
+        this.wanted,
+        this.config.realServers,
+        desired.weights,
+        kernel,
+        this.applied,
+      );
       for (const action of plan) {
         await applyAction(ipvs, this.wanted, action);
         if (action.repair) {
@@ -199,7 +252,10 @@ export class CareDaemon {
         }
       }
       this.applied = appliedAfter(desired.weights);
-      this.kernelDestinations = plan.length ? (await readKernel(ipvs, this.config.vip)).destinations : kernel.destinations;
+      this.draining = desired.draining;
+      this.kernelDestinations = plan.length
+        ? (await readKernel(ipvs, this.config.vip)).destinations
+        : kernel.destinations;
       this.lastGoodReconcile = this.now();
       metrics.reconciled(this.failOpen, this.kernelDestinations, Date.now());
       const suppressed = this.repeats.clear('reconcile');
@@ -207,7 +263,14 @@ export class CareDaemon {
     } catch (err) {
       metrics.reconcileFailed();
       const d = this.repeats.occur('reconcile', this.now());
-      if (d.log) log.error({ err: (err as Error).message, ...(d.suppressed ? { repeatsSinceLastLog: d.suppressed } : {}) }, 'reconcile failed');
+      if (d.log)
+        log.error(
+          {
+            err: (err as Error).message,
+            ...(d.suppressed ? { repeatsSinceLastLog: d.suppressed } : {}),
+          },
+          'reconcile failed',
+        );
       else metrics.suppressedLog();
     }
   }
@@ -216,14 +279,23 @@ export class CareDaemon {
   notAlive(): string | undefined {
     const limit = 3 * this.config.intervalMs + this.config.health.timeoutMs;
     const age = this.now() - this.lastTick;
-    return this.stopped ? 'stopping' : age > limit ? `no reconcile started for ${Math.round(age)}ms` : undefined;
+    return this.stopped
+      ? 'stopping'
+      : age > limit
+        ? `no reconcile started for ${Math.round(age)}ms`
+        : undefined;
   }
 
   /** For /readyz: the last reconcile succeeded recently and the VIP has a usable destination. */
   notReady(): string | undefined {
     if (this.lastGoodReconcile === 0) return 'no successful reconcile yet';
-    if (this.now() - this.lastGoodReconcile > 3 * this.config.intervalMs + this.config.health.timeoutMs) return 'the last reconcile failed';
-    if (!this.kernelDestinations.some((d) => d.weight > 0)) return 'the virtual server has no destination with weight above 0';
+    if (
+      this.now() - this.lastGoodReconcile >
+      3 * this.config.intervalMs + this.config.health.timeoutMs
+    )
+      return 'the last reconcile failed';
+    if (!this.kernelDestinations.some((d) => d.weight > 0))
+      return 'the virtual server has no destination with weight above 0';
     return undefined;
   }
 

@@ -10,7 +10,13 @@ export interface ProbeTiming {
  * from the start of the last probe, so a probe that ran into its timeout is followed at once.
  * A kept connection lost after the last probe ended wakes the master now.
  */
-export function nextProbeAt(lastStart: number, lastEnd: number, fast: boolean, lostAt: number | undefined, t: ProbeTiming): number {
+export function nextProbeAt(
+  lastStart: number,
+  lastEnd: number,
+  fast: boolean,
+  lostAt: number | undefined,
+  t: ProbeTiming,
+): number {
   if (lostAt !== undefined && lostAt >= lastEnd) return lastEnd;
   return lastStart + (fast ? t.fastIntervalMs : t.intervalMs);
 }

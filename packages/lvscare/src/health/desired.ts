@@ -15,6 +15,8 @@ export interface DesiredDestinations {
   weights: Map<string, number>;
   /** No master is healthy: every configured master is kept at full weight. */
   failOpen: boolean;
+  /** Masters at weight 0 waiting to drain, and since when (feed back in next round). */
+  draining: Map<string, number>;
 }
 
 export const endpointKey = (e: Pick<Endpoint, 'address' | 'port'>): string =>
@@ -24,8 +26,10 @@ export const endpointKey = (e: Pick<Endpoint, 'address' | 'port'>): string =>
  * - up: full weight.
  * - unknown (not probed yet): whatever the kernel has (a restart touches nothing), or full
  *   weight when absent, as `--run-once` would create it.
- * - down: weight 0 at once, so it takes no new connection; removed once its connections have
- *   drained or `drainTimeoutMs` has passed since it went down.
+ * - down: weight 0 at once, so it takes no new connection. It is removed only once the kernel
+ *   shows it at weight 0 (no connection can be on its way to it) and either its connections have
+ *   drained or `drainTimeoutMs` has passed since it went to 0: deleting a destination that still
+ *   takes connections would drop them (expire_nodest_conn).
  * - fail-open: when that leaves no master with a weight above 0 (all down, or an unknown one
  *   still at 0 after a restart), all of them at full weight: an empty VIP helps no one, and a
  *   master that still answers some requests is better than none.
@@ -34,10 +38,12 @@ export function desiredDestinations(
   masters: Endpoint[],
   health: Map<string, HealthState>,
   observed: Map<string, ObservedDestination>,
+  draining: Map<string, number>,
   drainTimeoutMs: number,
   now: number,
 ): DesiredDestinations {
   const weights = new Map<string, number>();
+  const nextDraining = new Map<string, number>();
   for (const m of masters) {
     const key = endpointKey(m);
     const state = health.get(key);
@@ -46,13 +52,20 @@ export function desiredDestinations(
       weights.set(key, FULL_WEIGHT);
     } else if (state.status === 'unknown') {
       weights.set(key, seen ? seen.weight : FULL_WEIGHT);
-    } else {
-      const drained = seen === undefined || seen.activeConns + seen.inactiveConns === 0;
-      const timedOut = now - state.since >= drainTimeoutMs;
-      if (!drained && !timedOut) weights.set(key, 0);
+    } else if (seen !== undefined) {
+      const since = draining.get(key) ?? now;
+      const quiet = seen.weight === 0 && seen.activeConns + seen.inactiveConns === 0;
+      const timedOut = seen.weight === 0 && now - since >= drainTimeoutMs;
+      if (!quiet && !timedOut) {
+        weights.set(key, 0);
+        nextDraining.set(key, since);
+      }
     }
   }
   const failOpen = masters.length > 0 && ![...weights.values()].some((w) => w > 0);
-  if (failOpen) for (const m of masters) weights.set(endpointKey(m), FULL_WEIGHT);
-  return { weights, failOpen };
+  if (failOpen) {
+    for (const m of masters) weights.set(endpointKey(m), FULL_WEIGHT);
+    return { weights, failOpen, draining: new Map() };
+  }
+  return { weights, failOpen, draining: nextDraining };
 }

@@ -33,9 +33,10 @@ export const initialHealth = (now: number): HealthState => ({
 });
 
 /**
- * The next state after one probe result. The first result decides an unknown master at once, in
- * either direction, so that a restart converges within one probe; later changes need `fall`
- * failures or `rise` successes in a row.
+ * The next state after one probe result. An unknown master (just started, or the daemon just
+ * restarted) comes up on its first success but, like an up one, goes down only after `fall`
+ * failures in a row: a slow first probe on a cold start must not take healthy masters out.
+ * Later changes need `fall` failures or `rise` successes in a row.
  */
 export function nextHealth(
   state: HealthState,
@@ -50,10 +51,11 @@ export function nextHealth(
   });
   switch (state.status) {
     case 'unknown':
-      return become(outcome.ok ? 'up' : 'down');
     case 'up':
-      if (outcome.ok)
+      if (outcome.ok) {
+        if (state.status === 'unknown') return become('up');
         return { state: { ...state, streak: 0, lastFailure: undefined }, transition: undefined };
+      }
       if (state.streak + 1 >= t.fall) return become('down');
       return {
         state: { ...state, streak: state.streak + 1, lastFailure: reason },

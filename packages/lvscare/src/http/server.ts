@@ -10,7 +10,12 @@ export interface Liveness {
   notReady(): string | undefined;
 }
 
-export async function startHttpServer(host: string, port: number, metrics: CareMetrics, state: Liveness): Promise<Server> {
+export async function startHttpServer(
+  host: string,
+  port: number,
+  metrics: CareMetrics,
+  state: Liveness,
+): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const answer = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {

@@ -7,7 +7,9 @@ export type { Logger };
 /** One line per event: "2026-11-23T17:20:00.000Z INFO master down master=10.0.0.11:6443". */
 export function textLine(record: Record<string, unknown>): string {
   const { time, level, msg, pid: _pid, hostname: _host, ...rest } = record;
-  const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`);
+  const fields = Object.entries(rest).map(
+    ([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`,
+  );
   const when = typeof time === 'number' ? new Date(time).toISOString() : String(time);
   return `${when} ${String(level).toUpperCase()} ${String(msg ?? '')}${fields.length ? ` ${fields.join(' ')}` : ''}\n`;
 }
@@ -29,7 +31,11 @@ function textStream(out: NodeJS.WritableStream): Writable {
 }
 
 /** JSON lines by default (one event per line, level names, ISO time); text on request. */
-export function createLogger(level: 'info' | 'debug', format: LogFormat, out: NodeJS.WritableStream = process.stderr): Logger {
+export function createLogger(
+  level: 'info' | 'debug',
+  format: LogFormat,
+  out: NodeJS.WritableStream = process.stderr,
+): Logger {
   const options = {
     level,
     base: { name: 'lvscare' },
@@ -37,7 +43,10 @@ export function createLogger(level: 'info' | 'debug', format: LogFormat, out: No
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (format === 'text') {
-    return pino({ ...options, timestamp: pino.stdTimeFunctions.epochTime, base: undefined }, textStream(out));
+    return pino(
+      { ...options, timestamp: pino.stdTimeFunctions.epochTime, base: undefined },
+      textStream(out),
+    );
   }
   return pino(options, out as pino.DestinationStream);
 }

@@ -10,16 +10,22 @@ export interface RepeatDecision {
 }
 
 export class RepeatLimiter {
-  private readonly seen = new Map<string, { lastLogged: number; suppressed: number }>();
+  private readonly seen = new Map<
+    string,
+    { lastLogged: number; suppressed: number; variant: string | undefined }
+  >();
 
   constructor(private readonly windowMs: number) {}
 
-  /** Call for every occurrence of the failure named `key`. */
-  occur(key: string, now: number): RepeatDecision {
+  /**
+   * Call for every occurrence of the failure named `key`; `variant` (e.g. the reason) changing is
+   * news and is logged at once.
+   */
+  occur(key: string, now: number, variant?: string): RepeatDecision {
     const entry = this.seen.get(key);
-    if (!entry || now - entry.lastLogged >= this.windowMs) {
+    if (!entry || now - entry.lastLogged >= this.windowMs || entry.variant !== variant) {
       const suppressed = entry?.suppressed ?? 0;
-      this.seen.set(key, { lastLogged: now, suppressed: 0 });
+      this.seen.set(key, { lastLogged: now, suppressed: 0, variant });
       return { log: true, suppressed };
     }
     entry.suppressed++;

@@ -78,7 +78,14 @@ export class CareMetrics {
       registers: [this.registry],
     }).set({ version: VERSION, node_version: process.version }, 1);
     for (const m of masters) this.setMasterState(m, 'unknown');
-    for (const kind of ['service-missing', 'service-settings', 'destination-missing', 'destination-weight', 'destination-settings', 'destination-foreign'] satisfies RepairKind[]) {
+    for (const kind of [
+      'service-missing',
+      'service-settings',
+      'destination-missing',
+      'destination-weight',
+      'destination-settings',
+      'destination-foreign',
+    ] satisfies RepairKind[]) {
       this.repairs.inc({ kind }, 0);
     }
     this.failOpen.set(0);
@@ -87,7 +94,11 @@ export class CareMetrics {
 
   private registerKernelGauges(): void {
     const self = this;
-    const perDestination = (name: string, help: string, value: (d: DestinationExtended) => number): void => {
+    const perDestination = (
+      name: string,
+      help: string,
+      value: (d: DestinationExtended) => number,
+    ): void => {
       new Gauge({
         name,
         help,
@@ -95,11 +106,16 @@ export class CareMetrics {
         registers: [this.registry],
         collect() {
           this.reset();
-          for (const d of self.kernelDestinations) this.set({ vip: self.vip, destination: formatEndpoint(d) }, value(d));
+          for (const d of self.kernelDestinations)
+            this.set({ vip: self.vip, destination: formatEndpoint(d) }, value(d));
         },
       });
     };
-    const perDestinationCounter = (name: string, help: string, values: Array<[string, (d: DestinationExtended) => number]>): void => {
+    const perDestinationCounter = (
+      name: string,
+      help: string,
+      values: Array<[string, (d: DestinationExtended) => number]>,
+    ): void => {
       new Counter({
         name,
         help,
@@ -109,22 +125,43 @@ export class CareMetrics {
           // Absolute values from the kernel's own counters.
           this.reset();
           for (const d of self.kernelDestinations) {
-            for (const [direction, v] of values) this.inc({ vip: self.vip, destination: formatEndpoint(d), direction }, v(d));
+            for (const [direction, v] of values)
+              this.inc({ vip: self.vip, destination: formatEndpoint(d), direction }, v(d));
           }
         },
       });
     };
-    perDestination('lvscare_destination_weight', 'Weight of each real server in the kernel.', (d) => d.weight);
-    perDestination('lvscare_destination_active_connections', 'Active connections of each real server (kernel).', (d) => d.activeConns);
-    perDestination('lvscare_destination_inactive_connections', 'Inactive connections of each real server (kernel).', (d) => d.inactiveConns);
-    perDestinationCounter('lvscare_destination_packets_total', 'Packets through each real server (kernel counters).', [
-      ['in', (d) => d.stats.inPackets],
-      ['out', (d) => d.stats.outPackets],
-    ]);
-    perDestinationCounter('lvscare_destination_bytes_total', 'Bytes through each real server (kernel counters).', [
-      ['in', (d) => d.stats.inBytes],
-      ['out', (d) => d.stats.outBytes],
-    ]);
+    perDestination(
+      'lvscare_destination_weight',
+      'Weight of each real server in the kernel.',
+      (d) => d.weight,
+    );
+    perDestination(
+      'lvscare_destination_active_connections',
+      'Active connections of each real server (kernel).',
+      (d) => d.activeConns,
+    );
+    perDestination(
+      'lvscare_destination_inactive_connections',
+      'Inactive connections of each real server (kernel).',
+      (d) => d.inactiveConns,
+    );
+    perDestinationCounter(
+      'lvscare_destination_packets_total',
+      'Packets through each real server (kernel counters).',
+      [
+        ['in', (d) => d.stats.inPackets],
+        ['out', (d) => d.stats.outPackets],
+      ],
+    );
+    perDestinationCounter(
+      'lvscare_destination_bytes_total',
+      'Bytes through each real server (kernel counters).',
+      [
+        ['in', (d) => d.stats.inBytes],
+        ['out', (d) => d.stats.outBytes],
+      ],
+    );
     new Counter({
       name: 'lvscare_destination_connections_total',
       help: 'Connections scheduled to each real server (kernel counter).',
@@ -132,7 +169,8 @@ export class CareMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const d of self.kernelDestinations) this.inc({ vip: self.vip, destination: formatEndpoint(d) }, d.stats.conns);
+        for (const d of self.kernelDestinations)
+          this.inc({ vip: self.vip, destination: formatEndpoint(d) }, d.stats.conns);
       },
     });
   }
@@ -147,7 +185,10 @@ export class CareMetrics {
   }
 
   probe(master: string, durationMs: number, failure: FailureReason | undefined): void {
-    this.probeDuration.observe({ master, result: failure ? 'failure' : 'success' }, durationMs / 1000);
+    this.probeDuration.observe(
+      { master, result: failure ? 'failure' : 'success' },
+      durationMs / 1000,
+    );
     if (failure) this.probeFailures.inc({ master, reason: failure });
   }
 

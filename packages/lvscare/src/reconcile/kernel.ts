@@ -1,5 +1,11 @@
 // Reading our virtual server from the kernel and applying a plan to it.
-import { type AddressServiceKey, type Destination, type IpvsClient, NetlinkError, type Service } from '@kha/netlink-ffi';
+import {
+  type AddressServiceKey,
+  type Destination,
+  type IpvsClient,
+  NetlinkError,
+  type Service,
+} from '@kha/netlink-ffi';
 import type { Endpoint } from '../config/endpoint.js';
 import type { Action, KernelView, WantedService } from './plan.js';
 
@@ -18,7 +24,15 @@ export function serviceFor(wanted: WantedService): Service {
 }
 
 export function destinationFor(d: Endpoint, weight: number): Destination {
-  return { family: d.family, address: d.address, port: d.port, forward: 'masq', weight, upperThreshold: 0, lowerThreshold: 0 };
+  return {
+    family: d.family,
+    address: d.address,
+    port: d.port,
+    forward: 'masq',
+    weight,
+    upperThreshold: 0,
+    lowerThreshold: 0,
+  };
 }
 
 export async function readKernel(ipvs: IpvsClient, vip: Endpoint): Promise<KernelView> {
@@ -27,13 +41,18 @@ export async function readKernel(ipvs: IpvsClient, vip: Endpoint): Promise<Kerne
     const service = await ipvs.service(key);
     return { service, destinations: await ipvs.destinations(key) };
   } catch (err) {
-    if (err instanceof NetlinkError && err.is('ESRCH')) return { service: undefined, destinations: [] };
+    if (err instanceof NetlinkError && err.is('ESRCH'))
+      return { service: undefined, destinations: [] };
     throw err;
   }
 }
 
 /** Applies one action. An action overtaken by another writer (EEXIST / ENOENT) is left to the next round. */
-export async function applyAction(ipvs: IpvsClient, wanted: WantedService, action: Action): Promise<void> {
+export async function applyAction(
+  ipvs: IpvsClient,
+  wanted: WantedService,
+  action: Action,
+): Promise<void> {
   const key = serviceKey(wanted.vip);
   switch (action.kind) {
     case 'create-service':

@@ -37,14 +37,23 @@ export class LinkMode implements VipSetup {
       if (!link) throw new Error(`link mode: created ${iface} but cannot read it back`);
       note('link-missing');
     } else if (link.kind !== undefined && link.kind !== 'dummy') {
-      throw new Error(`link mode: ${iface} exists and is a ${link.kind} link, not ours; choose another --iface`);
+      throw new Error(
+        `link mode: ${iface} exists and is a ${link.kind} link, not ours; choose another --iface`,
+      );
     }
     if (!link.up) {
       await this.rt.setLinkUp(link.index);
       note('link-down');
     }
     const addrs = await this.rt.addresses(vip.family);
-    if (!addrs.some((a) => a.index === link!.index && a.address === vip.address && a.prefixLength === this.prefixLength)) {
+    if (
+      !addrs.some(
+        (a) =>
+          a.index === link!.index &&
+          a.address === vip.address &&
+          a.prefixLength === this.prefixLength,
+      )
+    ) {
       await this.rt.addAddress(link.index, vip.address, this.prefixLength);
       note('address-missing');
     }

@@ -40,7 +40,14 @@ export async function natRulePresent(vip: Endpoint, masters: Endpoint[]): Promis
   try {
     const listed = await nft(['list', 'table', family(vip), NAT_TABLE]);
     const want = natRuleset(vip, masters);
-    const norm = (s: string) => s.replace(/\s+/g, ' ').replace(/\{ ([^}]*) \}/g, (_m, inner: string) => `{ ${inner.split(', ').sort().join(', ')} }`).trim();
+    const norm = (s: string) =>
+      s
+        .replace(/\s+/g, ' ')
+        .replace(
+          /\{ ([^}]*) \}/g,
+          (_m, inner: string) => `{ ${inner.split(', ').sort().join(', ')} }`,
+        )
+        .trim();
     return norm(listed).includes(norm(want.split('\n')[3]!));
   } catch {
     return false;
@@ -50,7 +57,10 @@ export async function natRulePresent(vip: Endpoint, masters: Endpoint[]): Promis
 /** Replaces our table atomically (nft -f runs as one transaction). */
 export async function installNatRule(vip: Endpoint, masters: Endpoint[]): Promise<void> {
   const f = family(vip);
-  await nft(['-f', '-'], `table ${f} ${NAT_TABLE}\ndelete table ${f} ${NAT_TABLE}\n${natRuleset(vip, masters)}`);
+  await nft(
+    ['-f', '-'],
+    `table ${f} ${NAT_TABLE}\ndelete table ${f} ${NAT_TABLE}\n${natRuleset(vip, masters)}`,
+  );
 }
 
 export async function removeNatRule(vip: Endpoint): Promise<void> {

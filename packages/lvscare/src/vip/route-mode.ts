@@ -35,10 +35,15 @@ export class RouteMode implements VipSetup {
       }
     }
     if (!path) {
-      throw new Error(`route mode: no route to any master (${lastError instanceof Error ? lastError.message : String(lastError)})`);
+      throw new Error(
+        `route mode: no route to any master (${lastError instanceof Error ? lastError.message : String(lastError)})`,
+      );
     }
     const source = this.config.nodeIp ?? path.preferredSource;
-    if (!source) throw new Error('route mode: cannot tell this node\'s address towards the masters; give it with --ip');
+    if (!source)
+      throw new Error(
+        "route mode: cannot tell this node's address towards the masters; give it with --ip",
+      );
     return {
       family: this.config.vip.family,
       destination: this.config.vip.address,
@@ -53,7 +58,10 @@ export class RouteMode implements VipSetup {
 
   private async current(): Promise<Route | undefined> {
     return (await this.rt.routes(this.config.vip.family)).find(
-      (r) => r.table === RT_TABLE_MAIN && r.destination === this.config.vip.address && r.prefixLength === this.prefixLength,
+      (r) =>
+        r.table === RT_TABLE_MAIN &&
+        r.destination === this.config.vip.address &&
+        r.prefixLength === this.prefixLength,
     );
   }
 
@@ -64,7 +72,11 @@ export class RouteMode implements VipSetup {
     if (!have) {
       await this.rt.addRoute(want);
       if (this.established) repairs.push('route-missing');
-    } else if (have.preferredSource !== want.preferredSource || have.outputIndex !== want.outputIndex || have.gateway !== want.gateway) {
+    } else if (
+      have.preferredSource !== want.preferredSource ||
+      have.outputIndex !== want.outputIndex ||
+      have.gateway !== want.gateway
+    ) {
       await this.rt.addRoute(want, true);
       if (this.established) repairs.push('route-settings');
     }

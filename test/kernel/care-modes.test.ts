@@ -1,0 +1,157 @@
+// --mode route and link carrying client traffic on a multi-NIC worker, IPv6, --run-once, --clean.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  BRING_BACK_MS,
+  SLACK_MS,
+  TIMING,
+  careArgs,
+  masterText,
+  resetKernel,
+  sleep,
+  startCare,
+  stopCare,
+  vip4,
+  vip6,
+  waitAllAt,
+  withClient,
+} from '../support/care-scenario.js';
+import { ipvsadm, savedRules } from '../support/ipvsadm.js';
+import { serviceExists, waitFor } from '../support/ipvs-state.js';
+import { assertKernelTier } from '../support/kernel.js';
+import { LvscareProcess } from '../support/lvscare-process.js';
+import { attempt, run } from '../support/run.js';
+import { Topology } from '../support/topology.js';
+
+const topo = new Topology();
+let care: LvscareProcess | undefined;
+
+before(async () => {
+  assertKernelTier();
+  resetKernel();
+  topo.build();
+  for (const m of topo.masters) await topo.startMaster(m);
+});
+after(async () => {
+  await stopCare(care);
+  topo.destroy();
+  attempt('ip', ['link', 'del', 'lvscare']);
+  attempt('nft', ['delete', 'table', 'ip', 'kha-lvscare']);
+  resetKernel();
+});
+
+async function lvscare(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const p = new LvscareProcess(args);
+  const { code } = await p.exited;
+  return { code, stderr: p.stderrText.join('\n') };
+}
+
+test('without the VIP route the multi-NIC worker gets no answer: the source address matters', async () => {
+  ipvsadm('-A', '-t', vip4.text, '-s', 'rr');
+  for (const m of topo.masters) ipvsadm('-a', '-t', vip4.text, '-r', masterText(m), '-m');
+  const client = await withClient(vip4, () => sleep(2500), 10);
+  assert.ok(
+    client.failures().length > 0 && Object.keys(client.answeredBy()).length === 0,
+    'all requests fail (replies go to the uplink address)',
+  );
+  resetKernel();
+});
+
+test('--run-once: rules and the route in place, exit 0, and the client gets answers', async () => {
+  const r = await lvscare([...careArgs(topo, vip4, ['--mode', 'route']), '--run-once']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(
+    savedRules(),
+    [
+      `-A -t ${vip4.text} -s rr`,
+      ...topo.masters.map((m) => `-a -t ${vip4.text} -r ${masterText(m)} -m -w 1`),
+    ].sort(),
+  );
+  assert.match(run('ip', ['route', 'show', `${vip4.address}/32`]), /dev kbr0 .*src 10\.0\.0\.10/);
+  const client = await withClient(vip4, () => sleep(2000));
+  assert.deepEqual(client.failures(), []);
+  assert.deepEqual(Object.keys(client.answeredBy()).sort(), ['m1', 'm2', 'm3']);
+});
+
+test('--clean removes our virtual server and route, and nothing else', async () => {
+  ipvsadm('-A', '-t', '10.9.9.9:80', '-s', 'rr'); // someone else's
+  const r = await lvscare(['care', '--vs', vip4.text, '--clean', '--mode', 'route']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(serviceExists(vip4.text), false);
+  assert.equal(run('ip', ['route', 'show', `${vip4.address}/32`]).trim(), '');
+  assert.deepEqual(savedRules(), ['-A -t 10.9.9.9:80 -s rr']);
+  resetKernel();
+});
+
+test('link mode: VIP on a dummy link, masqueraded to the masters, carries traffic; repaired; cleaned', async () => {
+  care = await startCare(careArgs(topo, vip4, ['--mode', 'link']));
+  assert.ok(
+    await waitAllAt(
+      vip4,
+      topo.masters.map((m) => masterText(m)),
+      1,
+      BRING_BACK_MS,
+    ),
+  );
+  const addr = JSON.parse(run('ip', ['-j', 'addr', 'show', 'dev', 'lvscare']))[0];
+  assert.ok(
+    addr.addr_info.some(
+      (a: { local: string; prefixlen: number }) => a.local === vip4.address && a.prefixlen === 32,
+    ),
+  );
+  assert.match(
+    run('nft', ['list', 'table', 'ip', 'kha-lvscare']),
+    /ip saddr 10\.103\.97\.2 ip daddr \{ .*10\.0\.0\.11.* \} masquerade/,
+  );
+  const client = await withClient(vip4, () => sleep(2500));
+  assert.deepEqual(client.failures(), []);
+  assert.deepEqual(Object.keys(client.answeredBy()).sort(), ['m1', 'm2', 'm3']);
+
+  run('ip', ['link', 'del', 'lvscare']);
+  assert.ok(
+    await waitFor(
+      () => attempt('ip', ['addr', 'show', 'dev', 'lvscare']).stdout.includes(`${vip4.address}/32`),
+      TIMING.intervalMs + SLACK_MS,
+    ),
+    'link and VIP address repaired',
+  );
+  await stopCare(care);
+  care = undefined;
+  assert.ok(serviceExists(vip4.text), 'SIGTERM leaves the rules in place');
+  const r = await lvscare(['care', '--vs', vip4.text, '--clean', '--mode', 'link']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.notEqual(attempt('ip', ['link', 'show', 'lvscare']).status, 0, 'link removed');
+  assert.notEqual(
+    attempt('nft', ['list', 'table', 'ip', 'kha-lvscare']).status,
+    0,
+    'NAT table removed',
+  );
+  assert.equal(serviceExists(vip4.text), false);
+});
+
+test('IPv6 VIP in route mode carries traffic and fails over', async () => {
+  const all6 = topo.masters.map((m) => masterText(m, true));
+  care = await startCare(careArgs(topo, vip6, ['--mode', 'route'], true));
+  assert.ok(await waitAllAt(vip6, all6, 1, BRING_BACK_MS), 'three IPv6 destinations');
+  const client = await withClient(vip6, async () => {
+    await sleep(1500);
+    await topo.control(topo.masters[0]!, 'healthz=fail');
+    assert.ok(
+      await waitFor(
+        () =>
+          attempt('ipvsadm', ['-Ln', '-t', vip6.text]).stdout.includes(`${all6[0]}`) === false ||
+          /-> \[fd00:10::11\]:6443\s+\w+\s+0\s/.test(ipvsadm('-Ln', '-t', vip6.text)),
+        BRING_BACK_MS,
+      ),
+    );
+    await sleep(1000);
+  });
+  assert.deepEqual(client.failures(), []);
+  assert.deepEqual(Object.keys(client.answeredBy()).sort(), ['m1', 'm2', 'm3']);
+  await topo.control(topo.masters[0]!, 'healthz=ok');
+  await stopCare(care);
+  care = undefined;
+  const r = await lvscare(['care', '--vs', vip6.text, '--clean', '--mode', 'route']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(run('ip', ['-6', 'route', 'show', `${vip6.address}/128`]).trim(), '');
+});
