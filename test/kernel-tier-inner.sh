@@ -8,7 +8,10 @@ shift
 if [ "$tap" = "@share" ]; then tap=$KHA_VM_SHARE/kernel.tap; fi
 ip link set lo up
 export NO_COLOR=1
-exec node --test --test-concurrency=1 \
+# KHA_TEST_NAME_PATTERN runs only the matching tests (hooks still run): for chasing one scenario.
+filter=()
+[ -z "${KHA_TEST_NAME_PATTERN:-}" ] || filter=(--test-name-pattern="$KHA_TEST_NAME_PATTERN")
+exec node --test --test-concurrency=1 "${filter[@]}" \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" \
   "$@"

@@ -38,7 +38,19 @@ after(async () => {
 });
 
 test('/metrics passes promtool and carries per-master and per-destination figures; /healthz and /readyz answer', async () => {
-  care = await startCare(careArgs(topo, vip));
+  care = await startCare(
+    careArgs(topo, vip),
+    topo.masters.map((m) => masterText(m)),
+  );
+  try {
+    await checkEndpoints();
+  } finally {
+    await stopCare(care);
+    care = undefined;
+  }
+});
+
+async function checkEndpoints(): Promise<void> {
   assert.ok(
     await waitAllAt(
       vip,
@@ -85,9 +97,7 @@ test('/metrics passes promtool and carries per-master and per-destination figure
   assert.equal(healthz.status, 200);
   const readyz = await fetch(`http://${METRICS}/readyz`);
   assert.equal(readyz.status, 200, await readyz.text());
-  await stopCare(care);
-  care = undefined;
-});
+}
 
 test('bad input: one line naming the flag and value, exit 2, nothing touched', () => {
   resetKernel();

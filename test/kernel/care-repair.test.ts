@@ -36,7 +36,7 @@ before(async () => {
   resetKernel();
   topo.build();
   for (const m of topo.masters) await topo.startMaster(m);
-  care = await startCare(careArgs(topo, vip, ['--mode', 'route']));
+  care = await startCare(careArgs(topo, vip, ['--mode', 'route']), all);
   assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS));
 });
 after(async () => {

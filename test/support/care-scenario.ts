@@ -63,10 +63,38 @@ export function careArgs(topo: Topology, vip: Vip, extra: string[] = [], v6 = fa
   ];
 }
 
-export async function startCare(args: string[]): Promise<LvscareProcess> {
+/**
+ * Starts lvscare care and waits until its endpoint reports every master in `up` (give none to
+ * skip): under an emulated CPU the first TLS handshakes can outlast the probe timeout, and a
+ * scenario must start from a settled daemon, not from its cold start.
+ */
+export async function startCare(args: string[], upMasters: string[] = []): Promise<LvscareProcess> {
   const p = new LvscareProcess(args);
   await p.waitForLog((l) => l.msg === 'lvscare care started', 30_000);
+  if (upMasters.length > 0) {
+    const settled = await waitForAsync(async () => {
+      const text = await (await fetch(`http://${METRICS}/metrics`)).text();
+      return upMasters.every((m) =>
+        text.includes(`lvscare_master_state{master="${m}",state="up"} 1`),
+      );
+    }, 60_000);
+    if (!settled)
+      throw new Error(`masters not all up within 60s:\n${p.stderrText.slice(-10).join('\n')}`);
+  }
   return p;
+}
+
+async function waitForAsync(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    try {
+      if (await check()) return true;
+    } catch {
+      // endpoint not answering yet
+    }
+    await sleep(200);
+  }
+  return false;
 }
 
 export const weights = (vip: Vip): Map<string, number> => destinationWeights(vip.text) ?? new Map();
@@ -89,6 +117,15 @@ export function waitWeights(
     timeoutMs,
     25,
   );
+}
+
+/** Waits until `dest` takes no new connection: weight 0, or removed. */
+export function waitTakenOut(
+  vip: Vip,
+  dest: string,
+  timeoutMs: number,
+): Promise<number | undefined> {
+  return waitFor(() => (weights(vip).get(dest) ?? 0) === 0, timeoutMs, 25);
 }
 
 export function waitAllAt(

@@ -55,11 +55,20 @@ function moduleFile(name: string): string {
 export function unloadIpvs(): () => void {
   const order = unloadOrder('ip_vs');
   if (!order.includes('ip_vs')) throw new Error('kernel tier: ip_vs is not loaded as a module');
-  for (const name of order) run('rmmod', [name]);
-  return () => {
-    for (const name of [...order].reverse()) {
-      const f = moduleFile(name);
-      run('insmod', [f]);
-    }
+  run('ipvsadm', ['-C']); // a service holds its scheduler module
+  const removed: string[] = [];
+  const reload = (): void => {
+    for (const name of [...removed].reverse()) run('insmod', [moduleFile(name)]);
+    removed.length = 0;
   };
+  try {
+    for (const name of order) {
+      run('rmmod', [name]);
+      removed.push(name);
+    }
+  } catch (err) {
+    reload(); // never leave the tier with half of IPVS unloaded
+    throw err;
+  }
+  return reload;
 }

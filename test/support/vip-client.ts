@@ -15,6 +15,8 @@ export class VipClient {
   readonly results: ClientResult[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = new Set<Promise<void>>();
+  /** The last TLS session, offered on the next connection (cheap resumed handshakes). */
+  private session: Buffer | undefined;
 
   constructor(
     private readonly host: string,
@@ -61,6 +63,9 @@ export class VipClient {
           );
           res.on('error', (e) => done({ ok: false, error: e.message }));
         },
+      );
+      req.on('socket', (socket) =>
+        socket.on('session', (session: Buffer) => (this.session = session)),
       );
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', (e: NodeJS.ErrnoException) =>

@@ -160,6 +160,15 @@ export class CareDaemon {
   private onProbeResult(slot: MasterSlot, result: ProbeResult): void {
     const log = this.deps.logger;
     this.deps.metrics.probe(slot.name, result.durationMs, result.reason);
+    log.debug(
+      {
+        master: slot.name,
+        ok: result.outcome.ok,
+        reason: result.detail,
+        ms: Math.round(result.durationMs),
+      },
+      'probe',
+    );
     const before = this.health.get(slot.key)!;
     const { state, transition } = nextHealth(before, result.outcome, this.config, this.now());
     this.health.set(slot.key, state);

@@ -1,12 +1,13 @@
 // What Prometheus sees of lvscare. Kernel figures are copied from the last reconcile's read, so a
 // scrape never touches the kernel.
 import type { DestinationExtended } from '@kha/netlink-ffi';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { formatEndpoint } from '../config/endpoint.js';
 import type { HealthStatus } from '../health/state.js';
 import type { RepairKind } from '../reconcile/plan.js';
 import type { FailureReason } from '../probe/outcome.js';
 import { VERSION } from '../version.js';
+import { registerProcessMetrics } from './process-metrics.js';
 
 const STATES: HealthStatus[] = ['unknown', 'up', 'down'];
 
@@ -70,7 +71,7 @@ export class CareMetrics {
     masters: string[],
     private readonly vip: string,
   ) {
-    collectDefaultMetrics({ register: this.registry });
+    registerProcessMetrics(this.registry);
     new Gauge({
       name: 'lvscare_build_info',
       help: 'Build information; always 1.',

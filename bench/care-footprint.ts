@@ -1,0 +1,90 @@
+// lvscare care's steady state with three masters: resident memory and CPU next to a bare `node`
+// process started the same way, and the probe load each master sees. Runs in the kernel-tier VM.
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { LVSCARE_BIN } from '../test/dist/support/lvscare-process.js';
+import { Topology } from '../test/dist/support/topology.js';
+import { run } from '../test/dist/support/run.js';
+
+const WARMUP_MS = Number(process.env.KHA_BENCH_WARMUP_MS ?? 20_000);
+const WINDOW_MS = Number(process.env.KHA_BENCH_WINDOW_MS ?? 60_000);
+const CLK_TCK = Number(run('getconf', ['CLK_TCK']).trim());
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) * 1024;
+}
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+async function masterCounters(topo: Topology): Promise<Array<{ healthz: number; connections: number }>> {
+  return topo.masters.map((m) => JSON.parse(run('ip', ['netns', 'exec', m.ns, 'curl', '-sf', `http://${m.ip}:${m.controlPort}/control`])));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  run('ipvsadm', ['-C']);
+  const topo = new Topology();
+  topo.build();
+  for (const m of topo.masters) await topo.startMaster(m);
+  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const care = spawn(
+    process.execPath,
+    [LVSCARE_BIN, 'care', '--vs', '10.103.97.2:6443', ...topo.masters.flatMap((m) => ['--rs', `${m.ip}:6443`]), '--health-ca-file', topo.caCert],
+    { stdio: 'ignore' },
+  );
+  try {
+    await sleep(WARMUP_MS);
+    const before = { care: cpuTicks(care.pid!), bare: cpuTicks(bare.pid!), masters: await masterCounters(topo) };
+    const rss: Array<{ care: number; bare: number }> = [];
+    const t0 = performance.now();
+    while (performance.now() - t0 < WINDOW_MS) {
+      rss.push({ care: rssBytes(care.pid!), bare: rssBytes(bare.pid!) });
+      await sleep(5000);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const after = { care: cpuTicks(care.pid!), bare: cpuTicks(bare.pid!), masters: await masterCounters(topo) };
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const mb = (b: number) => b / 1024 / 1024;
+    const result = {
+      date: new Date().toISOString(),
+      windowSeconds: seconds,
+      rssMiB: { lvscare: mb(mean(rss.map((r) => r.care))), bareNode: mb(mean(rss.map((r) => r.bare))) },
+      rssAboveBareMiB: mb(mean(rss.map((r) => r.care - r.bare))),
+      cpuPercentOfOneCore: {
+        lvscare: ((after.care - before.care) / CLK_TCK / seconds) * 100,
+        bareNode: ((after.bare - before.bare) / CLK_TCK / seconds) * 100,
+      },
+      perMaster: topo.masters.map((m, i) => ({
+        master: m.name,
+        healthzPerSecond: (after.masters[i]!.healthz - before.masters[i]!.healthz) / seconds,
+        newConnections: after.masters[i]!.connections - before.masters[i]!.connections,
+      })),
+    };
+    const r = result;
+    console.log(
+      [
+        `| lvscare care, 3 masters, defaults, ${Math.round(seconds)} s after ${WARMUP_MS / 1000} s warm-up | lvscare | bare node |`,
+        '|---|---|---|',
+        `| RSS (MiB, mean) | ${r.rssMiB.lvscare.toFixed(1)} | ${r.rssMiB.bareNode.toFixed(1)} |`,
+        `| CPU (% of one core) | ${r.cpuPercentOfOneCore.lvscare.toFixed(2)} | ${r.cpuPercentOfOneCore.bareNode.toFixed(2)} |`,
+        '',
+        `RSS above bare node: ${r.rssAboveBareMiB.toFixed(1)} MiB`,
+        ...r.perMaster.map((p) => `${p.master}: ${p.healthzPerSecond.toFixed(2)} /healthz per second, ${p.newConnections} new connections`),
+      ].join('\n'),
+    );
+    const out = process.env.KHA_BENCH_OUT_DIR;
+    if (out) writeFileSync(`${out}/care-footprint.json`, `${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    care.kill('SIGKILL');
+    bare.kill('SIGKILL');
+    topo.destroy();
+    run('ipvsadm', ['-C']);
+  }
+}
+
+await main();
