@@ -20,8 +20,14 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime + stime
 }
 
-async function masterCounters(topo: Topology): Promise<Array<{ healthz: number; connections: number }>> {
-  return topo.masters.map((m) => JSON.parse(run('ip', ['netns', 'exec', m.ns, 'curl', '-sf', `http://${m.ip}:${m.controlPort}/control`])));
+async function masterCounters(
+  topo: Topology,
+): Promise<Array<{ healthz: number; connections: number }>> {
+  return topo.masters.map((m) =>
+    JSON.parse(
+      run('ip', ['netns', 'exec', m.ns, 'curl', '-sf', `http://${m.ip}:${m.controlPort}/control`]),
+    ),
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,12 +40,24 @@ async function main(): Promise<void> {
   const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   const care = spawn(
     process.execPath,
-    [LVSCARE_BIN, 'care', '--vs', '10.103.97.2:6443', ...topo.masters.flatMap((m) => ['--rs', `${m.ip}:6443`]), '--health-ca-file', topo.caCert],
+    [
+      LVSCARE_BIN,
+      'care',
+      '--vs',
+      '10.103.97.2:6443',
+      ...topo.masters.flatMap((m) => ['--rs', `${m.ip}:6443`]),
+      '--health-ca-file',
+      topo.caCert,
+    ],
     { stdio: 'ignore' },
   );
   try {
     await sleep(WARMUP_MS);
-    const before = { care: cpuTicks(care.pid!), bare: cpuTicks(bare.pid!), masters: await masterCounters(topo) };
+    const before = {
+      care: cpuTicks(care.pid!),
+      bare: cpuTicks(bare.pid!),
+      masters: await masterCounters(topo),
+    };
     const rss: Array<{ care: number; bare: number }> = [];
     const t0 = performance.now();
     while (performance.now() - t0 < WINDOW_MS) {
@@ -47,13 +65,20 @@ async function main(): Promise<void> {
       await sleep(5000);
     }
     const seconds = (performance.now() - t0) / 1000;
-    const after = { care: cpuTicks(care.pid!), bare: cpuTicks(bare.pid!), masters: await masterCounters(topo) };
+    const after = {
+      care: cpuTicks(care.pid!),
+      bare: cpuTicks(bare.pid!),
+      masters: await masterCounters(topo),
+    };
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const mb = (b: number) => b / 1024 / 1024;
     const result = {
       date: new Date().toISOString(),
       windowSeconds: seconds,
-      rssMiB: { lvscare: mb(mean(rss.map((r) => r.care))), bareNode: mb(mean(rss.map((r) => r.bare))) },
+      rssMiB: {
+        lvscare: mb(mean(rss.map((r) => r.care))),
+        bareNode: mb(mean(rss.map((r) => r.bare))),
+      },
       rssAboveBareMiB: mb(mean(rss.map((r) => r.care - r.bare))),
       cpuPercentOfOneCore: {
         lvscare: ((after.care - before.care) / CLK_TCK / seconds) * 100,
@@ -74,7 +99,10 @@ async function main(): Promise<void> {
         `| CPU (% of one core) | ${r.cpuPercentOfOneCore.lvscare.toFixed(2)} | ${r.cpuPercentOfOneCore.bareNode.toFixed(2)} |`,
         '',
         `RSS above bare node: ${r.rssAboveBareMiB.toFixed(1)} MiB`,
-        ...r.perMaster.map((p) => `${p.master}: ${p.healthzPerSecond.toFixed(2)} /healthz per second, ${p.newConnections} new connections`),
+        ...r.perMaster.map(
+          (p) =>
+            `${p.master}: ${p.healthzPerSecond.toFixed(2)} /healthz per second, ${p.newConnections} new connections`,
+        ),
       ].join('\n'),
     );
     const out = process.env.KHA_BENCH_OUT_DIR;

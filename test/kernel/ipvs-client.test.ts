@@ -276,18 +276,19 @@ test('kernel errors come back typed: EEXIST, ESRCH, ENOENT, ERANGE', async () =>
   );
 });
 
+/** n distinct TCP services on port 6443, 10.100.0.1 upwards. */
+const manyServices = (n: number): Service[] =>
+  Array.from({ length: n }, (_, i) => ({
+    family: 'inet',
+    protocol: 'tcp',
+    address: `10.${100 + (i >> 8)}.${i & 0xff}.1`,
+    port: 6443,
+    scheduler: 'rr',
+    ...plain,
+  }));
+
 test('1000 services x 3 destinations: create, list, delete', async () => {
-  const services: Service[] = [];
-  for (let i = 0; i < 1000; i++) {
-    services.push({
-      family: 'inet',
-      protocol: 'tcp',
-      address: `10.${100 + (i >> 8)}.${i & 0xff}.1`,
-      port: 6443,
-      scheduler: 'rr',
-      ...plain,
-    });
-  }
+  const services = manyServices(1000);
   for (const svc of services) {
     await ipvs.createService(svc);
     for (let d = 2; d <= 4; d++) await ipvs.createDestination(svc, dest(`192.168.0.${d}`));
@@ -304,14 +305,7 @@ test('1000 services x 3 destinations: create, list, delete', async () => {
 });
 
 test('a batch applies 1000 services x 3 destinations, and reports a failure at its own index', async () => {
-  const services: Service[] = Array.from({ length: 1000 }, (_, i) => ({
-    family: 'inet',
-    protocol: 'tcp',
-    address: `10.${100 + (i >> 8)}.${i & 0xff}.1`,
-    port: 6443,
-    scheduler: 'rr',
-    ...plain,
-  }));
+  const services = manyServices(1000);
   const ops = services.flatMap((service) => [
     { op: 'create-service' as const, service },
     ...[2, 3, 4].map((d) => ({

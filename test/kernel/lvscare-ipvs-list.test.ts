@@ -1,6 +1,7 @@
 // `lvscare ipvs list` prints what ipvsadm created, as a table and as JSON.
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { ZERO_STATS } from '@kha/netlink-ffi';
 import { before, test } from 'node:test';
 import { clearIpvs, restoreRules } from '../support/ipvsadm.js';
 import { assertKernelTier } from '../support/kernel.js';
@@ -22,18 +23,7 @@ before(() => {
 
 test('ipvs list --json prints every service with its destinations, addresses as text', () => {
   const list = JSON.parse(run('node', [lvscare, 'ipvs', 'list', '--json']));
-  const zero = {
-    conns: 0,
-    inPackets: 0,
-    outPackets: 0,
-    inBytes: 0,
-    outBytes: 0,
-    cps: 0,
-    inPps: 0,
-    outPps: 0,
-    inBps: 0,
-    outBps: 0,
-  };
+  const zero = { ...ZERO_STATS };
   const byKey = (s: any) => `${s.address}:${s.fwmark}`;
   for (const s of list) s.destinations.sort((a: any, b: any) => a.address.localeCompare(b.address));
   assert.deepEqual(

@@ -1,5 +1,4 @@
-import { EXIT_OK, EXIT_USAGE, UsageError, VERSION } from '@kha/lvscare';
-import yargs from 'yargs';
+import { EXIT_OK, EXIT_USAGE, VERSION, commandLine } from '@kha/lvscare';
 
 /** The kha CLI. join / reset / manifest arrive with the installer work; today it knows its version. */
 export async function main(
@@ -7,15 +6,7 @@ export async function main(
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
   try {
-    await yargs(argv)
-      .scriptName('kha')
-      .strict()
-      .help()
-      .version(false)
-      .exitProcess(false)
-      .fail((msg, err) => {
-        throw err ?? new UsageError(msg);
-      })
+    await commandLine(argv, 'kha')
       .command('version', 'print the version', {}, () => {
         out.write(`kha ${VERSION} (node ${process.version})\n`);
       })

@@ -1,5 +1,5 @@
 import { IpvsClient, NetlinkError } from '@kha/netlink-ffi';
-import yargs from 'yargs';
+import { commandLine } from './command-line.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
 import { type ServiceWithDestinations, renderTable, toJson } from './ipvs-view.js';
 import { care, careOptions } from './commands/care.js';
@@ -25,15 +25,7 @@ export async function main(
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
   let status = EXIT_OK;
-  const parser = yargs(argv)
-    .scriptName('lvscare')
-    .strict()
-    .help()
-    .version(false)
-    .exitProcess(false)
-    .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
-    })
+  const parser = commandLine(argv, 'lvscare')
     .env('CARE')
     .command(
       'care',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DestinationExtended, ServiceExtended } from '@kha/netlink-ffi';
+import { type DestinationExtended, type ServiceExtended, ZERO_STATS } from '@kha/netlink-ffi';
 import { endpointKey } from '../src/health/desired.js';
 import { type Action, planReconcile } from '../src/reconcile/plan.js';
 
@@ -11,18 +11,7 @@ const m = ['192.168.0.2', '192.168.0.3', '192.168.0.4'].map((a) => ({
   address: a,
   port: 6443,
 }));
-const zero = {
-  conns: 0,
-  inPackets: 0,
-  outPackets: 0,
-  inBytes: 0,
-  outBytes: 0,
-  cps: 0,
-  inPps: 0,
-  outPps: 0,
-  inBps: 0,
-  outBps: 0,
-};
+const zero = { ...ZERO_STATS };
 const service = (over: Partial<ServiceExtended> = {}): ServiceExtended =>
   ({
     family: 'inet',

@@ -1,6 +1,6 @@
 // fast-check generators for IPVS values, shared by the property tests.
 import fc from 'fast-check';
-import { bytesToAddress } from '../src/index.js';
+import { SCHEDULERS, bytesToAddress } from '../src/index.js';
 import type { Destination, Service } from '../src/index.js';
 
 export const ipv4 = fc
@@ -11,22 +11,7 @@ export const ipv6 = fc
   .map((b) => bytesToAddress(Buffer.from(b), 'inet6'));
 const u32 = fc.nat({ max: 0xffffffff });
 const port = fc.integer({ min: 0, max: 0xffff });
-const scheduler = fc.constantFrom(
-  'rr',
-  'wrr',
-  'lc',
-  'wlc',
-  'lblc',
-  'lblcr',
-  'dh',
-  'sh',
-  'sed',
-  'nq',
-  'mh',
-  'fo',
-  'ovf',
-  'twos',
-);
+const scheduler = fc.constantFrom(...SCHEDULERS);
 const settings = fc.record({
   scheduler,
   flags: fc.constantFrom(0, 1, 4, 5, 8, 0x18, 0x38),

@@ -9,21 +9,11 @@ import {
   encodeDestination,
   encodeService,
   ipvsPayload,
+  ZERO_STATS,
 } from '../src/index.js';
 import { destination, service, tunnelDestination } from './arbitraries.js';
 
-const zeroStats = {
-  conns: 0,
-  inPackets: 0,
-  outPackets: 0,
-  inBytes: 0,
-  outBytes: 0,
-  cps: 0,
-  inPps: 0,
-  outPps: 0,
-  inBps: 0,
-  outBps: 0,
-};
+const zeroStats = { ...ZERO_STATS };
 
 test('any service survives encode -> decode', () => {
   fc.assert(

@@ -1,29 +1,12 @@
 // The one place raw flags become a typed configuration. Every error names the flag and the value.
 import { readFileSync } from 'node:fs';
+import { SCHEDULERS } from '@kha/netlink-ffi';
 import { UsageError } from '../exit.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { type Endpoint, formatEndpoint, parseEndpoint, sameEndpoint } from './endpoint.js';
 
 export type VipMode = 'route' | 'link' | 'none';
 export type LogFormat = 'json' | 'text';
-
-/** Schedulers the kernel ships as ip_vs_<name> modules. */
-export const SCHEDULERS = [
-  'rr',
-  'wrr',
-  'lc',
-  'wlc',
-  'lblc',
-  'lblcr',
-  'dh',
-  'sh',
-  'sed',
-  'nq',
-  'fo',
-  'ovf',
-  'mh',
-  'twos',
-] as const;
 
 export const MIN_INTERVAL_MS = 100;
 

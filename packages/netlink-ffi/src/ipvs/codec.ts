@@ -9,6 +9,7 @@ import {
   familyNumber,
 } from '../address.js';
 import { NetlinkDecodeError } from '../errors.js';
+import { namesByNumber } from '../names.js';
 import { decodeGenl, encodeGenl } from '../genl/header.js';
 import {
   CmdAttr,
@@ -38,15 +39,9 @@ import type {
   TunnelKind,
 } from './types.js';
 
-const protocolByNumber = new Map<number, Protocol>(
-  Object.entries(IPPROTO).map(([name, n]) => [n, name as Protocol]),
-);
-const forwardByNumber = new Map<number, ForwardMethod>(
-  Object.entries(Forward).map(([name, n]) => [n, name as ForwardMethod]),
-);
-const tunnelByNumber = new Map<number, TunnelKind>(
-  Object.entries(TunnelType).map(([name, n]) => [n, name as TunnelKind]),
-);
+const protocolByNumber = namesByNumber<Protocol>(IPPROTO);
+const forwardByNumber = namesByNumber<ForwardMethod>(Forward);
+const tunnelByNumber = namesByNumber<TunnelKind>(TunnelType);
 
 /** The genl payload (header + attributes) of one IPVS command. */
 export function ipvsPayload(command: number, build?: (attrs: AttributeEncoder) => void): Buffer {
@@ -227,18 +222,25 @@ function destFamily(dest: DestinationKey, serviceFamily: AddressFamily): Address
   return dest.family ?? addressFamily(dest.address) ?? serviceFamily;
 }
 
+/** The identity of a destination, first in every DEST nest. */
+function encodeDestinationKeyAttrs(
+  d: AttributeEncoder,
+  dest: DestinationKey,
+  serviceFamily: AddressFamily,
+): void {
+  const family = destFamily(dest, serviceFamily);
+  d.u16(DestAttr.ADDR_FAMILY, familyNumber(family));
+  d.bytes(DestAttr.ADDR, addressField(dest.address, family));
+  d.be16(DestAttr.PORT, checkPort(dest.port, 'destination'));
+}
+
 /** The DEST nest naming a destination (DEL_DEST). */
 export function encodeDestinationKey(
   enc: AttributeEncoder,
   dest: DestinationKey,
   serviceFamily: AddressFamily,
 ): void {
-  const family = destFamily(dest, serviceFamily);
-  enc.nested(CmdAttr.DEST, (d) => {
-    d.u16(DestAttr.ADDR_FAMILY, familyNumber(family));
-    d.bytes(DestAttr.ADDR, addressField(dest.address, family));
-    d.be16(DestAttr.PORT, checkPort(dest.port, 'destination'));
-  });
+  enc.nested(CmdAttr.DEST, (d) => encodeDestinationKeyAttrs(d, dest, serviceFamily));
 }
 
 /** The full DEST nest of NEW_DEST / SET_DEST. Weights and thresholds go out as the kernel's u32. */
@@ -247,11 +249,8 @@ export function encodeDestination(
   dest: Destination,
   serviceFamily: AddressFamily,
 ): void {
-  const family = destFamily(dest, serviceFamily);
   enc.nested(CmdAttr.DEST, (d) => {
-    d.u16(DestAttr.ADDR_FAMILY, familyNumber(family));
-    d.bytes(DestAttr.ADDR, addressField(dest.address, family));
-    d.be16(DestAttr.PORT, checkPort(dest.port, 'destination'));
+    encodeDestinationKeyAttrs(d, dest, serviceFamily);
     d.u32(DestAttr.FWD_METHOD, Forward[dest.forward]);
     d.u32(DestAttr.WEIGHT, dest.weight);
     d.u32(DestAttr.U_THRESH, dest.upperThreshold);

@@ -118,3 +118,21 @@ export const IPPROTO = {
 /** Longest scheduler / persistence-engine name the kernel accepts (IP_VS_SCHEDNAME_MAXLEN - 1). */
 export const SCHED_NAME_MAX = 15;
 export const PE_NAME_MAX = 31;
+
+/** Schedulers Linux ships as ip_vs_<name> modules (twos since 6.7). */
+export const SCHEDULERS = [
+  'rr',
+  'wrr',
+  'lc',
+  'wlc',
+  'lblc',
+  'lblcr',
+  'dh',
+  'sh',
+  'sed',
+  'nq',
+  'fo',
+  'ovf',
+  'mh',
+  'twos',
+] as const;

@@ -56,6 +56,20 @@ export interface Stats {
 
 export type ServiceExtended = Service & { stats: Stats };
 
+/** Counters of a service or destination nothing has gone through yet. */
+export const ZERO_STATS: Readonly<Stats> = Object.freeze({
+  conns: 0,
+  inPackets: 0,
+  outPackets: 0,
+  inBytes: 0,
+  outBytes: 0,
+  cps: 0,
+  inPps: 0,
+  outPps: 0,
+  inBps: 0,
+  outBps: 0,
+});
+
 export interface DestinationKey {
   address: string;
   port: number;

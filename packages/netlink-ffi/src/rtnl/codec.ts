@@ -9,6 +9,7 @@ import {
   familyNumber,
 } from '../address.js';
 import { NetlinkDecodeError } from '../errors.js';
+import { namesByNumber } from '../names.js';
 import {
   IFA,
   IFADDRMSG_LEN,
@@ -24,12 +25,8 @@ import {
 } from './constants.js';
 import type { InterfaceAddress, Link, Route, RouteType, Scope } from './types.js';
 
-const scopeByNumber = new Map<number, Scope>(
-  Object.entries(RT_SCOPE).map(([k, v]) => [v, k as Scope]),
-);
-const typeByNumber = new Map<number, RouteType>(
-  Object.entries(RTN).map(([k, v]) => [v, k as RouteType]),
-);
+const scopeByNumber = namesByNumber<Scope>(RT_SCOPE);
+const typeByNumber = namesByNumber<RouteType>(RTN);
 
 const scopeName = (n: number): Scope | number => scopeByNumber.get(n) ?? n;
 const scopeNumber = (s: Scope | number): number => (typeof s === 'number' ? s : RT_SCOPE[s]);
