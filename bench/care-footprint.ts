@@ -2,9 +2,19 @@
 // process started the same way, and the probe load each master sees. Runs in the kernel-tier VM.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { LVSCARE_BIN } from '../test/dist/support/lvscare-process.js';
-import { Topology } from '../test/dist/support/topology.js';
-import { run } from '../test/dist/support/run.js';
+import type * as LvscareProcessModule from '../test/dist/support/lvscare-process.js';
+import type * as RunModule from '../test/dist/support/run.js';
+import type * as TopologyModule from '../test/dist/support/topology.js';
+
+// The test tier's topology and helpers, compiled in test/dist; bench/dist sits one level deeper
+// than this source, so they are found from the compiled file's own location.
+const support = new URL('../../test/dist/support/', import.meta.url);
+const { LVSCARE_BIN } = (await import(
+  new URL('lvscare-process.js', support).href
+)) as typeof LvscareProcessModule;
+const { Topology } = (await import(new URL('topology.js', support).href)) as typeof TopologyModule;
+const { run } = (await import(new URL('run.js', support).href)) as typeof RunModule;
+type Topology = TopologyModule.Topology;
 
 const WARMUP_MS = Number(process.env.KHA_BENCH_WARMUP_MS ?? 20_000);
 const WINDOW_MS = Number(process.env.KHA_BENCH_WINDOW_MS ?? 60_000);
@@ -20,14 +30,18 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime + stime
 }
 
-async function masterCounters(
+/** Each master's counters, with the time each was read (reads are slow under emulation). */
+function masterCounters(
   topo: Topology,
-): Promise<Array<{ healthz: number; connections: number }>> {
-  return topo.masters.map((m) =>
-    JSON.parse(
-      run('ip', ['netns', 'exec', m.ns, 'curl', '-sf', `http://${m.ip}:${m.controlPort}/control`]),
-    ),
-  );
+): Array<{ healthz: number; connections: number; at: number }> {
+  return topo.masters.map((m) => {
+    const url = `http://${m.ip}:${m.controlPort}/control`;
+    const c = JSON.parse(run('ip', ['netns', 'exec', m.ns, 'curl', '-sf', url])) as {
+      healthz: number;
+      connections: number;
+    };
+    return { ...c, at: performance.now() };
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -56,7 +70,7 @@ async function main(): Promise<void> {
     const before = {
       care: cpuTicks(care.pid!),
       bare: cpuTicks(bare.pid!),
-      masters: await masterCounters(topo),
+      masters: masterCounters(topo),
     };
     const rss: Array<{ care: number; bare: number }> = [];
     const t0 = performance.now();
@@ -68,7 +82,7 @@ async function main(): Promise<void> {
     const after = {
       care: cpuTicks(care.pid!),
       bare: cpuTicks(bare.pid!),
-      masters: await masterCounters(topo),
+      masters: masterCounters(topo),
     };
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const mb = (b: number) => b / 1024 / 1024;
@@ -86,7 +100,9 @@ async function main(): Promise<void> {
       },
       perMaster: topo.masters.map((m, i) => ({
         master: m.name,
-        healthzPerSecond: (after.masters[i]!.healthz - before.masters[i]!.healthz) / seconds,
+        healthzPerSecond:
+          (after.masters[i]!.healthz - before.masters[i]!.healthz) /
+          ((after.masters[i]!.at - before.masters[i]!.at) / 1000),
         newConnections: after.masters[i]!.connections - before.masters[i]!.connections,
       })),
     };
