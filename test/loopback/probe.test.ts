@@ -113,3 +113,21 @@ test('a master that goes away: the kept connection reports it at once, and probe
   assert.equal(r.reason, 'refused');
   await p.close();
 });
+
+test('a refused connection is not reported as lost: no wake-up loop against a dead master', async () => {
+  const good = pki.server('m3', ['127.0.0.1']);
+  const m3 = await startFakeApiserver({ name: 'm3', host: '127.0.0.1', port: 0, ...good });
+  const port = m3.port;
+  await m3.close();
+  const c = careConfig({
+    vs: '10.103.97.2:6443',
+    rs: [`127.0.0.1:${port}`],
+    healthTimeout: '300ms',
+  });
+  let lost = 0;
+  const p = new MasterProbe(c.realServers[0]!, c.health, () => lost++);
+  for (let i = 0; i < 3; i++) assert.equal((await p.probe()).reason, 'refused');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(lost, 0);
+  await p.close();
+});

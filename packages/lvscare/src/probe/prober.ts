@@ -1,9 +1,9 @@
 // One master's health probe: an HTTP(S) request over a kept connection, with its own deadline.
-import { Client } from 'undici';
+import { request } from 'node:http';
 import type { HealthCheck } from '../config/care-config.js';
 import { type Endpoint, formatEndpoint } from '../config/endpoint.js';
 import type { ProbeOutcome } from '../health/state.js';
-import { probeConnector } from './connector.js';
+import { probeAgent } from './connector.js';
 import { type FailureReason, classifyError, statusIsHealthy } from './outcome.js';
 
 export interface ProbeResult {
@@ -14,9 +14,16 @@ export interface ProbeResult {
   durationMs: number;
 }
 
+/** A body past this is not a health answer; the connection is dropped rather than read. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+class ProbeTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
+}
+
 export class MasterProbe {
-  private readonly client: Client;
   readonly origin: string;
+  private readonly agent;
 
   constructor(
     readonly master: Endpoint,
@@ -24,56 +31,73 @@ export class MasterProbe {
     onConnectionLost: (err: Error | undefined) => void,
   ) {
     this.origin = `${health.scheme}://${formatEndpoint(master)}`;
-    this.client = new Client(this.origin, {
-      connect: probeConnector(health),
-      pipelining: 1,
-      keepAliveTimeout: 60_000,
-      keepAliveMaxTimeout: 600_000,
-      headersTimeout: health.timeoutMs,
-      bodyTimeout: health.timeoutMs,
-    });
     // A kept connection that closes or resets is the fastest sign a master died: re-probe now.
-    this.client.on('disconnect', (_origin, _targets, err) => onConnectionLost(err));
+    this.agent = probeAgent(health, onConnectionLost);
   }
 
-  async probe(): Promise<ProbeResult> {
+  probe(): Promise<ProbeResult> {
     const started = performance.now();
     const h = this.health;
-    const result = (
-      outcome: ProbeOutcome,
-      reason: FailureReason | undefined,
-      detail: string | undefined,
-    ): ProbeResult => ({
-      outcome,
-      reason,
-      detail,
-      durationMs: performance.now() - started,
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (
+        outcome: ProbeOutcome,
+        reason: FailureReason | undefined,
+        detail: string | undefined,
+      ): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ outcome, reason, detail, durationMs: performance.now() - started });
+      };
+      const fail = (err: unknown): void => {
+        const reason = classifyError(err);
+        const code = (err as { code?: string }).code;
+        const detail =
+          reason === 'tls' || reason === 'error'
+            ? `${reason}: ${code ?? (err as Error).message}`
+            : reason;
+        finish({ ok: false, reason: detail }, reason, detail);
+      };
+      const req = request(
+        {
+          agent: this.agent,
+          host: this.master.address,
+          port: this.master.port,
+          path: h.path,
+          method: h.method,
+          headers:
+            h.body === undefined
+              ? h.headers
+              : { ...h.headers, 'content-length': Buffer.byteLength(h.body) },
+        },
+        (res) => {
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_BODY_BYTES) res.destroy(new Error('health answer too large'));
+          });
+          res.on('error', fail);
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            if (statusIsHealthy(status, h.extraStatuses))
+              finish({ ok: true }, undefined, undefined);
+            else finish({ ok: false, reason: `status ${status}` }, 'status', `status ${status}`);
+          });
+        },
+      );
+      // The deadline covers connect, TLS, request and answer; hitting it drops the connection.
+      const timer = setTimeout(() => {
+        const err = new ProbeTimeout(`no answer within ${h.timeoutMs}ms`);
+        fail(err);
+        req.destroy(err);
+      }, h.timeoutMs);
+      req.on('error', fail);
+      req.end(h.body);
     });
-    try {
-      const res = await this.client.request({
-        path: h.path,
-        method: h.method as 'GET',
-        headers: h.headers,
-        body: h.body,
-        signal: AbortSignal.timeout(h.timeoutMs),
-      });
-      await res.body.dump({ limit: 64 * 1024 });
-      if (statusIsHealthy(res.statusCode, h.extraStatuses))
-        return result({ ok: true }, undefined, undefined);
-      const detail = `status ${res.statusCode}`;
-      return result({ ok: false, reason: detail }, 'status', detail);
-    } catch (err) {
-      const reason = classifyError(err);
-      const code = (err as { code?: string }).code;
-      const detail =
-        reason === 'tls' || reason === 'error'
-          ? `${reason}: ${code ?? (err as Error).message}`
-          : reason;
-      return result({ ok: false, reason: detail }, reason, detail);
-    }
   }
 
-  close(): Promise<void> {
-    return this.client.destroy();
+  async close(): Promise<void> {
+    this.agent.destroy();
   }
 }
