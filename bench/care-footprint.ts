@@ -52,10 +52,10 @@ async function main(): Promise<void> {
   topo.build();
   for (const m of topo.masters) await topo.startMaster(m);
   const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  // Started as an operator starts it: the executable, with the node flags its first line carries.
   const care = spawn(
-    process.execPath,
+    LVSCARE_BIN,
     [
-      LVSCARE_BIN,
       'care',
       '--vs',
       '10.103.97.2:6443',
