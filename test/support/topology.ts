@@ -177,9 +177,13 @@ export class Topology {
 
   destroy(): void {
     for (const m of this.masters) this.killMaster(m);
+    // Deleting a veth's host end removes both ends at once; a deleted namespace's links go only
+    // when the kernel gets round to it (and while a dying process still holds it), so the next
+    // build() could find them still there.
+    for (const link of ['vrouter', 'vpub', ...this.masters.map((m) => `v${m.name}`)])
+      attempt('ip', ['link', 'del', link]);
     for (const ns of ['kha-router', 'kha-public', ...this.masters.map((m) => m.ns)])
       attempt('ip', ['netns', 'del', ns]);
     attempt('ip', ['link', 'del', 'kbr0']);
-    attempt('ip', ['link', 'del', 'vpub']);
   }
 }
