@@ -2,7 +2,7 @@
 // accepts, and exit statuses for bad input and for a node that cannot run it.
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   BRING_BACK_MS,
   METRICS,
@@ -13,28 +13,17 @@ import {
   stopCare,
   vip4 as vip,
   waitAllAt,
+  scenarioTopology,
 } from '../support/care-scenario.js';
 import { savedRules } from '../support/ipvsadm.js';
-import { assertKernelTier } from '../support/kernel.js';
 import { LVSCARE_BIN, type LvscareProcess } from '../support/lvscare-process.js';
 import { unloadIpvs } from '../support/modules.js';
-import { attempt, run } from '../support/run.js';
-import { Topology } from '../support/topology.js';
+import { attempt, run, attemptWithoutNetAdmin } from '../support/run.js';
 
 const promtool = fileURLToPath(new URL('../../../.cache/tools/promtool', import.meta.url));
-const topo = new Topology();
 let care: LvscareProcess | undefined;
-
-before(async () => {
-  assertKernelTier();
-  resetKernel();
-  topo.build();
-  for (const m of topo.masters) await topo.startMaster(m);
-});
-after(async () => {
+const topo = scenarioTopology(async () => {
   await stopCare(care);
-  topo.destroy();
-  resetKernel();
 });
 
 test('/metrics passes promtool and carries per-master and per-destination figures; /healthz and /readyz answer', async () => {
@@ -146,16 +135,7 @@ test('bad input: one line naming the flag and value, exit 2, nothing touched', (
 });
 
 test('without CAP_NET_ADMIN: one line, exit 1, no stack trace', () => {
-  const r = attempt('setpriv', [
-    '--bounding-set',
-    '-net_admin',
-    '--inh-caps',
-    '-net_admin',
-    'node',
-    LVSCARE_BIN,
-    ...careArgs(topo, vip),
-    '--run-once',
-  ]);
+  const r = attemptWithoutNetAdmin('node', [LVSCARE_BIN, ...careArgs(topo, vip), '--run-once']);
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /needs CAP_NET_ADMIN/);

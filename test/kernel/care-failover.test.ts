@@ -1,7 +1,7 @@
 // lvscare care against faults of a master, in route mode, with a client on the worker sending
 // 50 requests/s through the VIP throughout. Kernel state is read with ipvsadm.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { before, beforeEach, test } from 'node:test';
 import {
   BRING_BACK_MS,
   METRICS,
@@ -10,7 +10,6 @@ import {
   TIMING,
   careArgs,
   masterText,
-  resetKernel,
   sleep,
   startCare,
   stopCare,
@@ -20,13 +19,12 @@ import {
   waitWeights,
   weights,
   withClient,
+  scenarioTopology,
 } from '../support/care-scenario.js';
-import { assertKernelTier } from '../support/kernel.js';
 import type { LvscareProcess } from '../support/lvscare-process.js';
-import { Topology } from '../support/topology.js';
 import type { VipClient } from '../support/vip-client.js';
 
-const topo = new Topology();
+const topo = scenarioTopology(() => stopCare(care));
 const [m1, m2, m3] = topo.masters as [
   (typeof topo.masters)[0],
   (typeof topo.masters)[0],
@@ -36,10 +34,6 @@ const all = topo.masters.map((m) => masterText(m));
 let care: LvscareProcess;
 
 before(async () => {
-  assertKernelTier();
-  resetKernel();
-  topo.build();
-  for (const m of topo.masters) await topo.startMaster(m);
   care = await startCare(careArgs(topo, vip, ['--mode', 'route', '--logger', 'DEBG']), all);
   assert.ok(
     await waitAllAt(vip, all, 1, BRING_BACK_MS),
@@ -57,11 +51,6 @@ beforeEach(async () => {
     await waitAllAt(vip, all, 1, BRING_BACK_MS),
     `all masters at weight 1: ${JSON.stringify([...weights(vip)])}`,
   );
-});
-after(async () => {
-  await stopCare(care);
-  topo.destroy();
-  resetKernel();
 });
 
 /**

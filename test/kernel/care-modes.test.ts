@@ -1,6 +1,6 @@
 // --mode route and link carrying client traffic on a multi-NIC worker, IPv6, --run-once, --clean.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   BRING_BACK_MS,
   SLACK_MS,
@@ -17,29 +17,18 @@ import {
   waitTakenOut,
   TAKE_OUT_MS,
   withClient,
+  scenarioTopology,
 } from '../support/care-scenario.js';
 import { ipvsadm, savedRules } from '../support/ipvsadm.js';
 import { serviceExists, waitFor } from '../support/ipvs-state.js';
-import { assertKernelTier } from '../support/kernel.js';
 import { LvscareProcess } from '../support/lvscare-process.js';
 import { attempt, run } from '../support/run.js';
-import { Topology } from '../support/topology.js';
 
-const topo = new Topology();
 let care: LvscareProcess | undefined;
-
-before(async () => {
-  assertKernelTier();
-  resetKernel();
-  topo.build();
-  for (const m of topo.masters) await topo.startMaster(m);
-});
-after(async () => {
+const topo = scenarioTopology(async () => {
   await stopCare(care);
-  topo.destroy();
   attempt('ip', ['link', 'del', 'lvscare']);
   attempt('nft', ['delete', 'table', 'ip', 'kha-lvscare']);
-  resetKernel();
 });
 
 async function lvscare(args: string[]): Promise<{ code: number | null; stderr: string }> {

@@ -1,13 +1,10 @@
-// `node apiserver-main.js NAME HOST PORT CERT KEY CONTROL_PORT [ALT_CERT ALT_KEY [TICKET_KEYS_HEX]]`: a fake
+// `node apiserver-main.js NAME HOST PORT CERT KEY CONTROL_PORT [ALT_CERT ALT_KEY]`: a fake
 // kube-apiserver as its own process, to run inside a master's network namespace.
 import { startFakeApiserver } from './apiserver.js';
 
-const [name, host, port, cert, key, controlPort, altCert, altKey, ticketKeysHex] =
-  process.argv.slice(2);
+const [name, host, port, cert, key, controlPort, altCert, altKey] = process.argv.slice(2);
 if (!name || !host || !port || !cert || !key || !controlPort) {
-  console.error(
-    'usage: apiserver-main NAME HOST PORT CERT KEY CONTROL_PORT [ALT_CERT ALT_KEY [TICKET_KEYS_HEX]]',
-  );
+  console.error('usage: apiserver-main NAME HOST PORT CERT KEY CONTROL_PORT [ALT_CERT ALT_KEY]');
   process.exit(2);
 }
 const api = await startFakeApiserver({

@@ -18,8 +18,6 @@ export interface FakeApiserverOptions {
   altCert?: string | undefined;
   altKey?: string | undefined;
   controlPort?: number | undefined;
-  /** 48 bytes shared by all masters, so a client can resume a TLS session on any of them. */
-  ticketKeys?: Buffer | undefined;
 }
 
 export interface FakeApiserver {
@@ -86,10 +84,7 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
     },
     useAltCert(useAlt) {
       if (!alt) throw new Error('no alternative certificate configured');
-      server.setSecureContext({
-        ...(useAlt ? alt : main),
-        ...(o.ticketKeys ? { ticketKeys: o.ticketKeys } : {}),
-      });
+      server.setSecureContext(useAlt ? alt : main);
       // A new certificate comes with a restarted apiserver: kept connections end.
       for (const s of sockets) s.destroy();
     },

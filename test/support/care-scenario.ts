@@ -1,8 +1,10 @@
 // Shared steps of the lvscare end-to-end scenarios.
+import { after, before } from 'node:test';
 import { clearIpvs } from './ipvsadm.js';
+import { assertKernelTier } from './kernel.js';
 import { destinationWeights, waitFor } from './ipvs-state.js';
 import { LvscareProcess } from './lvscare-process.js';
-import type { Master, Topology } from './topology.js';
+import { type Master, Topology } from './topology.js';
 import { VipClient } from './vip-client.js';
 
 /** The daemon's timings in these scenarios; every deadline is derived from them. */
@@ -163,4 +165,25 @@ export async function stopCare(p: LvscareProcess | undefined): Promise<void> {
 
 export function resetKernel(): void {
   clearIpvs();
+}
+
+/**
+ * The topology of a scenario file, built before its tests with every master serving, torn down
+ * after them. `teardown` (stop the daemon, remove what the file added) runs first: a daemon still
+ * alive after the reset would put its rules back.
+ */
+export function scenarioTopology(teardown: () => Promise<void> | void = () => {}): Topology {
+  const topo = new Topology();
+  before(async () => {
+    assertKernelTier();
+    resetKernel();
+    topo.build();
+    for (const m of topo.masters) await topo.startMaster(m);
+  });
+  after(async () => {
+    await teardown();
+    topo.destroy();
+    resetKernel();
+  });
+  return topo;
 }

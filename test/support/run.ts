@@ -14,3 +14,18 @@ export function attempt(
   const r = spawnSync(cmd, args, { encoding: 'utf8', input });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Runs a program as root but without CAP_NET_ADMIN, as an unprivileged container would. */
+export function attemptWithoutNetAdmin(
+  cmd: string,
+  args: string[],
+): { status: number; stdout: string; stderr: string } {
+  return attempt('setpriv', [
+    '--bounding-set',
+    '-net_admin',
+    '--inh-caps',
+    '-net_admin',
+    cmd,
+    ...args,
+  ]);
+}

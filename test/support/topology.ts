@@ -9,7 +9,6 @@
 // So the worker has two NICs and its default route is not the one towards the masters: a VIP
 // whose traffic leaves with the wrong source address gets no answer, as on a real multi-NIC node.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,9 +39,6 @@ export class Topology {
   readonly pkiDir = mkdtempSync(join(tmpdir(), 'kha-pki-'));
   readonly pki = makePki(this.pkiDir);
   private readonly otherPki = makePki(join(this.pkiDir, 'other'), 'other-ca');
-  /** Shared by the masters: the test client resumes TLS sessions instead of full handshakes,
-   *  which under an emulated CPU would starve everything else. */
-  private readonly ticketKeys = randomBytes(48).toString('hex');
 
   constructor(count = 3) {
     this.masters = Array.from({ length: count }, (_, i) => ({

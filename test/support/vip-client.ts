@@ -15,8 +15,6 @@ export class VipClient {
   readonly results: ClientResult[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = new Set<Promise<void>>();
-  /** The last TLS session, offered on the next connection (cheap resumed handshakes). */
-  private session: Buffer | undefined;
 
   constructor(
     private readonly host: string,
@@ -63,9 +61,6 @@ export class VipClient {
           );
           res.on('error', (e) => done({ ok: false, error: e.message }));
         },
-      );
-      req.on('socket', (socket) =>
-        socket.on('session', (session: Buffer) => (this.session = session)),
       );
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', (e: NodeJS.ErrnoException) =>
