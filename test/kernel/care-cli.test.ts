@@ -124,7 +124,7 @@ test('bad input: one line naming the flag and value, exit 2, nothing touched', (
     ],
   ];
   for (const [args, message] of cases) {
-    const r = attempt('node', [LVSCARE_BIN, ...args]);
+    const r = attempt(LVSCARE_BIN, args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
@@ -135,7 +135,7 @@ test('bad input: one line naming the flag and value, exit 2, nothing touched', (
 });
 
 test('without CAP_NET_ADMIN: one line, exit 1, no stack trace', () => {
-  const r = attemptWithoutNetAdmin('node', [LVSCARE_BIN, ...careArgs(topo, vip), '--run-once']);
+  const r = attemptWithoutNetAdmin(LVSCARE_BIN, [...careArgs(topo, vip), '--run-once']);
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /needs CAP_NET_ADMIN/);
@@ -144,7 +144,7 @@ test('without CAP_NET_ADMIN: one line, exit 1, no stack trace', () => {
 test('without ip_vs: one line saying to load it, exit 1', () => {
   const reload = unloadIpvs();
   try {
-    const r = attempt('node', [LVSCARE_BIN, ...careArgs(topo, vip), '--run-once']);
+    const r = attempt(LVSCARE_BIN, [...careArgs(topo, vip), '--run-once']);
     assert.equal(r.status, 1, r.stderr);
     assert.equal(
       r.stderr.trim(),

@@ -1,13 +1,11 @@
 // `lvscare ipvs list` prints what ipvsadm created, as a table and as JSON.
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { ZERO_STATS } from '@kha/netlink-ffi';
 import { before, test } from 'node:test';
 import { clearIpvs, restoreRules } from '../support/ipvsadm.js';
+import { LVSCARE_BIN as lvscare } from '../support/artifact.js';
 import { assertKernelTier } from '../support/kernel.js';
 import { run, attemptWithoutNetAdmin } from '../support/run.js';
-
-const lvscare = fileURLToPath(new URL('../../../packages/lvscare/bin/lvscare.js', import.meta.url));
 
 before(() => {
   assertKernelTier();
@@ -22,7 +20,7 @@ before(() => {
 });
 
 test('ipvs list --json prints every service with its destinations, addresses as text', () => {
-  const list = JSON.parse(run('node', [lvscare, 'ipvs', 'list', '--json']));
+  const list = JSON.parse(run(lvscare, ['ipvs', 'list', '--json']));
   const zero = { ...ZERO_STATS };
   const byKey = (s: any) => `${s.address}:${s.fwmark}`;
   for (const s of list) s.destinations.sort((a: any, b: any) => a.address.localeCompare(b.address));
@@ -95,7 +93,7 @@ test('ipvs list --json prints every service with its destinations, addresses as 
 });
 
 test('ipvs list prints a table naming each service and real server', () => {
-  const table = run('node', [lvscare, 'ipvs', 'list']);
+  const table = run(lvscare, ['ipvs', 'list']);
   assert.match(table, /^IP Virtual Server version 1\.2\.\d+ \(size=\d+\)/);
   assert.match(table, /TCP +10\.103\.97\.2:6443 rr/);
   assert.match(table, /-> 192\.168\.0\.3:6443 route 0 0 0/);
@@ -104,7 +102,7 @@ test('ipvs list prints a table naming each service and real server', () => {
 });
 
 test('without CAP_NET_ADMIN: one clear line, exit 1, no stack trace', () => {
-  const r = attemptWithoutNetAdmin('node', [lvscare, 'ipvs', 'list']);
+  const r = attemptWithoutNetAdmin(lvscare, ['ipvs', 'list']);
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /needs CAP_NET_ADMIN/);

@@ -2,11 +2,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { LVSCARE_BIN } from './artifact.js';
 
-export const LVSCARE_BIN =
-  process.env.KHA_LVSCARE_BIN ??
-  fileURLToPath(new URL('../../../packages/lvscare/bin/lvscare.js', import.meta.url));
+export { LVSCARE_BIN };
 
 export interface LogLine {
   level: string;
@@ -22,7 +20,7 @@ export class LvscareProcess {
   private listeners: Array<() => void> = [];
 
   constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [LVSCARE_BIN, ...args], {
+    this.child = spawn(LVSCARE_BIN, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     });

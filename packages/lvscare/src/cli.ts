@@ -19,24 +19,46 @@ async function listIpvs(json: boolean, out: NodeJS.WritableStream): Promise<void
   }
 }
 
-/** Runs the CLI and resolves with the exit status; prints one line on error, never a stack trace. */
+/**
+ * Runs the CLI and resolves with the exit status; prints one line on error, never a stack trace.
+ * The parser only picks the command: it runs after parsing, so a daemon that runs for months does
+ * not keep the whole parser alive.
+ */
 export async function main(
   argv: string[],
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
-  let status = EXIT_OK;
-  const parser = commandLine(argv, 'lvscare')
+  try {
+    const command = await parseCommand(argv, out);
+    return command ? await command() : EXIT_OK;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+type Command = () => Promise<number>;
+
+/** The chosen command, ready to run; undefined when the parser already answered (--help). */
+async function parseCommand(
+  argv: string[],
+  out: NodeJS.WritableStream,
+): Promise<Command | undefined> {
+  let chosen: Command | undefined;
+  await commandLine(argv, 'lvscare')
     .env('CARE')
     .command(
       'care',
       'keep the VIP balanced over the healthy masters',
       (y) => careOptions(y),
-      async (args) => {
-        status = await care(args as never);
+      (args) => {
+        chosen = () => care(args as never);
       },
     )
     .command('version', 'print the version', {}, () => {
-      out.write(`lvscare ${VERSION} (node ${process.version})\n`);
+      chosen = async () => {
+        out.write(`lvscare ${VERSION} (node ${process.version})\n`);
+        return EXIT_OK;
+      };
     })
     .command('ipvs', 'inspect what the kernel holds', (y) =>
       y
@@ -44,17 +66,18 @@ export async function main(
           'list',
           'list virtual services and their real servers, like ipvsadm -Ln --stats',
           (yy) => yy.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-          async (args) => listIpvs(args.json, out),
+          (args) => {
+            chosen = async () => {
+              await listIpvs(args.json, out);
+              return EXIT_OK;
+            };
+          },
         )
         .demandCommand(1, 'name an ipvs subcommand: list'),
     )
-    .demandCommand(1, 'name a command: care, version, ipvs list');
-  try {
-    await parser.parseAsync();
-  } catch (err) {
-    status = reportError(err);
-  }
-  return status;
+    .demandCommand(1, 'name a command: care, version, ipvs list')
+    .parseAsync();
+  return chosen;
 }
 
 function reportError(err: unknown): number {

@@ -1,0 +1,70 @@
+// Builds dist/image: what docker/Dockerfile copies into the image, and what the kernel tier runs.
+//   lvscare.mjs, kha.mjs    one ESM file each: our code and its JavaScript dependencies
+//   node_modules/koffi      koffi's loader, kept apart: it finds its native binary beside itself
+//   node_modules/@koromix/koffi-<platform>-<arch>   that native binary
+// A single file loads a fraction of the modules the workspace layout does, which is most of the
+// daemon's resident memory above a bare node (bench/README.md).
+import { build } from 'esbuild';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'image');
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+const entries = {
+  lvscare: join(root, 'packages/lvscare/bin/lvscare.js'),
+  kha: join(root, 'packages/installer/bin/kha.js'),
+};
+await build({
+  entryPoints: entries,
+  outdir: out,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  external: ['koffi'],
+  // prom-client loads the OpenTelemetry API only for exemplars on its default metrics, which
+  // lvscare never registers (metrics/process-metrics.ts has its own).
+  alias: { '@opentelemetry/api': join(root, 'scripts/no-opentelemetry.cjs') },
+  // Smaller source held in memory; identifiers are kept so stack traces stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  define: { KHA_BUILD_VERSION: JSON.stringify(version) },
+  // CommonJS dependencies (pino, prom-client) call require(); an ES module has none of its own.
+  banner: {
+    js: "import { createRequire as khaCreateRequire } from 'node:module'; const require = khaCreateRequire(import.meta.url);",
+  },
+  legalComments: 'linked',
+  logLevel: 'warning',
+});
+for (const name of Object.keys(entries)) chmodSync(join(out, `${name}.mjs`), 0o755);
+
+// koffi: its JavaScript, not its C++ sources, vendored headers or docs.
+const require = createRequire(join(root, 'packages/netlink-ffi/package.json'));
+const koffiDir = dirname(require.resolve('koffi')); // its main, index.cjs, sits at its root
+const keep = (src) => {
+  const rel = relative(koffiDir, src);
+  return (
+    !/^(vendor|doc)(\/|$)|^cnoke\.cjs$|\.(cc|hh|h|inc|txt)$|CMakeLists/.test(rel) ||
+    rel === 'LICENSE.txt'
+  );
+};
+cpSync(koffiDir, join(out, 'node_modules/koffi'), { recursive: true, filter: keep });
+const nativeName = `@koromix/koffi-${process.platform}-${process.arch}`;
+const nativeDir = dirname(
+  createRequire(join(koffiDir, 'package.json')).resolve(`${nativeName}/package.json`),
+);
+cpSync(nativeDir, join(out, 'node_modules', nativeName), { recursive: true });
+
+writeFileSync(
+  join(out, 'package.json'),
+  `${JSON.stringify({ name: 'kha-image', version, private: true, type: 'module' }, null, 2)}\n`,
+);
+console.log(`bundled ${Object.keys(entries).join(', ')} ${version} into ${relative(root, out)}`);
