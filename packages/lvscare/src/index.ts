@@ -11,3 +11,7 @@ export * from './health/desired.js';
 export * from './reconcile/plan.js';
 export * from './probe/outcome.js';
 export { MasterProbe, type ProbeResult } from './probe/prober.js';
+export { parseCareFlags, careConfigOf } from './commands/care-args.js';
+export { runOnce, clean } from './commands/care.js';
+export { vipSetupFor, type VipSetup } from './vip/vip-setup.js';
+export { createLogger, type Logger } from './log/logger.js';

@@ -46,7 +46,7 @@ export function careOptions<T>(y: Argv<T>) {
       describe: "this node's address towards the masters (route mode; detected when absent)",
     })
     .option('masqueradebit', {
-      type: 'number',
+      type: 'string', // kept as typed, so bad input is quoted back as given
       describe: 'accepted for lvscare compatibility; link mode masquerades by address',
     })
     .option('run-once', {
@@ -71,12 +71,12 @@ export function careOptions<T>(y: Argv<T>) {
       describe: 're-probe interval while a master is between states',
     })
     .option('fall', {
-      type: 'number',
+      type: 'string', // kept as typed, so bad input is quoted back as given
       default: DEFAULTS.fall,
       describe: 'failures in a row that take a master down',
     })
     .option('rise', {
-      type: 'number',
+      type: 'string', // kept as typed, so bad input is quoted back as given
       default: DEFAULTS.rise,
       describe: 'successes in a row that bring a master back',
     })

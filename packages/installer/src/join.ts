@@ -1,0 +1,126 @@
+// kha join: preflight, hosts entry, IPVS rules, static pod, kubeadm join, summary. Every step
+// leaves the node in a state the next run picks up from, so an interruption anywhere is repaired
+// by running the same command again.
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { VERSION, formatEndpoint } from '@kha/lvscare';
+import { writeFileAtomically } from './atomic-write.js';
+import { MODULES_LOAD_FILE, SYSCTL_FILE } from './boot-config.js';
+import { APISERVER_NAME, entryLine } from './hosts-file.js';
+import { addHostsEntry, hostsEntryNeeded } from './hosts-step.js';
+import { kubeadmJoinArgs, runKubeadm } from './kubeadm.js';
+import { findOnPath, preflight } from './preflight.js';
+import { installRules } from './rules-step.js';
+import type { KhaSettings } from './settings.js';
+import { MANIFEST_FILE, renderManifest } from './static-pod.js';
+import { EXIT_FAILURE, EXIT_OK } from '@kha/lvscare';
+
+export interface JoinOptions {
+  dryRun: boolean;
+  skipKubeadm: boolean;
+  kubeadmArgs: string[];
+}
+
+export type StepName = 'preflight' | 'hosts' | 'rules' | 'manifest' | 'kubeadm';
+
+export const MANIFEST_HEADER = `kube-lvscare static pod, written by kha ${VERSION}; kha reset removes it`;
+
+export function manifestPath(s: Pick<KhaSettings, 'manifestDir'>): string {
+  return join(s.manifestDir, MANIFEST_FILE);
+}
+
+/**
+ * Fault injection for the kernel-tier tests: KHA_TEST_KILL_AFTER=<step> ends the process with
+ * SIGKILL right after that step, the way a power cut or an OOM kill would, with no clean-up.
+ */
+function interruptionPoint(step: StepName): void {
+  if (process.env.KHA_TEST_KILL_AFTER === step) process.kill(process.pid, 'SIGKILL');
+}
+
+export async function kubeadmJoin(
+  s: KhaSettings,
+  o: JoinOptions,
+  out: NodeJS.WritableStream,
+): Promise<number> {
+  const say = (line: string) => out.write(`${line}\n`);
+  const would = o.dryRun ? 'would ' : '';
+  const vip = formatEndpoint(s.vip);
+  const total = 6;
+  let n = 0;
+  const step = (title: string) => say(`[${++n}/${total}] ${title}`);
+
+  step('preflight');
+  const checked = await preflight(s.care, { needKubeadm: !o.skipKubeadm });
+  for (const w of checked.warnings) say(`  warning: ${w}`);
+  if (checked.problems.length > 0) {
+    for (const p of checked.problems) say(`  problem: ${p}`);
+    say(`kha join: preflight found ${checked.problems.length} problem(s); nothing was changed`);
+    return EXIT_FAILURE;
+  }
+  say('  ok');
+  interruptionPoint('preflight');
+
+  step(`hosts file ${s.hostsFile}`);
+  if (o.dryRun) {
+    say(
+      (await hostsEntryNeeded(s.hostsFile, s.vip.address))
+        ? `  would add "${entryLine(s.vip.address)}" (backup kept once as ${s.hostsFile}.kha-backup)`
+        : '  entry already in place',
+    );
+  } else {
+    const changed = await addHostsEntry(s.hostsFile, s.vip.address);
+    say(changed ? `  added "${entryLine(s.vip.address)}"` : '  entry already in place');
+  }
+  interruptionPoint('hosts');
+
+  step(`IPVS rules for ${vip} (mode ${s.care.mode})`);
+  const masters = s.masters.map(formatEndpoint).join(', ');
+  if (!o.dryRun) await installRules(s.care, s);
+  say(`  ${would}hold ${vip} -> ${masters}, scheduler ${s.care.scheduler}`);
+  say(
+    `  ${would}write ${join(s.modulesLoadDir, MODULES_LOAD_FILE)} and ${join(s.sysctlDir, SYSCTL_FILE)} so they come back after a reboot`,
+  );
+  interruptionPoint('rules');
+
+  step(`static pod ${manifestPath(s)}`);
+  if (!o.dryRun) {
+    await fs.mkdir(s.manifestDir, { recursive: true });
+    const changed = await writeFileAtomically(manifestPath(s), renderManifest(s, MANIFEST_HEADER));
+    say(changed ? '  written' : '  already up to date');
+  } else {
+    say(`  would write kube-lvscare (image ${s.image})`);
+  }
+  interruptionPoint('manifest');
+
+  const args = kubeadmJoinArgs(s.vip, o.kubeadmArgs);
+  step(`kubeadm ${args.join(' ')}`);
+  let status = EXIT_OK;
+  if (o.skipKubeadm) {
+    say('  skipped (--skip-kubeadm)');
+  } else if (o.dryRun) {
+    say('  would run it');
+  } else {
+    status = await runKubeadm(findOnPath('kubeadm')!, args);
+    say(status === 0 ? '  kubeadm join succeeded' : `  kubeadm join failed with status ${status}`);
+  }
+  interruptionPoint('kubeadm');
+
+  step('summary');
+  if (o.dryRun) {
+    say('  dry run: nothing was changed');
+    return status;
+  }
+  say(`  ${APISERVER_NAME} -> ${vip}, balanced by IPVS over ${masters}`);
+  say(`  kube-lvscare keeps the rules right once kubelet runs it (${manifestPath(s)})`);
+  if (status === 0 && !o.skipKubeadm)
+    say('  check: kubectl get nodes (from a machine with admin access)');
+  if (o.skipKubeadm)
+    say(`  next: kubeadm join ${APISERVER_NAME}:${s.vip.port} ... (the VIP already answers)`);
+  say(
+    `  kube-proxy in IPVS mode deletes virtual servers it does not know: give it excludeCIDRs: [${s.vip.address}/${s.vip.family === 'inet' ? 32 : 128}]`,
+  );
+  say(
+    `  the masters' serving certificates need ${APISERVER_NAME} and ${s.vip.address} in their SANs`,
+  );
+  return status;
+}

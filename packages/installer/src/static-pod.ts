@@ -1,0 +1,92 @@
+// The kube-lvscare static pod: pure, from the join settings to the Pod object and its YAML.
+import { type CareConfig, type Endpoint, formatEndpoint } from '@kha/lvscare';
+import yaml from 'js-yaml';
+
+export const POD_NAME = 'kube-lvscare';
+export const MANIFEST_FILE = `${POD_NAME}.yaml`;
+
+export interface StaticPodSettings {
+  image: string;
+  vip: Endpoint;
+  masters: Endpoint[];
+  /** Host path of the cluster CA; mounted read-only at the same path. */
+  caFile: string;
+  /** Further `lvscare care` flags, given through to the container as they are. */
+  lvscareArgs: string[];
+  /** What those flags configure (metrics address for the liveness probe). */
+  care: Pick<CareConfig, 'metricsAddress'>;
+}
+
+/** `lvscare care` exactly as the container runs it. */
+export function careArgs(s: Omit<StaticPodSettings, 'image' | 'care'>): string[] {
+  return [
+    'care',
+    '--vs',
+    formatEndpoint(s.vip),
+    ...s.masters.flatMap((m) => ['--rs', formatEndpoint(m)]),
+    '--health-ca-file',
+    s.caFile,
+    ...s.lvscareArgs,
+  ];
+}
+
+// Sized from bench/README.md: about 55 MiB resident and a few percent of an emulated core in
+// steady state. The memory limit leaves room for start-up and a burst of repairs; no CPU limit
+// sits low enough to throttle a probe.
+const RESOURCES = {
+  requests: { cpu: '20m', memory: '64Mi' },
+  limits: { cpu: '200m', memory: '128Mi' },
+};
+
+export function staticPod(s: StaticPodSettings): Record<string, unknown> {
+  const metrics = s.care.metricsAddress;
+  const container: Record<string, unknown> = {
+    name: 'lvscare',
+    image: s.image,
+    imagePullPolicy: 'IfNotPresent',
+    args: careArgs(s),
+    resources: RESOURCES,
+    // IPVS, routes, the dummy link and the nft table are all NET_ADMIN; nothing else is needed,
+    // in any mode. Root's uid stays so that the capability is effective without file caps.
+    securityContext: {
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsUser: 0,
+      capabilities: { drop: ['ALL'], add: ['NET_ADMIN'] },
+    },
+    // /proc/sys is read-only in the container: kha join sets the IPVS sysctls on the host and
+    // in /etc/sysctl.d, so lvscare finds them right and has nothing to write.
+    volumeMounts: [{ name: 'ca', mountPath: s.caFile, readOnly: true }],
+  };
+  if (metrics) {
+    container.livenessProbe = {
+      httpGet: { host: metrics.host, port: metrics.port, path: '/healthz', scheme: 'HTTP' },
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 3,
+    };
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: POD_NAME,
+      namespace: 'kube-system',
+      labels: { component: POD_NAME, tier: 'node', 'app.kubernetes.io/part-of': 'kha' },
+    },
+    spec: {
+      hostNetwork: true,
+      priorityClassName: 'system-node-critical',
+      priority: 2000001000,
+      containers: [container],
+      volumes: [{ name: 'ca', hostPath: { path: s.caFile, type: 'File' } }],
+    },
+  };
+}
+
+/** The manifest file: a header naming how it was made, then the Pod as YAML. */
+export function renderManifest(s: StaticPodSettings, madeBy: string): string {
+  return `# ${madeBy}\n${yaml.dump(staticPod(s), { lineWidth: -1, noRefs: true })}`;
+}
