@@ -1,0 +1,276 @@
+// kha join and kha reset on a real IPVS kernel, against temporary hosts file, manifest, modules-
+// load and sysctl directories, with a stand-in kubeadm first on PATH that checks, at the moment it
+// runs, that the hosts entry and the IPVS rules are already there.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { KHA_BIN } from '../support/artifact.js';
+import {
+  masterText,
+  resetKernel,
+  scenarioTopology,
+  sleep,
+  vip4,
+  withClient,
+} from '../support/care-scenario.js';
+import { ipvsadm, savedRules } from '../support/ipvsadm.js';
+import { attempt, run } from '../support/run.js';
+
+const topo = scenarioTopology(() => {
+  attempt('ip', ['link', 'del', 'lvscare']);
+  attempt('nft', ['delete', 'table', 'ip', 'kha-lvscare']);
+});
+
+const HOSTS_BEFORE =
+  '127.0.0.1\tlocalhost\n# a comment kept as it is  \n10.9.9.9 apiserver.cluster.local\n::1 localhost ip6-localhost';
+const STEPS = ['preflight', 'hosts', 'rules', 'manifest', 'kubeadm'] as const;
+
+interface Node {
+  dir: string;
+  hosts: string;
+  manifests: string;
+  flags: string[];
+  kubeadmLog: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A fresh "node": its files in a temp dir, and a kubeadm that checks the VIP is ready. */
+function freshNode(): Node {
+  const dir = mkdtempSync(join(tmpdir(), 'kha-node-'));
+  const hosts = join(dir, 'hosts');
+  writeFileSync(hosts, HOSTS_BEFORE);
+  chmodSync(hosts, 0o644);
+  const manifests = join(dir, 'manifests');
+  mkdirSync(manifests);
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const kubeadmLog = join(dir, 'kubeadm.log');
+  // The stand-in: records its arguments, then fails (status 3) unless the hosts entry and the
+  // virtual server with every master are already in place.
+  writeFileSync(
+    join(bin, 'kubeadm'),
+    `#!/bin/sh
+printf '%s\\n' "$*" >> "${kubeadmLog}"
+grep -q '^${vip4.address} apiserver.cluster.local ' "${hosts}" || { echo "kubeadm: no hosts entry" >&2; exit 3; }
+rules=$(ipvsadm -Ln -t ${vip4.text}) || { echo "kubeadm: no virtual server" >&2; exit 3; }
+for m in ${topo.masters.map((m) => masterText(m)).join(' ')}; do
+  echo "$rules" | grep -q " $m " || { echo "kubeadm: $m missing" >&2; exit 3; }
+done
+echo "kubeadm: VIP ready" >> "${kubeadmLog}"
+exit \${KUBEADM_STATUS:-0}
+`,
+  );
+  chmodSync(join(bin, 'kubeadm'), 0o755);
+  const flags = [
+    '--hosts-file',
+    hosts,
+    '--manifest-dir',
+    manifests,
+    '--modules-load-dir',
+    join(dir, 'modules-load.d'),
+    '--sysctl-dir',
+    join(dir, 'sysctl.d'),
+  ];
+  return { dir, hosts, manifests, flags, kubeadmLog, env: { PATH: `${bin}:${process.env.PATH}` } };
+}
+
+function kha(node: Node, args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(KHA_BIN, args, {
+    encoding: 'utf8',
+    env: { ...process.env, ...node.env, ...env },
+  });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+const masterFlags = () => topo.masters.flatMap((m) => ['--master', m.ip]);
+const KUBEADM_ARGS = [
+  '--token',
+  'abcdef.0123456789abcdef',
+  '--discovery-token-ca-cert-hash',
+  'sha256:00',
+];
+
+const joinArgs = (node: Node, extra: string[] = []) => [
+  'join',
+  ...masterFlags(),
+  ...node.flags,
+  '--ca-file',
+  topo.caCert,
+  ...extra,
+  '--',
+  ...KUBEADM_ARGS,
+];
+
+/** Everything join leaves behind that a re-run must reproduce exactly. */
+function endState(node: Node) {
+  const files = (sub: string) =>
+    existsSync(join(node.dir, sub))
+      ? Object.fromEntries(
+          readdirSync(join(node.dir, sub)).map((f) => [
+            f,
+            readFileSync(join(node.dir, sub, f), 'utf8'),
+          ]),
+        )
+      : {};
+  return {
+    hosts: readFileSync(node.hosts, 'utf8'),
+    hostsBackup: existsSync(`${node.hosts}.kha-backup`),
+    manifests: files('manifests'),
+    modulesLoad: files('modules-load.d'),
+    sysctl: files('sysctl.d'),
+    rules: savedRules(),
+    vipRoute: attempt('ip', ['route', 'show', `${vip4.address}/32`]).stdout.trim(),
+  };
+}
+
+test('kha join: hosts entry and rules before kubeadm runs, kubeadm gets the join arguments, the VIP answers', async () => {
+  resetKernel();
+  const node = freshNode();
+  const r = kha(node, joinArgs(node));
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.deepEqual(readFileSync(node.kubeadmLog, 'utf8').split('\n').filter(Boolean), [
+    `join apiserver.cluster.local:6443 ${KUBEADM_ARGS.join(' ')}`,
+    'kubeadm: VIP ready',
+  ]);
+  const s = endState(node);
+  assert.deepEqual(
+    s.rules.sort(),
+    [
+      `-A -t ${vip4.text} -s rr`,
+      ...topo.masters.map((m) => `-a -t ${vip4.text} -r ${m.ip}:6443 -m -w 1`),
+    ].sort(),
+  );
+  assert.match(s.vipRoute, /src 10\.0\.0\.10/, 'route mode pins the worker address as source');
+  assert.match(s.hosts, /^10\.103\.97\.2 apiserver\.cluster\.local # kha$/m);
+  assert.doesNotMatch(s.hosts, /10\.9\.9\.9 apiserver/, 'the old entry for the name is replaced');
+  const manifest = kha(node, ['manifest', ...masterFlags(), '--ca-file', topo.caCert]).stdout;
+  assert.deepEqual(s.manifests, { 'kube-lvscare.yaml': manifest });
+  assert.match(s.modulesLoad['kha-lvscare.conf']!, /^ip_vs$/m);
+  assert.match(s.sysctl['90-kha-lvscare.conf']!, /^net\.ipv4\.vs\.expire_nodest_conn = 1$/m);
+  assert.equal(readFileSync('/proc/sys/net/ipv4/vs/expire_nodest_conn', 'utf8').trim(), '1');
+  const client = await withClient(vip4, () => sleep(2000), 20);
+  assert.deepEqual(client.failures(), []);
+  assert.equal(Object.keys(client.answeredBy()).length, 3, 'every master answers through the VIP');
+  assert.match(r.stdout, /excludeCIDRs: \[10\.103\.97\.2\/32\]/);
+});
+
+test("kha join: kubeadm's exit status becomes kha's", () => {
+  resetKernel();
+  const node = freshNode();
+  const r = kha(node, joinArgs(node), { KUBEADM_STATUS: '7' });
+  assert.equal(r.status, 7, r.stdout + r.stderr);
+  assert.match(r.stdout, /kubeadm join failed with status 7/);
+});
+
+test('kha join interrupted after each step, then run again: the same end state as one clean run', () => {
+  resetKernel();
+  const reference = freshNode();
+  assert.equal(kha(reference, joinArgs(reference)).status, 0);
+  const expected = endState(reference);
+  for (const step of STEPS) {
+    resetKernel();
+    attempt('ip', ['route', 'del', `${vip4.address}/32`]);
+    const node = freshNode();
+    const killed = kha(node, joinArgs(node), { KHA_TEST_KILL_AFTER: step });
+    assert.equal(
+      killed.signal,
+      'SIGKILL',
+      `interrupted after ${step}: ${killed.stdout}${killed.stderr}`,
+    );
+    const again = kha(node, joinArgs(node));
+    assert.equal(again.status, 0, `re-run after ${step}: ${again.stdout}${again.stderr}`);
+    const got = endState(node);
+    // The files hold the temp paths of their own node; compare them with that path put back.
+    const same = (x: unknown) => JSON.stringify(x).replaceAll(node.dir, reference.dir);
+    assert.equal(same(got), JSON.stringify(expected), `after an interruption after ${step}`);
+  }
+});
+
+test('kha reset after join: hosts file byte-identical, no rules, no route, no manifest, no boot files; again: no change', () => {
+  resetKernel();
+  const node = freshNode();
+  assert.equal(kha(node, joinArgs(node)).status, 0);
+  const r = kha(node, ['reset', ...node.flags]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const s = endState(node);
+  assert.equal(s.hosts, HOSTS_BEFORE);
+  assert.equal(s.hostsBackup, false);
+  assert.deepEqual(s.manifests, {});
+  assert.deepEqual(s.modulesLoad, {});
+  assert.deepEqual(s.sysctl, {});
+  assert.deepEqual(s.rules, []);
+  assert.equal(s.vipRoute, '');
+  const again = kha(node, ['reset', ...node.flags]);
+  assert.equal(again.status, 0, again.stdout + again.stderr);
+  assert.deepEqual(endState(node), s);
+});
+
+test('kha reset leaves foreign IPVS services alone', () => {
+  resetKernel();
+  const node = freshNode();
+  ipvsadm('-A', '-t', '10.96.0.1:443', '-s', 'rr');
+  assert.equal(kha(node, joinArgs(node, ['--skip-kubeadm'])).status, 0);
+  assert.equal(kha(node, ['reset', ...node.flags]).status, 0);
+  assert.deepEqual(savedRules(), ['-A -t 10.96.0.1:443 -s rr']);
+});
+
+test('link mode: join puts the VIP on the dummy link with its NAT table; reset takes both away', () => {
+  resetKernel();
+  const node = freshNode();
+  const r = kha(node, joinArgs(node, ['--lvscare-arg=--mode=link', '--skip-kubeadm']));
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(run('ip', ['-o', 'addr', 'show', 'dev', 'lvscare']), /10\.103\.97\.2\/32/);
+  assert.equal(attempt('nft', ['list', 'table', 'ip', 'kha-lvscare']).status, 0);
+  assert.match(endState(node).sysctl['90-kha-lvscare.conf']!, /net\.ipv4\.vs\.conntrack = 1/);
+  const reset = kha(node, ['reset', ...node.flags]);
+  assert.equal(reset.status, 0, reset.stdout + reset.stderr);
+  assert.notEqual(attempt('ip', ['link', 'show', 'lvscare']).status, 0, 'dummy link removed');
+  assert.notEqual(
+    attempt('nft', ['list', 'table', 'ip', 'kha-lvscare']).status,
+    0,
+    'NAT table removed',
+  );
+  assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
+});
+
+test('preflight: a VIP that is already an address of the node stops join before anything is written', () => {
+  resetKernel();
+  const node = freshNode();
+  run('ip', ['link', 'add', 'khatest0', 'type', 'dummy']);
+  try {
+    run('ip', ['addr', 'add', '10.103.97.2/32', 'dev', 'khatest0']);
+    const r = kha(node, joinArgs(node));
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /already an address of this node \(on khatest0\)/);
+    assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
+    assert.deepEqual(readdirSync(node.manifests), []);
+    assert.deepEqual(savedRules(), []);
+    assert.equal(existsSync(node.kubeadmLog), false, 'kubeadm never ran');
+  } finally {
+    run('ip', ['link', 'del', 'khatest0']);
+  }
+});
+
+test('--dry-run prints every step and changes nothing', () => {
+  resetKernel();
+  const node = freshNode();
+  const r = kha(node, joinArgs(node, ['--dry-run']));
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  for (const n of [1, 2, 3, 4, 5, 6]) assert.match(r.stdout, new RegExp(`^\\[${n}/6\\]`, 'm'));
+  assert.match(r.stdout, /would add "10\.103\.97\.2 apiserver\.cluster\.local # kha"/);
+  assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
+  assert.deepEqual(readdirSync(node.manifests), []);
+  assert.deepEqual(savedRules(), []);
+  assert.equal(existsSync(node.kubeadmLog), false);
+});
