@@ -31,8 +31,9 @@ exec 9>"$cache/.lock"
 flock 9
 
 # --- 1. host packages (a fresh CI machine has none of them) ---------------
-# xz-utils/zstd only matter if the kernel ships compressed modules.
-pkgs=(qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 nftables xz-utils zstd)
+# xz-utils/zstd only matter if the kernel ships compressed modules; curl and openssl are the
+# tests' (test CA, fake apiserver probes, the demo).
+pkgs=(qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 nftables xz-utils zstd curl openssl)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -qx 'install ok installed' || missing+=("$p")
