@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { IpvsClient, type Destination, type Service } from '@kha/netlink-ffi';
+import { median, summary } from './stats.js';
 
 const SERVICES = Number(process.env.KHA_BENCH_SERVICES ?? 1000);
 const DESTS = 3;
@@ -104,27 +105,34 @@ function timeIpvsadmRestore(): { create: number; remove: number } {
   return { create: t1 - t0, remove: t3 - t2 };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const summary = (xs: number[]) => ({
-  median: median(xs),
-  min: Math.min(...xs),
-  max: Math.max(...xs),
-  samples: xs,
-});
+/** One ipvsadm process per rule, as a shell script calling ipvsadm in a loop would. */
+function timeIpvsadmPerOperation(): { create: number; remove: number } {
+  const each = (rules: string[]) => {
+    for (const r of rules) ipvsadm(r.split(' '));
+  };
+  const t0 = performance.now();
+  each(createRules);
+  const t1 = performance.now();
+  expectRules(SERVICES * (DESTS + 1), 'ipvsadm per operation create');
+  const t2 = performance.now();
+  each(deleteRules);
+  const t3 = performance.now();
+  expectRules(0, 'ipvsadm per operation delete');
+  return { create: t1 - t0, remove: t3 - t2 };
+}
+
+type Path = 'library' | 'batch' | 'ipvsadm' | 'ipvsadmPerOp';
 
 async function main(): Promise<void> {
   ipvsadm(['-C']);
   const client = await IpvsClient.open();
-  const runs: Record<'library' | 'batch' | 'ipvsadm', Array<{ create: number; remove: number }>> = {
+  const runs: Record<Path, Array<{ create: number; remove: number }>> = {
     library: [],
     batch: [],
     ipvsadm: [],
+    ipvsadmPerOp: [],
   };
-  const order = ['library', 'batch', 'ipvsadm'] as const;
+  const order: Path[] = ['library', 'batch', 'ipvsadm', 'ipvsadmPerOp'];
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order so that no contender always runs on a warmer kernel.
     for (let k = 0; k < order.length; k++) {
@@ -134,7 +142,9 @@ async function main(): Promise<void> {
           ? await timeLibrary(client)
           : who === 'batch'
             ? await timeLibraryBatch(client)
-            : timeIpvsadmRestore(),
+            : who === 'ipvsadm'
+              ? timeIpvsadmRestore()
+              : timeIpvsadmPerOperation(),
       );
     }
   }
@@ -165,8 +175,14 @@ async function main(): Promise<void> {
       create: part('ipvsadm', 'create'),
       delete: part('ipvsadm', 'remove'),
     },
+    ipvsadmPerOperationMs: {
+      total: summary(totals('ipvsadmPerOp')),
+      create: part('ipvsadmPerOp', 'create'),
+      delete: part('ipvsadmPerOp', 'remove'),
+    },
     ratioLibrary: median(totals('library')) / median(totals('ipvsadm')),
     ratioBatch: median(totals('batch')) / median(totals('ipvsadm')),
+    ratioBatchPerOp: median(totals('batch')) / median(totals('ipvsadmPerOp')),
   };
   const f = (s: { median: number; min: number; max: number }) =>
     `${s.median.toFixed(0)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
@@ -178,6 +194,7 @@ async function main(): Promise<void> {
     row('library, one request per round trip', result.libraryMs),
     row('library, batched (64 per datagram)', result.libraryBatchMs),
     row('ipvsadm -R', result.ipvsadmRestoreMs),
+    row('one ipvsadm process per operation', result.ipvsadmPerOperationMs),
     '',
     `library / ipvsadm -R: ${result.ratioLibrary.toFixed(3)}; batched / ipvsadm -R: ${result.ratioBatch.toFixed(3)} (median totals)`,
   ].join('\n');

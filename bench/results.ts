@@ -1,0 +1,197 @@
+// Writes bench/RESULTS.md and bench/results.json from the JSON the VM runs left in bench/out/.
+// Runs on the host after `npm run bench`'s VM part.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { type Summary, summary } from './stats.js';
+
+const benchDir = fileURLToPath(new URL('../../bench/', import.meta.url));
+const read = (name: string) => JSON.parse(readFileSync(`${benchDir}out/${name}`, 'utf8'));
+const throughput = read('ipvs-throughput.json');
+const side = read('side-by-side.json');
+
+interface FailoverResult {
+  contender: string;
+  outAfterMs: number | null;
+  failed: number;
+  sent: number;
+}
+
+const ms = (s: Summary) => `${s.median.toFixed(0)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
+const one = (s: Summary, digits = 1) =>
+  `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+
+const contenders = side.contenders as Array<{ name: string; describe: string }>;
+const faults = ['killed', 'black-holed', 'healthz-500'] as const;
+const faultTitle = {
+  killed: 'master process killed',
+  'black-holed': 'master black-holed (every packet to it dropped)',
+  'healthz-500': '/healthz answering 500 (still serving)',
+};
+
+/** Per fault and contender: out-of-rotation times and failed requests over the repetitions. */
+const failover = Object.fromEntries(
+  faults.map((f) => {
+    const runs = (side.failover as Array<{ fault: string; results: FailoverResult[] }>).filter(
+      (r) => r.fault === f,
+    );
+    return [
+      f,
+      Object.fromEntries(
+        contenders.map((c) => {
+          const rs = runs.map((r) => r.results.find((x) => x.contender === c.name)!);
+          const outs = rs.map((r) => r.outAfterMs).filter((x): x is number => x !== null);
+          return [
+            c.name,
+            {
+              outAfterMs: outs.length ? summary(outs) : null,
+              neverOut: rs.length - outs.length,
+              failed: summary(rs.map((r) => r.failed)),
+              sent: summary(rs.map((r) => r.sent)),
+            },
+          ];
+        }),
+      ),
+    ];
+  }),
+) as Record<
+  (typeof faults)[number],
+  Record<string, { outAfterMs: Summary | null; neverOut: number; failed: Summary; sent: Summary }>
+>;
+
+const fp = side.footprint as Record<string, { rssMiB: Summary; cpuPercent: Summary }>;
+const bare = fp['bare node']!;
+const dp = side.dataPath as Record<
+  string,
+  { rps: Summary; p50: Summary; p90: Summary; p99: Summary; errors: number }
+>;
+const ipvsDp = dp['IPVS (lvscare VIP)']!;
+const haDp = dp.HAProxy!;
+
+const outMedian = (f: (typeof faults)[number], c: string) =>
+  failover[f][c]!.outAfterMs?.median ?? Number.NaN;
+const headline = {
+  killedLvscareVsKeepalived: outMedian('killed', 'keepalived') / outMedian('killed', 'lvscare'),
+  killedLvscareVsHaproxy: outMedian('killed', 'haproxy') / outMedian('killed', 'lvscare'),
+  blackholedLvscareVsKeepalived:
+    outMedian('black-holed', 'keepalived') / outMedian('black-holed', 'lvscare'),
+  blackholedLvscareVsHaproxy:
+    outMedian('black-holed', 'haproxy') / outMedian('black-holed', 'lvscare'),
+  rssLvscareVsHaproxy: fp.lvscare!.rssMiB.median / fp.haproxy!.rssMiB.median,
+  rssLvscareVsKeepalived: fp.lvscare!.rssMiB.median / fp.keepalived!.rssMiB.median,
+  dataPathRpsIpvsVsHaproxy: ipvsDp.rps.median / haDp.rps.median,
+  dataPathP50HaproxyVsIpvs: haDp.p50.median / ipvsDp.p50.median,
+  throughputBatchVsIpvsadmRestore: throughput.ratioBatch,
+  throughputBatchVsIpvsadmPerOp: throughput.ratioBatchPerOp,
+};
+
+const DATA_PATH_NOTE =
+  'The same client on the worker, 4 concurrent keep-alive HTTPS connections sending `GET /` for 8 s, ' +
+  'through the lvscare VIP (kernel IPVS, NAT) and through HAProxy (user-space TCP relay), ' +
+  'alternating which goes first; the TLS handshakes happen once per connection, so what differs is ' +
+  'the per-request path.';
+
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+const machine = `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, host kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}`;
+
+const lines: string[] = [
+  '# Side-by-side results',
+  '',
+  `Measured ${side.date.slice(0, 10)} by \`npm run bench\` (from a clone: \`npm ci && npm run bench\`).`,
+  `Machine: ${machine}. Everything ran in the kernel-tier VM: Debian kernel ${side.versions.kernel} under`,
+  `qemu TCG (emulated CPU), Node ${side.versions.node}, ${side.versions.keepalived}, ${side.versions.haproxy}, ${throughput.ipvsadm}.`,
+  'The CPU is emulated, so absolute times are slow; compare contenders within this run.',
+  `Every figure is the median and (min–max) over ${side.reps} repetitions.`,
+  '',
+  '## Headline ratios (medians, this run)',
+  '',
+  `- Killed master out of rotation: keepalived takes ${headline.killedLvscareVsKeepalived.toFixed(1)}× and HAProxy ${headline.killedLvscareVsHaproxy.toFixed(1)}× lvscare's time.`,
+  `- Black-holed master: keepalived ${headline.blackholedLvscareVsKeepalived.toFixed(1)}×, HAProxy ${headline.blackholedLvscareVsHaproxy.toFixed(1)}× lvscare's time.`,
+  `- Resident memory: lvscare ${headline.rssLvscareVsHaproxy.toFixed(1)}× HAProxy's, ${headline.rssLvscareVsKeepalived.toFixed(1)}× keepalived's.`,
+  `- Data path, keep-alive requests: IPVS ${headline.dataPathRpsIpvsVsHaproxy.toFixed(2)}× HAProxy's requests/s; HAProxy's median latency ${headline.dataPathP50HaproxyVsIpvs.toFixed(2)}× IPVS's.`,
+  `- 1000 services × 3 destinations: the batched library takes ${headline.throughputBatchVsIpvsadmRestore.toFixed(2)}× the time of \`ipvsadm -R\` and ${headline.throughputBatchVsIpvsadmPerOp.toFixed(3)}× that of one ipvsadm per operation.`,
+  '',
+  '## Contenders',
+  '',
+  ...contenders.map((c) => `- **${c.name}**: ${c.describe}`),
+  '',
+  'All run at once on one worker with three masters (each in its own network namespace on one',
+  'bridge, HTTPS `/healthz` from a test CA, default route via a router that is not the worker),',
+  `so a fault hits all of them at the same instant. Each has its own client making`,
+  `${side.clientRatePerContender} requests/s, one fresh TLS connection each, through its VIP (HAProxy: its local port).`,
+  'Shared probe rate: one `/healthz` per master per second, 1 s timeout, out after 2 failures,',
+  'back after 2 successes. Configuration files: [`contenders/keepalived.conf`](contenders/keepalived.conf),',
+  '[`contenders/haproxy.cfg`](contenders/haproxy.cfg); lvscare is started with the flags named above.',
+  '',
+  '## 1. Failover',
+  '',
+  '"Out after": from the fault (its command returned) until the contender stops giving the',
+  'master new connections, polled every 20 ms: weight 0 or no destination in the kernel (IPVS',
+  'contenders, read over netlink), not `UP` in `show stat` (HAProxy). "Failed": requests the',
+  "contender's client saw fail from the fault until 2.5 s after the master was out.",
+  '',
+];
+for (const f of faults) {
+  lines.push(
+    `### ${faultTitle[f]}`,
+    '',
+    '| contender | out after (ms) | failed requests | of sent |',
+    '|---|---|---|---|',
+  );
+  for (const c of contenders) {
+    const r = failover[f][c.name]!;
+    const out = r.outAfterMs ? ms(r.outAfterMs) : 'never';
+    const never = r.neverOut && r.outAfterMs ? ` (never in ${r.neverOut} of ${side.reps})` : '';
+    lines.push(`| ${c.name} | ${out}${never} | ${one(r.failed, 0)} | ${one(r.sent, 0)} |`);
+  }
+  lines.push('');
+}
+lines.push(
+  '## 2. Footprint',
+  '',
+  `Resident memory (mean of samples every 5 s) and CPU over ${side.reps} consecutive ${side.footprintWindowSeconds} s windows after a 20 s`,
+  'warm-up, each contender with its child processes (keepalived: parent and checker), all running',
+  'at once, idle but probing; a bare `node -e "setInterval(() => {}, 1000)"` as the floor.',
+  '',
+  '| process | RSS (MiB) | above bare node (MiB; node processes) | CPU (% of one core) |',
+  '|---|---|---|---|',
+  ...Object.entries(fp).map(
+    ([name, v]) =>
+      `| ${name} | ${one(v.rssMiB)} | ${name.startsWith('lvscare') ? (v.rssMiB.median - bare.rssMiB.median).toFixed(1) : ''} | ${one(v.cpuPercent, 2)} |`,
+  ),
+  '',
+  '## 3. Netlink throughput',
+  '',
+  `${throughput.services} services × ${throughput.destinationsPerService} masquerade destinations created, then the services deleted; ${throughput.rounds} rounds in rotating order; the kernel's rule count checked with \`ipvsadm -Sn\` after each phase.`,
+  '',
+  '| path | create (ms) | delete (ms) | total (ms) |',
+  '|---|---|---|---|',
+  ...(
+    [
+      ['library, one request per round trip', throughput.libraryMs],
+      ['library, batched (64 per datagram)', throughput.libraryBatchMs],
+      ['`ipvsadm -R`', throughput.ipvsadmRestoreMs],
+      ['one `ipvsadm` process per operation', throughput.ipvsadmPerOperationMs],
+    ] as Array<[string, { create: Summary; delete: Summary; total: Summary }]>
+  ).map(([n, r]) => `| ${n} | ${ms(r.create)} | ${ms(r.delete)} | ${ms(r.total)} |`),
+  '',
+  '## 4. Data path',
+  '',
+  DATA_PATH_NOTE,
+  '',
+  '| path | requests/s | p50 (ms) | p90 (ms) | p99 (ms) | errors |',
+  '|---|---|---|---|---|---|',
+  ...Object.entries(dp).map(
+    ([n, r]) =>
+      `| ${n} | ${one(r.rps, 0)} | ${one(r.p50)} | ${one(r.p90)} | ${one(r.p99)} | ${r.errors} |`,
+  ),
+  '',
+);
+
+writeFileSync(`${benchDir}RESULTS.md`, `${lines.join('\n')}\n`);
+writeFileSync(
+  `${benchDir}results.json`,
+  `${JSON.stringify({ machine, headline, failover, footprint: fp, throughput, dataPath: dp, side }, null, 2)}\n`,
+);
+console.log('written: bench/RESULTS.md, bench/results.json');

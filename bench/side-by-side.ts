@@ -1,0 +1,420 @@
+// lvscare against keepalived and HAProxy, all running at once on the kernel tier's topology
+// (worker + three masters serving HTTPS /healthz), so every fault hits every contender at the
+// same instant: failover time and failed client requests per fault, steady-state footprint next
+// to a bare node, and the data path through IPVS vs through HAProxy. Runs in the kernel-tier VM.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { createConnection } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { IpvsClient } from '@kha/netlink-ffi';
+import type * as ArtifactModule from '../test/dist/support/artifact.js';
+import type * as RunModule from '../test/dist/support/run.js';
+import type * as TopologyModule from '../test/dist/support/topology.js';
+import type * as VipClientModule from '../test/dist/support/vip-client.js';
+import { summary } from './stats.js';
+
+const support = new URL('../../test/dist/support/', import.meta.url);
+const supportModule = async <T>(file: string) => (await import(new URL(file, support).href)) as T;
+const { LVSCARE_BIN } = await supportModule<typeof ArtifactModule>('artifact.js');
+const { run, attempt } = await supportModule<typeof RunModule>('run.js');
+const { Topology } = await supportModule<typeof TopologyModule>('topology.js');
+const { VipClient } = await supportModule<typeof VipClientModule>('vip-client.js');
+type Topology = TopologyModule.Topology;
+type Master = TopologyModule.Master;
+type VipClient = VipClientModule.VipClient;
+
+const REPS = Number(process.env.KHA_BENCH_REPS ?? 5);
+const FOOTPRINT_WINDOW_MS = Number(process.env.KHA_BENCH_WINDOW_MS ?? 60_000);
+const CLIENT_RATE = 20; // requests/s per contender; four clients share the emulated CPU
+const DATA_PATH_MS = 8000;
+const DATA_PATH_CONCURRENCY = 4;
+const contendersDir = fileURLToPath(new URL('../../bench/contenders/', import.meta.url));
+const RUN_DIR = '/run/kha-bench';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const CLK_TCK = Number(run('getconf', ['CLK_TCK']).trim());
+
+interface Target {
+  host: string;
+  port: number;
+}
+
+/** One load balancer under test. `isOut` says whether a master gets no new connection. */
+interface Contender {
+  name: string;
+  describe: string;
+  target: Target;
+  process: ChildProcess;
+  isOut(m: Master): Promise<boolean>;
+}
+
+function started(cmd: string, args: string[], name: string): ChildProcess {
+  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-4000));
+  p.stdout!.on('data', keep);
+  p.stderr!.on('data', keep);
+  p.once('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${name} exited (${code ?? signal}) during the bench:\n${tail}`);
+      process.exit(1); // a contender that did not run is an error, not a missing row
+    }
+  });
+  return p;
+}
+let stopping = false;
+
+async function ipvsIsOut(ipvs: IpvsClient, vip: Target, m: Master): Promise<boolean> {
+  const dests = await ipvs.destinations({
+    family: 'inet',
+    protocol: 'tcp',
+    address: vip.host,
+    port: vip.port,
+  });
+  const d = dests.find((x) => x.address === m.ip);
+  return !d || d.weight === 0;
+}
+
+function haproxyStat(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = createConnection(`${RUN_DIR}/haproxy.sock`);
+    let out = '';
+    s.on('data', (d) => (out += d.toString()));
+    s.on('end', () => resolve(out));
+    s.on('error', reject);
+    s.end('show stat\n');
+  });
+}
+
+async function haproxyIsOut(m: Master): Promise<boolean> {
+  const line = (await haproxyStat()).split('\n').find((l) => l.startsWith(`apiserver,${m.name},`));
+  if (!line) throw new Error(`haproxy stats have no server ${m.name}`);
+  return !line.split(',')[17]!.startsWith('UP'); // field 18: status
+}
+
+async function startContenders(topo: Topology, ipvs: IpvsClient): Promise<Contender[]> {
+  const rs = topo.masters.flatMap((m) => ['--rs', `${m.ip}:6443`]);
+  const lvscare = (vip: string, metrics: string, extra: string[]) =>
+    started(
+      LVSCARE_BIN,
+      [
+        'care',
+        '--vs',
+        vip,
+        ...rs,
+        '--health-ca-file',
+        topo.caCert,
+        '--metrics-address',
+        metrics,
+        ...extra,
+      ],
+      `lvscare ${vip}`,
+    );
+  const ipvsContender = (name: string, describe: string, host: string, p: ChildProcess) => {
+    const target = { host, port: 6443 };
+    return { name, describe, target, process: p, isOut: (m: Master) => ipvsIsOut(ipvs, target, m) };
+  };
+  mkdirSync(RUN_DIR, { recursive: true });
+  // What an operator adds for keepalived on this multi-NIC worker (lvscare's route mode does it).
+  run('ip', ['route', 'replace', '10.103.97.3/32', 'dev', 'kbr0', 'src', topo.workerIp]);
+  const contenders: Contender[] = [
+    ipvsContender(
+      'lvscare',
+      'lvscare care, defaults (1 s interval, 1 s timeout, fall 2, rise 2, 200 ms re-probe, kept connection)',
+      '10.103.97.2',
+      lvscare('10.103.97.2:6443', '127.0.0.1:19301', []),
+    ),
+    ipvsContender(
+      'lvscare-same-rate',
+      'lvscare care at the shared rate (--fast-interval 1s: no quick re-probe)',
+      '10.103.97.4',
+      lvscare('10.103.97.4:6443', '127.0.0.1:19302', ['--fast-interval', '1s']),
+    ),
+    ipvsContender(
+      'keepalived',
+      'keepalived LVS checker, SSL_GET /healthz, delay_loop 1, retry 1 (bench/contenders/keepalived.conf)',
+      '10.103.97.3',
+      started(
+        'keepalived',
+        [
+          '--dont-fork',
+          '--check',
+          '-f',
+          `${contendersDir}keepalived.conf`,
+          '-p',
+          `${RUN_DIR}/keepalived.pid`,
+          '-c',
+          `${RUN_DIR}/checkers.pid`,
+          '-r',
+          `${RUN_DIR}/vrrp.pid`,
+        ],
+        'keepalived',
+      ),
+    ),
+    {
+      name: 'haproxy',
+      describe:
+        'HAProxy TCP proxy on 127.0.0.1:16443, httpchk GET /healthz, inter 1s fall 2 rise 2 (bench/contenders/haproxy.cfg)',
+      target: { host: '127.0.0.1', port: 16443 },
+      process: started('haproxy', ['-db', '-f', `${contendersDir}haproxy.cfg`], 'haproxy'),
+      isOut: haproxyIsOut,
+    },
+  ];
+  await waitAllIn(contenders, topo.masters, 60_000);
+  return contenders;
+}
+
+async function waitAllIn(contenders: Contender[], masters: Master[], timeoutMs: number) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const states = await Promise.all(
+      contenders.flatMap((c) => masters.map(async (m) => !(await c.isOut(m).catch(() => true)))),
+    );
+    if (states.every(Boolean)) return;
+    if (performance.now() > deadline) throw new Error('contenders did not put every master in');
+    await sleep(250);
+  }
+}
+
+// ---- footprint ---------------------------------------------------------------------------
+
+function processTree(pid: number): number[] {
+  const children = attempt('pgrep', ['-P', String(pid)])
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map(Number);
+  return [pid, ...children.flatMap(processTree)];
+}
+
+function rssBytes(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return sum + Number(m![1]) * 1024;
+  }, 0);
+}
+
+function cpuTicks(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return sum + Number(f[11]) + Number(f[12]);
+  }, 0);
+}
+
+async function footprint(procs: Array<{ name: string; pid: number }>) {
+  const windows: Record<string, { rssMiB: number[]; cpuPercent: number[] }> = {};
+  for (const p of procs) windows[p.name] = { rssMiB: [], cpuPercent: [] };
+  for (let rep = 0; rep < REPS; rep++) {
+    const trees = procs.map((p) => processTree(p.pid));
+    const before = trees.map(cpuTicks);
+    const samples: number[][] = procs.map(() => []);
+    const t0 = performance.now();
+    while (performance.now() - t0 < FOOTPRINT_WINDOW_MS) {
+      trees.forEach((t, i) => samples[i]!.push(rssBytes(t)));
+      await sleep(5000);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    procs.forEach((p, i) => {
+      const mean = samples[i]!.reduce((a, b) => a + b, 0) / samples[i]!.length;
+      windows[p.name]!.rssMiB.push(mean / 1048576);
+      windows[p.name]!.cpuPercent.push(
+        ((cpuTicks(trees[i]!) - before[i]!) / CLK_TCK / seconds) * 100,
+      );
+    });
+    console.log(`footprint window ${rep + 1}/${REPS} done`);
+  }
+  return Object.fromEntries(
+    Object.entries(windows).map(([k, v]) => [
+      k,
+      { rssMiB: summary(v.rssMiB), cpuPercent: summary(v.cpuPercent) },
+    ]),
+  );
+}
+
+// ---- failover ----------------------------------------------------------------------------
+
+type Fault = 'killed' | 'black-holed' | 'healthz-500';
+const FAULTS: Fault[] = ['killed', 'black-holed', 'healthz-500'];
+
+async function control(m: Master, query: string): Promise<void> {
+  run('ip', [
+    'netns',
+    'exec',
+    m.ns,
+    'curl',
+    '-sf',
+    `http://${m.ip}:${m.controlPort}/control?${query}`,
+  ]);
+}
+
+async function applyFault(topo: Topology, m: Master, f: Fault): Promise<void> {
+  if (f === 'killed') topo.killMaster(m);
+  else if (f === 'black-holed') topo.blackhole(m, true);
+  else await control(m, 'healthz=fail');
+}
+
+async function clearFault(topo: Topology, m: Master, f: Fault): Promise<void> {
+  if (f === 'killed') await topo.startMaster(m);
+  else if (f === 'black-holed') topo.blackhole(m, false);
+  else await control(m, 'healthz=ok');
+}
+
+async function failoverRun(topo: Topology, contenders: Contender[], victim: Master, fault: Fault) {
+  const clients = contenders.map((c) => new VipClient(c.target.host, c.target.port, CLIENT_RATE));
+  for (const c of clients) c.start();
+  await sleep(2000);
+  const t0 = performance.now();
+  await applyFault(topo, victim, fault);
+  const outAt: Array<number | undefined> = contenders.map(() => undefined);
+  const deadline = t0 + 15_000;
+  while (outAt.some((x) => x === undefined) && performance.now() < deadline) {
+    await Promise.all(
+      contenders.map(async (c, i) => {
+        if (outAt[i] === undefined && (await c.isOut(victim))) outAt[i] = performance.now();
+      }),
+    );
+    await sleep(20);
+  }
+  await sleep(2500); // requests already sent to the victim finish or time out
+  const t1 = performance.now();
+  await Promise.all(clients.map((c) => c.stop()));
+  await clearFault(topo, victim, fault);
+  await waitAllIn(contenders, topo.masters, 60_000);
+  return contenders.map((c, i) => ({
+    contender: c.name,
+    outAfterMs: outAt[i] === undefined ? null : outAt[i]! - t0,
+    failed: clients[i]!.failures(t0, t1).length,
+    sent: clients[i]!.between(t0, t1).length,
+  }));
+}
+
+// ---- data path ---------------------------------------------------------------------------
+
+/** Keep-alive HTTPS requests from DATA_PATH_CONCURRENCY loops for DATA_PATH_MS. */
+async function keepAliveLoad(target: Target) {
+  const agent = new Agent({ keepAlive: true, maxSockets: DATA_PATH_CONCURRENCY });
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + DATA_PATH_MS;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const t = performance.now();
+      const req = request(
+        { host: target.host, port: target.port, path: '/', agent, rejectUnauthorized: false },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            latencies.push(performance.now() - t);
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end();
+    });
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: DATA_PATH_CONCURRENCY }, async () => {
+      while (performance.now() < end) await one();
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  return { rps: latencies.length / seconds, p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), errors };
+}
+
+// ---- main --------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  run('ipvsadm', ['-C']);
+  const topo = new Topology();
+  topo.build();
+  for (const m of topo.masters) await topo.startMaster(m);
+  const ipvs = await IpvsClient.open();
+  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  let contenders: Contender[] = [];
+  try {
+    contenders = await startContenders(topo, ipvs);
+    const versions = {
+      keepalived: attempt('keepalived', ['--version']).stderr.split('\n')[0]!.trim(),
+      haproxy: run('haproxy', ['-v']).split('\n')[0]!.trim(),
+      node: process.version,
+      kernel: run('uname', ['-r']).trim(),
+    };
+    console.log('contenders up:', contenders.map((c) => c.name).join(', '));
+
+    await sleep(20_000); // warm-up before the steady-state windows
+    const fp = await footprint([
+      ...contenders.map((c) => ({ name: c.name, pid: c.process.pid! })),
+      { name: 'bare node', pid: bare.pid! },
+    ]);
+
+    const failover: Array<{ fault: Fault; rep: number; victim: string; results: unknown[] }> = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const fault of FAULTS) {
+        const victim = topo.masters[rep % topo.masters.length]!;
+        const results = await failoverRun(topo, contenders, victim, fault);
+        failover.push({ fault, rep, victim: victim.name, results });
+        console.log(`failover ${fault} #${rep + 1} (${victim.name}): ${JSON.stringify(results)}`);
+      }
+    }
+
+    const dataPath: Record<string, Array<Awaited<ReturnType<typeof keepAliveLoad>>>> = {
+      'IPVS (lvscare VIP)': [],
+      HAProxy: [],
+    };
+    const targets: Record<string, Target> = {
+      'IPVS (lvscare VIP)': contenders[0]!.target,
+      HAProxy: contenders.find((c) => c.name === 'haproxy')!.target,
+    };
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const [name, target] of rep % 2
+        ? Object.entries(targets).reverse()
+        : Object.entries(targets)) {
+        dataPath[name]!.push(await keepAliveLoad(target));
+      }
+      console.log(`data path ${rep + 1}/${REPS} done`);
+    }
+
+    const out = process.env.KHA_BENCH_OUT_DIR;
+    const result = {
+      date: new Date().toISOString(),
+      versions,
+      reps: REPS,
+      clientRatePerContender: CLIENT_RATE,
+      footprintWindowSeconds: FOOTPRINT_WINDOW_MS / 1000,
+      contenders: contenders.map((c) => ({ name: c.name, describe: c.describe })),
+      footprint: fp,
+      failover,
+      dataPath: Object.fromEntries(
+        Object.entries(dataPath).map(([k, runs]) => [
+          k,
+          {
+            rps: summary(runs.map((r) => r.rps)),
+            p50: summary(runs.map((r) => r.p50)),
+            p90: summary(runs.map((r) => r.p90)),
+            p99: summary(runs.map((r) => r.p99)),
+            errors: runs.reduce((a, r) => a + r.errors, 0),
+          },
+        ]),
+      ),
+    };
+    if (out) writeFileSync(`${out}/side-by-side.json`, `${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    stopping = true;
+    for (const c of contenders) c.process.kill('SIGTERM');
+    bare.kill('SIGKILL');
+    await sleep(1000);
+    await ipvs.close();
+    topo.destroy();
+    attempt('ip', ['route', 'del', '10.103.97.3/32']);
+    run('ipvsadm', ['-C']);
+  }
+}
+
+await main();
