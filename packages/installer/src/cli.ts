@@ -5,12 +5,14 @@ import {
   EXIT_USAGE,
   UsageError,
   VERSION,
+  type CommandSpec,
+  type FlagValue,
+  type Flags,
   careConfigOf,
-  commandLine,
   formatEndpoint,
+  parseCommandLine,
 } from '@kha/lvscare';
 import { NetlinkError } from '@kha/netlink-ffi';
-import type { Argv } from 'yargs';
 import { MANIFEST_HEADER, kubeadmJoin } from './join.js';
 import { resetConfig, kubeadmReset } from './reset.js';
 import {
@@ -22,132 +24,132 @@ import {
   stringList,
 } from './settings.js';
 import { renderManifest } from './static-pod.js';
-import { parseVip } from './vip.js';
-import { DEFAULT_VIP } from './vip.js';
+import { DEFAULT_VIP, parseVip } from './vip.js';
 
-function podOptions<T>(y: Argv<T>) {
-  return y
-    .option('vip', {
-      type: 'string',
-      default: DEFAULTS.vip,
-      describe: 'the virtual address (port 6443 unless given as addr:port)',
-    })
-    .option('master', {
-      type: 'array',
-      string: true,
-      describe: 'a control-plane address[:port] or IPv4 range a-b; repeat for each',
-    })
-    .option('image', { type: 'string', default: DEFAULTS.image, describe: 'the lvscare image' })
-    .option('ca-file', {
-      type: 'string',
-      default: DEFAULTS.caFile,
-      describe: "the cluster CA the pod verifies masters' certificates with",
-    })
-    .option('lvscare-arg', {
-      type: 'array',
-      string: true,
-      describe: 'a further `lvscare care` flag for the pod, e.g. --lvscare-arg=--mode=link',
-    });
-}
+const POD_FLAGS: Flags = {
+  vip: {
+    type: 'string',
+    default: DEFAULTS.vip,
+    describe: 'the virtual address (port 6443 unless given as addr:port)',
+  },
+  master: {
+    type: 'list',
+    describe: 'a control-plane address[:port] or IPv4 range a-b',
+  },
+  image: { type: 'string', default: DEFAULTS.image, describe: 'the lvscare image' },
+  'ca-file': {
+    type: 'string',
+    default: DEFAULTS.caFile,
+    describe: "the cluster CA the pod verifies masters' certificates with",
+  },
+  'lvscare-arg': {
+    type: 'list',
+    describe: 'a further `lvscare care` flag for the pod, e.g. --lvscare-arg=--mode=link',
+  },
+};
 
-function pathOptions<T>(y: Argv<T>) {
-  return y
-    .option('manifest-dir', { type: 'string', default: DEFAULTS.manifestDir })
-    .option('hosts-file', { type: 'string', default: DEFAULTS.hostsFile })
-    .option('modules-load-dir', { type: 'string', default: DEFAULTS.modulesLoadDir })
-    .option('sysctl-dir', { type: 'string', default: DEFAULTS.sysctlDir })
-    .option('dry-run', {
-      type: 'boolean',
-      default: false,
-      describe: 'print every step, change nothing',
-    });
-}
+const PATH_FLAGS: Flags = {
+  'manifest-dir': { type: 'string', default: DEFAULTS.manifestDir },
+  'hosts-file': { type: 'string', default: DEFAULTS.hostsFile },
+  'modules-load-dir': { type: 'string', default: DEFAULTS.modulesLoadDir },
+  'sysctl-dir': { type: 'string', default: DEFAULTS.sysctlDir },
+  'dry-run': { type: 'boolean', default: false, describe: 'print every step, change nothing' },
+};
 
-type Command = () => Promise<number>;
-
-async function parseCommand(
-  argv: string[],
-  out: NodeJS.WritableStream,
-): Promise<Command | undefined> {
-  let chosen: Command | undefined;
-  await commandLine(argv, 'kha')
-    .parserConfiguration({ 'populate--': true })
-    .command(
-      'join',
-      'prepare this worker (hosts entry, IPVS rules, lvscare static pod), then kubeadm join through the VIP; kubeadm arguments after --',
-      (y) =>
-        pathOptions(podOptions(y)).option('skip-kubeadm', {
-          type: 'boolean',
-          default: false,
-          describe: 'do everything but kubeadm join',
-        }),
-      async (a) => {
-        const settings = await khaSettings(a as RawKhaFlags);
-        const kubeadmArgs = stringList((a as { '--'?: Array<string | number> })['--']);
-        chosen = () =>
-          kubeadmJoin(settings, { dryRun: a.dryRun, skipKubeadm: a.skipKubeadm, kubeadmArgs }, out);
+const COMMANDS: CommandSpec[] = [
+  {
+    name: 'join',
+    describe:
+      'prepare this worker (hosts entry, IPVS rules, lvscare static pod), then kubeadm join through the VIP',
+    flags: {
+      ...POD_FLAGS,
+      ...PATH_FLAGS,
+      'skip-kubeadm': {
+        type: 'boolean',
+        default: false,
+        describe: 'do everything but kubeadm join',
       },
-    )
-    .command(
-      'reset',
+    },
+    rest: 'kubeadm join arguments',
+  },
+  {
+    name: 'reset',
+    describe:
       "undo kha join: the static pod, the IPVS rules and the mode's set-up, the hosts entry",
-      (y) =>
-        pathOptions(y)
-          .option('vip', {
-            type: 'string',
-            default: DEFAULTS.vip,
-            describe: 'used when the manifest is gone',
-          })
-          .option('lvscare-arg', {
-            type: 'array',
-            string: true,
-            describe:
-              'lvscare flags join was given (--mode, --iface), used when the manifest is gone',
-          })
-          .option('wait', {
-            type: 'number',
-            default: 60,
-            describe: 'seconds to wait for kubelet to stop lvscare',
-          }),
-      async (a) => {
-        if ((a as { '--'?: unknown[] })['--']?.length)
-          throw new UsageError('kha reset takes no arguments after --');
-        const paths = pathsOf(a as RawKhaFlags);
-        const config = await resetConfig(paths, async () => {
-          const vip = parseVip(a.vip ?? DEFAULT_VIP, []);
-          return careConfigOf([
-            '--vs',
-            formatEndpoint(vip),
-            '--clean',
-            ...stringList(a.lvscareArg),
-          ]);
-        });
-        if (!(a.wait >= 0)) throw new UsageError(`--wait ${a.wait}: must be seconds, 0 or more`);
-        chosen = () =>
-          kubeadmReset(paths, config, { waitMs: a.wait * 1000, dryRun: a.dryRun }, out);
+    flags: {
+      ...PATH_FLAGS,
+      vip: { type: 'string', default: DEFAULTS.vip, describe: 'used when the manifest is gone' },
+      'lvscare-arg': {
+        type: 'list',
+        describe: 'lvscare flags join was given (--mode, --iface), used when the manifest is gone',
       },
-    )
-    .command(
-      'manifest',
-      'print the kube-lvscare static pod manifest that join writes',
-      (y) => podOptions(y),
-      async (a) => {
-        const s = await podSettings(a as RawKhaFlags);
-        chosen = async () => {
-          out.write(renderManifest(s, MANIFEST_HEADER));
-          return EXIT_OK;
-        };
+      wait: {
+        type: 'string',
+        default: '60',
+        describe: 'seconds to wait for kubelet to stop lvscare',
       },
-    )
-    .command('version', 'print the version', {}, () => {
-      chosen = async () => {
-        out.write(`kha ${VERSION} (node ${process.version})\n`);
-        return EXIT_OK;
-      };
-    })
-    .demandCommand(1, 'name a command: join, reset, manifest, version')
-    .parseAsync();
-  return chosen;
+    },
+  },
+  {
+    name: 'manifest',
+    describe: 'print the kube-lvscare static pod manifest that join writes',
+    flags: POD_FLAGS,
+  },
+  { name: 'version', describe: 'print the version', flags: {} },
+];
+
+async function runCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const parsed = parseCommandLine('kha', COMMANDS, argv);
+  if ('help' in parsed) {
+    out.write(parsed.help);
+    return EXIT_OK;
+  }
+  const a = parsed.values;
+  const flag = <T extends FlagValue>(name: string) => a[name] as T | undefined;
+  switch (parsed.command.name) {
+    case 'join': {
+      const settings = await khaSettings(a as RawKhaFlags);
+      return kubeadmJoin(
+        settings,
+        {
+          dryRun: flag<boolean>('dryRun') ?? false,
+          skipKubeadm: flag<boolean>('skipKubeadm') ?? false,
+          kubeadmArgs: parsed.rest,
+        },
+        out,
+      );
+    }
+    case 'reset': {
+      const paths = pathsOf(a as RawKhaFlags);
+      const waitText = flag<string>('wait') ?? '60';
+      const wait = Number(waitText);
+      if (!(wait >= 0) || waitText.trim() === '')
+        throw new UsageError(`--wait ${JSON.stringify(waitText)}: must be seconds, 0 or more`);
+      const config = await resetConfig(paths, async () => {
+        const vip = parseVip(flag<string>('vip') ?? DEFAULT_VIP, []);
+        return careConfigOf([
+          '--vs',
+          formatEndpoint(vip),
+          '--clean',
+          ...stringList(flag<string[]>('lvscareArg')),
+        ]);
+      });
+      return kubeadmReset(
+        paths,
+        config,
+        { waitMs: wait * 1000, dryRun: flag<boolean>('dryRun') ?? false },
+        out,
+      );
+    }
+    case 'manifest': {
+      const s = await podSettings(a as RawKhaFlags);
+      out.write(renderManifest(s, MANIFEST_HEADER));
+      return EXIT_OK;
+    }
+    default:
+      out.write(`kha ${VERSION} (node ${process.version})\n`);
+      return EXIT_OK;
+  }
 }
 
 /** Runs the CLI and resolves with the exit status. */
@@ -156,8 +158,7 @@ export async function main(
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
   try {
-    const command = await parseCommand(argv, out);
-    return command ? await command() : EXIT_OK;
+    return await runCommand(argv, out);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`kha: ${err.message} (see kha --help)\n`);

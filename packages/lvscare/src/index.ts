@@ -1,5 +1,5 @@
 export { main } from './cli.js';
-export { commandLine } from './command-line.js';
+export * from './command-line.js';
 export { VERSION } from './version.js';
 export * from './exit.js';
 export * from './ipvs-view.js';

@@ -1,7 +1,7 @@
 // `lvscare care`: the flags (sealos' names, from the command line or CARE_<FLAG>), then one of
 // clean, run-once or the daemon.
 import { IpvsClient, NetlinkError, RouteClient } from '@kha/netlink-ffi';
-import type { Argv } from 'yargs';
+import type { Flags } from '../command-line.js';
 import {
   type CareConfig,
   DEFAULTS,
@@ -21,114 +21,99 @@ import { EXPIRE_NODEST_CONN, ensureSysctl } from '../vip/sysctl.js';
 import { type VipSetup, vipSetupFor } from '../vip/vip-setup.js';
 import { formatEndpoint } from '../config/endpoint.js';
 
-export function careOptions<T>(y: Argv<T>) {
-  return y
-    .option('vs', { type: 'string', describe: 'virtual server VIP:PORT (IPv6 as [addr]:port)' })
-    .option('rs', { type: 'array', string: true, describe: 'a master IP:PORT; repeat for each' })
-    .option('scheduler', {
-      type: 'string',
-      default: DEFAULTS.scheduler,
-      describe: 'IPVS scheduler',
-    })
-    .option('mode', {
-      type: 'string',
-      default: DEFAULTS.mode,
-      describe: 'route | link | none: how local traffic reaches the VIP',
-    })
-    .option('iface', {
-      alias: 'i',
-      type: 'string',
-      default: DEFAULTS.iface,
-      describe: 'dummy link name (link mode)',
-    })
-    .option('ip', {
-      type: 'string',
-      describe: "this node's address towards the masters (route mode; detected when absent)",
-    })
-    .option('masqueradebit', {
-      type: 'string', // kept as typed, so bad input is quoted back as given
-      describe: 'accepted for lvscare compatibility; link mode masquerades by address',
-    })
-    .option('run-once', {
-      type: 'boolean',
-      default: false,
-      describe: 'create the rules with every --rs, no probing, then exit',
-    })
-    .option('clean', {
-      alias: 'C',
-      type: 'boolean',
-      default: false,
-      describe: 'remove the virtual server and the mode set-up, then exit',
-    })
-    .option('interval', {
-      type: 'string',
-      default: DEFAULTS.interval,
-      describe: 'probe and reconcile interval (seconds, or 500ms, 2s)',
-    })
-    .option('fast-interval', {
-      type: 'string',
-      default: DEFAULTS.fastInterval,
-      describe: 're-probe interval while a master is between states',
-    })
-    .option('fall', {
-      type: 'string', // kept as typed, so bad input is quoted back as given
-      default: DEFAULTS.fall,
-      describe: 'failures in a row that take a master down',
-    })
-    .option('rise', {
-      type: 'string', // kept as typed, so bad input is quoted back as given
-      default: DEFAULTS.rise,
-      describe: 'successes in a row that bring a master back',
-    })
-    .option('drain-timeout', {
-      type: 'string',
-      default: DEFAULTS.drainTimeout,
-      describe: 'how long a down master keeps weight 0 before removal',
-    })
-    .option('health-path', { type: 'string', default: DEFAULTS.healthPath })
-    .option('health-schem', {
-      alias: 'health-scheme',
-      type: 'string',
-      default: DEFAULTS.healthSchem,
-      describe: 'http or https',
-    })
-    .option('health-req-method', { type: 'string', default: DEFAULTS.healthReqMethod })
-    .option('health-req-body', { type: 'string' })
-    .option('health-req-headers', {
-      type: 'array',
-      string: true,
-      describe: 'name=value; repeatable',
-    })
-    .option('health-status', {
-      type: 'array',
-      describe: 'extra status codes that count as healthy (e.g. 401)',
-    })
-    .option('health-insecure-skip-verify', {
-      type: 'boolean',
-      default: true,
-      describe: 'skip TLS verification (off when --health-ca-file is given)',
-    })
-    .option('health-ca-file', {
-      type: 'string',
-      describe: "verify masters' certificates against this CA",
-    })
-    .option('health-timeout', {
-      type: 'string',
-      default: DEFAULTS.healthTimeout,
-      describe: 'per-probe deadline',
-    })
-    .option('metrics-address', {
-      type: 'string',
-      default: DEFAULTS.metricsAddress,
-      describe: 'IP:PORT for /metrics, /healthz, /readyz; empty disables',
-    })
-    .option('logger', { type: 'string', default: DEFAULTS.logger, describe: 'INFO or DEBG' })
-    .option('log-format', {
-      type: 'string',
-      default: DEFAULTS.logFormat,
-      describe: 'json or text',
-    });
-}
+/** The flags of `lvscare care`: sealos' names and meanings, and ours marked new in the README. */
+export const CARE_FLAGS: Flags = {
+  vs: { type: 'string', describe: 'virtual server VIP:PORT (IPv6 as [addr]:port)' },
+  rs: { type: 'list', describe: 'a master IP:PORT, one per master' },
+  scheduler: { type: 'string', default: DEFAULTS.scheduler, describe: 'IPVS scheduler' },
+  mode: {
+    type: 'string',
+    default: DEFAULTS.mode,
+    describe: 'route | link | none: how local traffic reaches the VIP',
+  },
+  iface: {
+    type: 'string',
+    alias: ['i'],
+    default: DEFAULTS.iface,
+    describe: 'dummy link name (link mode)',
+  },
+  ip: {
+    type: 'string',
+    describe: "this node's address towards the masters (route mode; detected when absent)",
+  },
+  masqueradebit: {
+    type: 'string',
+    describe: 'accepted for lvscare compatibility; link mode masquerades by address',
+  },
+  'run-once': {
+    type: 'boolean',
+    default: false,
+    describe: 'create the rules with every --rs, no probing, then exit',
+  },
+  clean: {
+    type: 'boolean',
+    alias: ['C'],
+    default: false,
+    describe: 'remove the virtual server and the mode set-up, then exit',
+  },
+  interval: {
+    type: 'string',
+    default: DEFAULTS.interval,
+    describe: 'probe and reconcile interval (seconds, or 500ms, 2s)',
+  },
+  'fast-interval': {
+    type: 'string',
+    default: DEFAULTS.fastInterval,
+    describe: 're-probe interval while a master is between states',
+  },
+  fall: {
+    type: 'string',
+    default: String(DEFAULTS.fall),
+    describe: 'failures in a row that take a master down',
+  },
+  rise: {
+    type: 'string',
+    default: String(DEFAULTS.rise),
+    describe: 'successes in a row that bring a master back',
+  },
+  'drain-timeout': {
+    type: 'string',
+    default: DEFAULTS.drainTimeout,
+    describe: 'how long a down master keeps weight 0 before removal',
+  },
+  'health-path': { type: 'string', default: DEFAULTS.healthPath },
+  'health-schem': {
+    type: 'string',
+    alias: ['health-scheme'],
+    default: DEFAULTS.healthSchem,
+    describe: 'http or https',
+  },
+  'health-req-method': { type: 'string', default: DEFAULTS.healthReqMethod },
+  'health-req-body': { type: 'string' },
+  'health-req-headers': { type: 'list', describe: 'name=value' },
+  'health-status': {
+    type: 'list',
+    describe: 'extra status codes that count as healthy (e.g. 401)',
+  },
+  'health-insecure-skip-verify': {
+    type: 'boolean',
+    default: true,
+    describe: 'skip TLS verification (off when --health-ca-file is given)',
+  },
+  'health-ca-file': { type: 'string', describe: "verify masters' certificates against this CA" },
+  'health-timeout': {
+    type: 'string',
+    default: DEFAULTS.healthTimeout,
+    describe: 'per-probe deadline',
+  },
+  'metrics-address': {
+    type: 'string',
+    default: DEFAULTS.metricsAddress,
+    describe: 'IP:PORT for /metrics, /healthz, /readyz; empty disables',
+  },
+  logger: { type: 'string', default: DEFAULTS.logger, describe: 'INFO or DEBG' },
+  'log-format': { type: 'string', default: DEFAULTS.logFormat, describe: 'json or text' },
+};
 
 async function openKernel(): Promise<{ ipvs: IpvsClient; rt: RouteClient }> {
   const ipvs = await IpvsClient.open();

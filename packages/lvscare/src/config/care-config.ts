@@ -46,7 +46,7 @@ export interface CareConfig {
   logFormat: LogFormat;
 }
 
-/** The flags as yargs hands them over (strings, numbers, booleans, arrays), before any checking. */
+/** The flags as the command line hands them over (strings, booleans, lists), before any checking. */
 export interface RawCareFlags {
   vs?: string | undefined;
   rs?: Array<string | number> | string | undefined;
