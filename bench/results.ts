@@ -172,7 +172,10 @@ lines.push(
       ['library, one request per round trip', throughput.libraryMs],
       ['library, batched (64 per datagram)', throughput.libraryBatchMs],
       ['`ipvsadm -R`', throughput.ipvsadmRestoreMs],
-      ['one `ipvsadm` process per operation', throughput.ipvsadmPerOperationMs],
+      [
+        `one \`ipvsadm\` process per operation (${throughput.perOperationServicesMeasured} services run, scaled ×${throughput.services / throughput.perOperationServicesMeasured})`,
+        throughput.ipvsadmPerOperationMs,
+      ],
     ] as Array<[string, { create: Summary; delete: Summary; total: Summary }]>
   ).map(([n, r]) => `| ${n} | ${ms(r.create)} | ${ms(r.delete)} | ${ms(r.total)} |`),
   '',

@@ -14,7 +14,7 @@ inner='ip link set lo up && export KHA_BENCH_OUT="$KHA_VM_SHARE/ipvs-throughput.
 if [ -e /proc/net/ip_vs ]; then
   KHA_VM_SHARE=$share unshare --net --mount bash -c "$inner"
 else
-  bash test/vm/run.sh --keep-share "$share" -- bash -c "$inner"
+  bash test/vm/run.sh --timeout 5400 --keep-share "$share" -- bash -c "$inner"
 fi
 for f in ipvs-throughput care-footprint side-by-side; do
   [ -s "$share/$f.json" ] || { echo "bench: $f wrote no results; see the output above" >&2; exit 1; }
