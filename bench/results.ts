@@ -98,7 +98,7 @@ const machine = `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)
 const lines: string[] = [
   '# Side-by-side results',
   '',
-  `Measured ${side.date.slice(0, 10)} by \`npm run bench\` (from a clone: \`npm ci && npm run bench\`).`,
+  `Measured ${side.date.slice(0, 10)} with \`npm run bench\`.`,
   `Machine: ${machine}. Everything ran in the kernel-tier VM: Debian kernel ${side.versions.kernel} under`,
   `qemu TCG (emulated CPU), Node ${side.versions.node}, ${side.versions.keepalived}, ${side.versions.haproxy}, ${throughput.ipvsadm}.`,
   'The CPU is emulated, so absolute times are slow; compare contenders within this run.',
