@@ -1,7 +1,8 @@
 // lvscare care's steady state with three masters: resident memory and CPU next to a bare `node`
 // process started the same way, and the probe load each master sees. Runs in the kernel-tier VM.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { cpuTicks, rssBytes } from './proc.js';
 import type * as LvscareProcessModule from '../test/dist/support/lvscare-process.js';
 import type * as RunModule from '../test/dist/support/run.js';
 import type * as TopologyModule from '../test/dist/support/topology.js';
@@ -19,16 +20,6 @@ type Topology = TopologyModule.Topology;
 const WARMUP_MS = Number(process.env.KHA_BENCH_WARMUP_MS ?? 20_000);
 const WINDOW_MS = Number(process.env.KHA_BENCH_WINDOW_MS ?? 60_000);
 const CLK_TCK = Number(run('getconf', ['CLK_TCK']).trim());
-
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m![1]) * 1024;
-}
-
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
-}
 
 /** Each master's counters, with the time each was read (reads are slow under emulation). */
 function masterCounters(

@@ -3,7 +3,7 @@
 // same instant: failover time and failed client requests per fault, steady-state footprint next
 // to a bare node, and the data path through IPVS vs through HAProxy. Runs in the kernel-tier VM.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import type * as ArtifactModule from '../test/dist/support/artifact.js';
 import type * as RunModule from '../test/dist/support/run.js';
 import type * as TopologyModule from '../test/dist/support/topology.js';
 import type * as VipClientModule from '../test/dist/support/vip-client.js';
+import { cpuTicks, rssBytes } from './proc.js';
 import { summary } from './stats.js';
 
 const support = new URL('../../test/dist/support/', import.meta.url);
@@ -186,30 +187,19 @@ function processTree(pid: number): number[] {
   return [pid, ...children.flatMap(processTree)];
 }
 
-function rssBytes(pids: number[]): number {
-  return pids.reduce((sum, pid) => {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return sum + Number(m![1]) * 1024;
-  }, 0);
-}
-
-function cpuTicks(pids: number[]): number {
-  return pids.reduce((sum, pid) => {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return sum + Number(f[11]) + Number(f[12]);
-  }, 0);
-}
+const sum = (pids: number[], of: (pid: number) => number) =>
+  pids.reduce((total, pid) => total + of(pid), 0);
 
 async function footprint(procs: Array<{ name: string; pid: number }>) {
   const windows: Record<string, { rssMiB: number[]; cpuPercent: number[] }> = {};
   for (const p of procs) windows[p.name] = { rssMiB: [], cpuPercent: [] };
   for (let rep = 0; rep < REPS; rep++) {
     const trees = procs.map((p) => processTree(p.pid));
-    const before = trees.map(cpuTicks);
+    const before = trees.map((t) => sum(t, cpuTicks));
     const samples: number[][] = procs.map(() => []);
     const t0 = performance.now();
     while (performance.now() - t0 < FOOTPRINT_WINDOW_MS) {
-      trees.forEach((t, i) => samples[i]!.push(rssBytes(t)));
+      trees.forEach((t, i) => samples[i]!.push(sum(t, rssBytes)));
       await sleep(5000);
     }
     const seconds = (performance.now() - t0) / 1000;
@@ -217,7 +207,7 @@ async function footprint(procs: Array<{ name: string; pid: number }>) {
       const mean = samples[i]!.reduce((a, b) => a + b, 0) / samples[i]!.length;
       windows[p.name]!.rssMiB.push(mean / 1048576);
       windows[p.name]!.cpuPercent.push(
-        ((cpuTicks(trees[i]!) - before[i]!) / CLK_TCK / seconds) * 100,
+        ((sum(trees[i]!, cpuTicks) - before[i]!) / CLK_TCK / seconds) * 100,
       );
     });
     console.log(`footprint window ${rep + 1}/${REPS} done`);
@@ -235,27 +225,16 @@ async function footprint(procs: Array<{ name: string; pid: number }>) {
 type Fault = 'killed' | 'black-holed' | 'healthz-500';
 const FAULTS: Fault[] = ['killed', 'black-holed', 'healthz-500'];
 
-async function control(m: Master, query: string): Promise<void> {
-  run('ip', [
-    'netns',
-    'exec',
-    m.ns,
-    'curl',
-    '-sf',
-    `http://${m.ip}:${m.controlPort}/control?${query}`,
-  ]);
-}
-
 async function applyFault(topo: Topology, m: Master, f: Fault): Promise<void> {
   if (f === 'killed') topo.killMaster(m);
   else if (f === 'black-holed') topo.blackhole(m, true);
-  else await control(m, 'healthz=fail');
+  else await topo.control(m, 'healthz=fail');
 }
 
 async function clearFault(topo: Topology, m: Master, f: Fault): Promise<void> {
   if (f === 'killed') await topo.startMaster(m);
   else if (f === 'black-holed') topo.blackhole(m, false);
-  else await control(m, 'healthz=ok');
+  else await topo.control(m, 'healthz=ok');
 }
 
 async function failoverRun(topo: Topology, contenders: Contender[], victim: Master, fault: Fault) {

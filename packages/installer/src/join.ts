@@ -3,7 +3,7 @@
 // by running the same command again.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { VERSION, formatEndpoint } from '@kha/lvscare';
+import { EXIT_FAILURE, EXIT_OK, VERSION, formatEndpoint } from '@kha/lvscare';
 import { writeFileAtomically } from './atomic-write.js';
 import { MODULES_LOAD_FILE, SYSCTL_FILE } from './boot-config.js';
 import { APISERVER_NAME, entryLine } from './hosts-file.js';
@@ -13,7 +13,6 @@ import { findOnPath, preflight } from './preflight.js';
 import { installRules } from './rules-step.js';
 import type { KhaSettings } from './settings.js';
 import { MANIFEST_FILE, renderManifest } from './static-pod.js';
-import { EXIT_FAILURE, EXIT_OK } from '@kha/lvscare';
 
 export interface JoinOptions {
   dryRun: boolean;
