@@ -29,15 +29,15 @@ export const DEFAULTS = {
   metricsAddress: DEFAULT_METRICS_ADDRESS,
 };
 
-/** Flags kha sets itself in the pod (and the kha flag that sets each); giving them through --lvscare-arg would contradict it. */
+/** Flags kha sets itself (and from what); giving them through --lvscare-arg would contradict it. */
 const OWN_FLAGS: Record<string, string> = {
-  '--vs': '--vip',
-  '--rs': '--master',
-  '--run-once': 'join',
-  '--clean': 'reset',
-  '-C': 'reset',
-  '--health-ca-file': '--ca-file',
-  '--metrics-address': '--metrics-address',
+  '--vs': 'from --vip',
+  '--rs': 'from --master',
+  '--run-once': 'during join',
+  '--clean': 'in kha reset',
+  '-C': 'in kha reset',
+  '--health-ca-file': 'from --ca-file',
+  '--metrics-address': "from kha's --metrics-address",
 };
 
 export interface RawKhaFlags {
@@ -136,7 +136,7 @@ export async function lvscareConfig(
     const own = Object.keys(OWN_FLAGS).find((f) => a === f || a.startsWith(`${f}=`));
     if (own)
       throw new UsageError(
-        `--lvscare-arg ${JSON.stringify(a)}: kha sets ${own} itself; use kha's ${OWN_FLAGS[own]}`,
+        `--lvscare-arg ${JSON.stringify(a)}: kha sets ${own} itself (${OWN_FLAGS[own]})`,
       );
   }
   try {

@@ -112,7 +112,7 @@ test('a bad --metrics-address, or one also given through --lvscare-arg, is a usa
     [['--metrics-address', '0.0.0.0:0'], /--metrics-address "0.0.0.0:0": not an IP:PORT/],
     [
       ['--lvscare-arg=--metrics-address=127.0.0.1:9400'],
-      /--lvscare-arg "--metrics-address=127.0.0.1:9400": kha sets --metrics-address itself; use kha's --metrics-address/,
+      /--lvscare-arg "--metrics-address=127.0.0.1:9400": kha sets --metrics-address itself \(from kha's --metrics-address\)/,
     ],
   ] as const) {
     const errors: string[] = [];
