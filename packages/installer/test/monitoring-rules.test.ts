@@ -3,7 +3,9 @@
 // documented and tested, and the PodMonitor finds the pod `kha join` writes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
@@ -111,4 +113,31 @@ test('the PodMonitor selects the static pod by its labels and scrapes its port `
   const job = pod.metadata.labels[monitor.spec.jobLabel];
   for (const a of alerts().filter((r) => /\bup\{/.test(r.expr)))
     assert.ok(a.expr.includes(`job="${job}"`), `${a.alert}: ${a.expr} is not about job ${job}`);
+});
+
+test('the plain Prometheus example keeps the static pod and its port, and passes promtool', async () => {
+  const config = load('manifests/monitoring/prometheus.yaml');
+  const job = config.scrape_configs.find((j: any) => j.job_name === 'kube-lvscare');
+  assert.ok(job, 'no job kube-lvscare');
+  const pod = staticPod(await podSettings({ master: ['192.168.0.2'] })) as any;
+  assert.deepEqual(job.kubernetes_sd_configs, [
+    { role: 'pod', namespaces: { names: [pod.metadata.namespace] } },
+  ]);
+  const keep = job.relabel_configs.find((r: any) => r.action === 'keep');
+  const seen = `${pod.metadata.labels.component};${pod.spec.containers[0].ports[0].name}`;
+  assert.match(seen, new RegExp(`^(?:${keep.regex})$`), 'the keep rule selects the pod');
+  // Debian's promtool knows no kubernetes_sd_configs: check the rest with a static target.
+  const { kubernetes_sd_configs: _, ...rest } = job;
+  const checkable = {
+    ...config,
+    rule_files: config.rule_files.map((f: string) => repo(`manifests/monitoring/${f}`)),
+    scrape_configs: [{ ...rest, static_configs: [{ targets: ['192.168.0.10:9299'] }] }],
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'kha-prom-'));
+  try {
+    writeFileSync(join(dir, 'prometheus.yml'), yaml.dump(checkable));
+    assert.match(promtool('check', 'config', join(dir, 'prometheus.yml')), /SUCCESS/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
