@@ -1,6 +1,7 @@
 // The shipped monitoring files (manifests/monitoring): the alert rules pass promtool and their
 // promtool unit tests, the PrometheusRule carries exactly the plain rules file, every alert is
-// documented and tested, and the PodMonitor finds the pod `kha join` writes.
+// documented and tested, the PodMonitor and the plain scrape job find the pod `kha join` writes,
+// and the dashboard's queries parse.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -137,6 +138,50 @@ test('the plain Prometheus example keeps the static pod and its port, and passes
   try {
     writeFileSync(join(dir, 'prometheus.yml'), yaml.dump(checkable));
     assert.match(promtool('check', 'config', join(dir, 'prometheus.yml')), /SUCCESS/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the Grafana dashboard: every panel queries Prometheus through the data source variable, in valid PromQL', () => {
+  const dashboard = JSON.parse(
+    readFileSync(repo('manifests/monitoring/lvscare-dashboard.json'), 'utf8'),
+  );
+  const vars = dashboard.templating.list as Array<{
+    name: string;
+    type: string;
+    allValue?: string;
+  }>;
+  assert.ok(vars.some((v) => v.name === 'datasource' && v.type === 'datasource'));
+  const panels = (dashboard.panels as any[]).filter((p) => p.type !== 'row');
+  const ids = (dashboard.panels as any[]).map((p) => p.id);
+  assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
+  const exprs: string[] = [];
+  for (const p of panels) {
+    assert.ok(p.gridPos.x + p.gridPos.w <= 24, `${p.title}: inside the grid`);
+    assert.equal(p.datasource.uid, '${datasource}', `${p.title}: data source`);
+    assert.ok(p.targets.length > 0, `${p.title}: no query`);
+    for (const t of p.targets) {
+      assert.equal(t.datasource.uid, '${datasource}', `${p.title}: query data source`);
+      exprs.push(t.expr);
+    }
+  }
+  // Grafana's variables filled as Grafana would, then each query checked by promtool's parser
+  // as a recording rule. (The kernel tier runs them against a live Prometheus.)
+  const fill = new Map([['__rate_interval', '1m']]);
+  for (const v of vars) if (v.allValue) fill.set(v.name, v.allValue);
+  const rules = exprs.map((e, i) => ({
+    record: `dashboard:query_${i}`,
+    expr: e.replace(/\$(\w+)/g, (whole, name: string) => fill.get(name) ?? whole),
+  }));
+  for (const r of rules) assert.doesNotMatch(r.expr, /\$/, `unfilled variable in ${r.expr}`);
+  const dir = mkdtempSync(join(tmpdir(), 'kha-dashboard-'));
+  try {
+    writeFileSync(join(dir, 'queries.yaml'), yaml.dump({ groups: [{ name: 'dashboard', rules }] }));
+    assert.match(
+      promtool('check', 'rules', join(dir, 'queries.yaml')),
+      new RegExp(`SUCCESS: ${rules.length} rules found`),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
