@@ -1,7 +1,8 @@
 // A real Prometheus scraping lvscare as a cluster's would: from another network namespace, at the
 // worker's address, on the port kha's manifest binds (0.0.0.0:9299), with the shipped alert rules
 // loaded. A killed master fires LvscareMasterDown, which resolves when the master returns; every
-// query of the shipped Grafana dashboard returns data.
+// query of the shipped Grafana dashboard returns data; every master killed fires LvscareFailOpen;
+// the VIP deleted over and over fires LvscareRepairStorm; lvscare stopped fires LvscareDown.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import {
   withClient,
 } from '../support/care-scenario.js';
 import type { LvscareProcess } from '../support/lvscare-process.js';
+import { attempt } from '../support/run.js';
 import {
   MONITORING_DIR,
   Prometheus,
@@ -55,8 +57,28 @@ function podLikeArgs(): string[] {
   return args;
 }
 
+/**
+ * Like startCare's settling, on the pod's address: under an emulated CPU the first TLS handshakes
+ * can outlast the probe timeout, and the scenarios start from a settled daemon.
+ */
+async function waitMastersUp(timeoutMs: number): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    try {
+      const text = await (await fetch('http://127.0.0.1:9299/metrics')).text();
+      if (all.every((m) => text.includes(`lvscare_master_state{master="${m}",state="up"} 1`)))
+        return true;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  return false;
+}
+
 before(async () => {
   care = await startCare(podLikeArgs());
+  assert.ok(await waitMastersUp(60_000), 'every master up within 60 s of the start');
   assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'all masters at weight 1');
   const rules = rulesWithFor(
     join(MONITORING_DIR, 'lvscare-rules.yaml'),
@@ -138,4 +160,77 @@ test("every query of the shipped Grafana dashboard returns data from lvscare's m
   assert.ok(Number(downs[0]?.value[1]) >= 1, `m1 went down: ${JSON.stringify(downs)}`);
   const conns = await p.query('sum(increase(lvscare_destination_connections_total[5m]))');
   assert.ok(Number(conns[0]?.value[1]) > 0, `connections counted: ${JSON.stringify(conns)}`);
+});
+
+test('every master killed: LvscareFailOpen fires on the worker; it resolves when one returns', async () => {
+  const p = prometheus!;
+  for (const m of topo.masters) topo.killMaster(m);
+  const fired = await p.waitForAlert(
+    'LvscareFailOpen',
+    { instance: target },
+    'firing',
+    TAKE_OUT_MS + ALERT_MS,
+  );
+  assert.equal(fired?.labels.severity, 'critical');
+  for (const m of topo.masters) {
+    const down = await p.waitForAlert(
+      'LvscareMasterDown',
+      { master: masterText(m) },
+      'firing',
+      ALERT_MS,
+    );
+    assert.equal(Number(down?.value), 1);
+  }
+  await topo.startMaster(m1);
+  await p.waitForAlert(
+    'LvscareFailOpen',
+    { instance: target },
+    'inactive',
+    BRING_BACK_MS + ALERT_MS,
+  );
+  for (const m of topo.masters.slice(1)) await topo.startMaster(m);
+  assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'all masters back at weight 1');
+  for (const m of topo.masters)
+    await p.waitForAlert('LvscareMasterDown', { master: masterText(m) }, 'inactive', ALERT_MS);
+});
+
+test('the VIP deleted again and again (kube-proxy without excludeCIDRs) fires LvscareRepairStorm', async () => {
+  const p = prometheus!;
+  let deletions = 0;
+  const storm = (async () => {
+    const end = performance.now() + 120_000;
+    while (performance.now() < end && !(await stormFiring(p))) {
+      if (attempt('ipvsadm', ['-D', '-t', vip.text]).status === 0) deletions++;
+      await sleep(1500);
+    }
+  })();
+  await storm;
+  const fired = await p.waitForAlert(
+    'LvscareRepairStorm',
+    { instance: target, kind: 'service-missing' },
+    'firing',
+    1,
+  );
+  assert.equal(fired?.labels.severity, 'warning');
+  assert.ok(deletions > 5, `${deletions} deletions`);
+  assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'lvscare put the VIP back');
+});
+
+async function stormFiring(p: Prometheus): Promise<boolean> {
+  return (await p.alerts()).some(
+    (a) => a.labels.alertname === 'LvscareRepairStorm' && a.state === 'firing',
+  );
+}
+
+test('lvscare stopped: LvscareDown fires for its target', async () => {
+  const p = prometheus!;
+  await stopCare(care);
+  care = undefined;
+  const fired = await p.waitForAlert('LvscareDown', { instance: target }, 'firing', ALERT_MS);
+  assert.equal(fired?.labels.job, 'kube-lvscare');
+  assert.equal(
+    (await p.alerts()).some((a) => a.labels.alertname === 'LvscareAbsent'),
+    false,
+    'the target is known, so lvscare is not absent',
+  );
 });
