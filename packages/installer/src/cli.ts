@@ -46,6 +46,11 @@ const POD_FLAGS: Flags = {
     type: 'list',
     describe: 'a further `lvscare care` flag for the pod, e.g. --lvscare-arg=--mode=link',
   },
+  'metrics-address': {
+    type: 'string',
+    default: DEFAULTS.metricsAddress,
+    describe: "IP:PORT where the pod's lvscare serves /metrics, /healthz, /readyz",
+  },
 };
 
 const PATH_FLAGS: Flags = {

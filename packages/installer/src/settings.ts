@@ -11,6 +11,11 @@ import {
   formatEndpoint,
 } from '@kha/lvscare';
 import { parseMasters } from './masters.js';
+import {
+  DEFAULT_METRICS_ADDRESS,
+  type MetricsAddress,
+  parseMetricsAddress,
+} from './metrics-address.js';
 import { DEFAULT_VIP, parseVip } from './vip.js';
 
 export const DEFAULTS = {
@@ -21,10 +26,19 @@ export const DEFAULTS = {
   caFile: '/etc/kubernetes/pki/ca.crt',
   modulesLoadDir: '/etc/modules-load.d',
   sysctlDir: '/etc/sysctl.d',
+  metricsAddress: DEFAULT_METRICS_ADDRESS,
 };
 
-/** Flags kha sets itself in the pod; giving them through --lvscare-arg would contradict it. */
-const OWN_FLAGS = ['--vs', '--rs', '--run-once', '--clean', '-C', '--health-ca-file'];
+/** Flags kha sets itself (and from what); giving them through --lvscare-arg would contradict it. */
+const OWN_FLAGS: Record<string, string> = {
+  '--vs': 'from --vip',
+  '--rs': 'from --master',
+  '--run-once': 'during join',
+  '--clean': 'in kha reset',
+  '-C': 'in kha reset',
+  '--health-ca-file': 'from --ca-file',
+  '--metrics-address': "from kha's --metrics-address",
+};
 
 export interface RawKhaFlags {
   vip?: string | undefined;
@@ -36,6 +50,7 @@ export interface RawKhaFlags {
   modulesLoadDir?: string | undefined;
   sysctlDir?: string | undefined;
   lvscareArg?: Array<string | number> | undefined;
+  metricsAddress?: string | undefined;
 }
 
 export interface Paths {
@@ -51,6 +66,8 @@ export interface PodSettings {
   image: string;
   caFile: string;
   lvscareArgs: string[];
+  /** Where the pod's lvscare serves /metrics, /healthz, /readyz (its --metrics-address). */
+  metricsAddress: MetricsAddress;
   /** What lvscare runs with: the rules step uses it exactly as `lvscare care --run-once`. */
   care: CareConfig;
 }
@@ -116,10 +133,10 @@ export async function lvscareConfig(
   lvscareArgs: string[],
 ): Promise<CareConfig> {
   for (const a of lvscareArgs) {
-    const own = OWN_FLAGS.find((f) => a === f || a.startsWith(`${f}=`));
+    const own = Object.keys(OWN_FLAGS).find((f) => a === f || a.startsWith(`${f}=`));
     if (own)
       throw new UsageError(
-        `--lvscare-arg ${JSON.stringify(a)}: kha sets ${own} itself (from --vip, --master, --ca-file)`,
+        `--lvscare-arg ${JSON.stringify(a)}: kha sets ${own} itself (${OWN_FLAGS[own]})`,
       );
   }
   try {
@@ -149,8 +166,9 @@ export async function podSettings(raw: RawKhaFlags): Promise<PodSettings> {
   if (!caFile.startsWith('/'))
     throw new UsageError(`--ca-file ${JSON.stringify(caFile)}: must be an absolute path`);
   const lvscareArgs = stringList(raw.lvscareArg);
-  const care = await lvscareConfig(vip, masters, lvscareArgs);
-  return { vip, masters, image, caFile, lvscareArgs, care };
+  const metricsAddress = parseMetricsAddress(raw.metricsAddress ?? DEFAULTS.metricsAddress);
+  const care = { ...(await lvscareConfig(vip, masters, lvscareArgs)), metricsAddress };
+  return { vip, masters, image, caFile, lvscareArgs, metricsAddress, care };
 }
 
 export async function khaSettings(raw: RawKhaFlags): Promise<KhaSettings> {

@@ -1,6 +1,7 @@
 // The kube-lvscare static pod: pure, from the join settings to the Pod object and its YAML.
-import { type CareConfig, type Endpoint, formatEndpoint } from '@kha/lvscare';
+import { type Endpoint, formatEndpoint } from '@kha/lvscare';
 import yaml from 'js-yaml';
+import { type MetricsAddress, formatMetricsAddress, probeHost } from './metrics-address.js';
 
 export const POD_NAME = 'kube-lvscare';
 export const MANIFEST_FILE = `${POD_NAME}.yaml`;
@@ -13,12 +14,12 @@ export interface StaticPodSettings {
   caFile: string;
   /** Further `lvscare care` flags, given through to the container as they are. */
   lvscareArgs: string[];
-  /** What those flags configure (metrics address for the liveness probe). */
-  care: Pick<CareConfig, 'metricsAddress'>;
+  /** Where lvscare serves /metrics (port `metrics`, scraped by Prometheus) and /healthz. */
+  metricsAddress: MetricsAddress;
 }
 
 /** `lvscare care` exactly as the container runs it. */
-export function careArgs(s: Omit<StaticPodSettings, 'image' | 'care'>): string[] {
+export function careArgs(s: Omit<StaticPodSettings, 'image'>): string[] {
   return [
     'care',
     '--vs',
@@ -26,6 +27,8 @@ export function careArgs(s: Omit<StaticPodSettings, 'image' | 'care'>): string[]
     ...s.masters.flatMap((m) => ['--rs', formatEndpoint(m)]),
     '--health-ca-file',
     s.caFile,
+    '--metrics-address',
+    formatMetricsAddress(s.metricsAddress),
     ...s.lvscareArgs,
   ];
 }
@@ -39,12 +42,22 @@ const RESOURCES = {
 };
 
 export function staticPod(s: StaticPodSettings): Record<string, unknown> {
-  const metrics = s.care.metricsAddress;
+  const metrics = s.metricsAddress;
   const container: Record<string, unknown> = {
     name: 'lvscare',
     image: s.image,
     imagePullPolicy: 'IfNotPresent',
     args: careArgs(s),
+    // Named so that a PodMonitor (manifests/monitoring) finds it; with the host's network the
+    // pod's IP is the node's, so Prometheus scrapes NODE_IP:PORT.
+    ports: [{ name: 'metrics', containerPort: metrics.port, protocol: 'TCP' }],
+    livenessProbe: {
+      httpGet: { host: probeHost(metrics), port: metrics.port, path: '/healthz', scheme: 'HTTP' },
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 3,
+    },
     resources: RESOURCES,
     // IPVS, routes, the dummy link and the nft table are all NET_ADMIN; nothing else is needed,
     // in any mode. Root's uid stays so that the capability is effective without file caps.
@@ -59,15 +72,6 @@ export function staticPod(s: StaticPodSettings): Record<string, unknown> {
     // in /etc/sysctl.d, so lvscare finds them right and has nothing to write.
     volumeMounts: [{ name: 'ca', mountPath: s.caFile, readOnly: true }],
   };
-  if (metrics) {
-    container.livenessProbe = {
-      httpGet: { host: metrics.host, port: metrics.port, path: '/healthz', scheme: 'HTTP' },
-      initialDelaySeconds: 10,
-      periodSeconds: 10,
-      timeoutSeconds: 5,
-      failureThreshold: 3,
-    };
-  }
   return {
     apiVersion: 'v1',
     kind: 'Pod',

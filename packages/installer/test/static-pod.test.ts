@@ -18,7 +18,7 @@ async function captured(argv: string[]): Promise<{ status: number; out: string }
 const masters = ['--master', '192.168.0.2-192.168.0.4'];
 
 test('the manifest is a valid Pod by the Kubernetes schema (kubernetes-models)', async () => {
-  for (const extra of [[], ['--lvscare-arg=--mode=link', '--lvscare-arg=--metrics-address=']]) {
+  for (const extra of [[], ['--lvscare-arg=--mode=link', '--metrics-address=[::]:9400']]) {
     const { status, out } = await captured(['manifest', ...masters, ...extra]);
     assert.equal(status, 0);
     const pod = new Pod(yaml.load(out) as object);
@@ -39,7 +39,7 @@ function staticPodOf(): Record<string, any> {
     masters: [{ family: 'inet', address: '192.168.0.2', port: 6443 }],
     caFile: '/etc/kubernetes/pki/ca.crt',
     lvscareArgs: [],
-    care: { metricsAddress: { host: '127.0.0.1', port: 9299 } },
+    metricsAddress: { host: '0.0.0.0', port: 9299 },
   });
 }
 
@@ -71,20 +71,63 @@ test("the container's args are exactly what lvscare care parses, CA verification
   assert.equal(String(raw.fall), '3');
 });
 
-test('the liveness probe follows --metrics-address, and is absent when metrics are off', async () => {
-  const moved = await podSettings({
-    master: ['192.168.0.2'],
-    lvscareArg: ['--metrics-address=127.0.0.1:9400'],
-  });
-  const probe = (staticPod(moved).spec as any).containers[0].livenessProbe;
-  assert.deepEqual(probe.httpGet, {
+const container = (s: Awaited<ReturnType<typeof podSettings>>): any =>
+  (staticPod(s).spec as any).containers[0];
+
+test('by default lvscare serves every node address on port `metrics` 9299; the probe dials loopback', async () => {
+  const c = container(await podSettings({ master: ['192.168.0.2'] }));
+  assert.deepEqual(c.ports, [{ name: 'metrics', containerPort: 9299, protocol: 'TCP' }]);
+  const at = c.args.indexOf('--metrics-address');
+  assert.equal(c.args[at + 1], '0.0.0.0:9299');
+  assert.deepEqual(c.livenessProbe.httpGet, {
     host: '127.0.0.1',
-    port: 9400,
+    port: 9299,
     path: '/healthz',
     scheme: 'HTTP',
   });
-  const off = await podSettings({ master: ['192.168.0.2'], lvscareArg: ['--metrics-address='] });
-  assert.equal((staticPod(off).spec as any).containers[0].livenessProbe, undefined);
+});
+
+test('--metrics-address moves the listener, the port and the probe together', async () => {
+  for (const [given, arg, probe] of [
+    ['10.0.0.5:9400', '10.0.0.5:9400', '10.0.0.5'],
+    ['127.0.0.1:9400', '127.0.0.1:9400', '127.0.0.1'],
+    ['[::]:9400', '[::]:9400', '::1'],
+    ['[fd00::5]:9400', '[fd00::5]:9400', 'fd00::5'],
+  ] as const) {
+    const s = await podSettings({ master: ['192.168.0.2'], metricsAddress: given });
+    const c = container(s);
+    assert.equal(c.args[c.args.indexOf('--metrics-address') + 1], arg, given);
+    assert.equal(c.ports[0].containerPort, 9400);
+    assert.equal(c.livenessProbe.httpGet.host, probe, given);
+    assert.equal(c.livenessProbe.httpGet.port, 9400);
+    const raw = await parseCareFlags(c.args.slice(1));
+    assert.equal(raw.metricsAddress, arg, 'lvscare parses what the pod passes');
+  }
+});
+
+test('a bad --metrics-address, or one also given through --lvscare-arg, is a usage error', async () => {
+  for (const [argv, message] of [
+    [['--metrics-address', 'localhost:9299'], /--metrics-address "localhost:9299": not an IP:PORT/],
+    [['--metrics-address', ''], /--metrics-address "": not an IP:PORT/],
+    [['--metrics-address', '0.0.0.0:0'], /--metrics-address "0.0.0.0:0": not an IP:PORT/],
+    [
+      ['--lvscare-arg=--metrics-address=127.0.0.1:9400'],
+      /--lvscare-arg "--metrics-address=127.0.0.1:9400": kha sets --metrics-address itself \(from kha's --metrics-address\)/,
+    ],
+  ] as const) {
+    const errors: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((s: string) => (errors.push(s), true)) as typeof process.stderr.write;
+    let result: { status: number; out: string };
+    try {
+      result = await captured(['manifest', ...masters, ...argv]);
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.equal(result.status, 2, argv.join(' '));
+    assert.equal(result.out, '', 'nothing printed');
+    assert.match(errors.join(''), message);
+  }
 });
 
 test('manifests/kube-lvscare.yaml is what `kha manifest` prints for the example masters', async () => {

@@ -10,6 +10,16 @@ import { VERSION } from '../version.js';
 import { registerProcessMetrics } from './process-metrics.js';
 
 const STATES: HealthStatus[] = ['unknown', 'up', 'down'];
+// Every reason, checked complete by the compiler.
+const FAILURE_REASONS = Object.keys({
+  timeout: 0,
+  refused: 0,
+  reset: 0,
+  unreachable: 0,
+  tls: 0,
+  status: 0,
+  error: 0,
+} satisfies Record<FailureReason, 0>) as FailureReason[];
 
 export class CareMetrics {
   readonly registry = new Registry();
@@ -79,6 +89,7 @@ export class CareMetrics {
       registers: [this.registry],
     }).set({ version: VERSION, node_version: process.version }, 1);
     for (const m of masters) this.setMasterState(m, 'unknown');
+    this.zeroPerMasterCounters(masters);
     for (const kind of [
       'service-missing',
       'service-settings',
@@ -174,6 +185,19 @@ export class CareMetrics {
           this.inc({ vip: self.vip, destination: formatEndpoint(d) }, d.stats.conns);
       },
     });
+  }
+
+  /**
+   * Every master's transition and failure counters exist from the start at 0: Prometheus'
+   * rate() and increase() cannot see the first increment of a series that appears with it, so
+   * a first failover would be missing from alerts and dashboards.
+   */
+  private zeroPerMasterCounters(masters: string[]): void {
+    for (const master of masters) {
+      for (const to of ['up', 'down'] satisfies HealthStatus[])
+        this.transitions.inc({ master, to }, 0);
+      for (const reason of FAILURE_REASONS) this.probeFailures.inc({ master, reason }, 0);
+    }
   }
 
   setMasterState(master: string, state: HealthStatus): void {

@@ -1,0 +1,236 @@
+// A real Prometheus scraping lvscare as a cluster's would: from another network namespace, at the
+// worker's address, on the port kha's manifest binds (0.0.0.0:9299), with the shipped alert rules
+// loaded. A killed master fires LvscareMasterDown, which resolves when the master returns; every
+// query of the shipped Grafana dashboard returns data; every master killed fires LvscareFailOpen;
+// the VIP deleted over and over fires LvscareRepairStorm; lvscare stopped fires LvscareDown.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  BRING_BACK_MS,
+  TAKE_OUT_MS,
+  careArgs,
+  masterText,
+  scenarioTopology,
+  sleep,
+  startCare,
+  stopCare,
+  vip4 as vip,
+  waitAllAt,
+  withClient,
+} from '../support/care-scenario.js';
+import type { LvscareProcess } from '../support/lvscare-process.js';
+import { attempt } from '../support/run.js';
+import {
+  MONITORING_DIR,
+  Prometheus,
+  dashboardQueries,
+  rulesWithFor,
+} from '../support/prometheus.js';
+
+/** What `kha join` gives the pod by default (packages/installer/src/metrics-address.ts). */
+const METRICS_BIND = '0.0.0.0:9299';
+/** Scrape and evaluation interval of the test's Prometheus, seconds. */
+const INTERVAL_S = 1;
+/** Every alert's `for:` in the test copy of the rules (the shipped ones are minutes). */
+const FOR_S = 5;
+/** Scrape, evaluation and the alert's for:, with room for an emulated CPU. */
+const ALERT_MS = (2 * INTERVAL_S + FOR_S) * 1000 + 15_000;
+
+let care: LvscareProcess | undefined;
+let prometheus: Prometheus | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'kha-prom-test-'));
+const topo = scenarioTopology(async () => {
+  await prometheus?.stop();
+  await stopCare(care);
+});
+const [m1] = topo.masters as [(typeof topo.masters)[0]];
+const all = topo.masters.map((m) => masterText(m));
+const target = `${topo.workerIp}:9299`;
+
+/** The scenario's lvscare, but listening where the static pod's does. */
+function podLikeArgs(): string[] {
+  const args = careArgs(topo, vip, ['--mode', 'route']);
+  args[args.indexOf('--metrics-address') + 1] = METRICS_BIND;
+  return args;
+}
+
+/**
+ * Like startCare's settling, on the pod's address: under an emulated CPU the first TLS handshakes
+ * can outlast the probe timeout, and the scenarios start from a settled daemon.
+ */
+async function waitMastersUp(timeoutMs: number): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    try {
+      const text = await (await fetch('http://127.0.0.1:9299/metrics')).text();
+      if (all.every((m) => text.includes(`lvscare_master_state{master="${m}",state="up"} 1`)))
+        return true;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  return false;
+}
+
+before(async () => {
+  care = await startCare(podLikeArgs());
+  assert.ok(await waitMastersUp(60_000), 'every master up within 60 s of the start');
+  assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'all masters at weight 1');
+  const rules = rulesWithFor(
+    join(MONITORING_DIR, 'lvscare-rules.yaml'),
+    `${FOR_S}s`,
+    join(dir, 'lvscare-rules.yaml'),
+  );
+  // In the router's namespace: it reaches the worker only over the bridge, as another node would.
+  prometheus = await Prometheus.start({
+    targets: [target],
+    ruleFiles: [rules],
+    intervalSeconds: INTERVAL_S,
+    netns: 'kha-router',
+    listen: '10.0.0.1:9090',
+  });
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('Prometheus on another host scrapes lvscare at the node address; no alert fires while all is well', async () => {
+  const p = prometheus!;
+  const up = await p.waitForData(`up{job="kube-lvscare",instance="${target}"} == 1`, 30_000);
+  assert.equal(up.length, 1, `target ${target} up`);
+  const masters = await p.waitForData(
+    `count(lvscare_master_state{state="up",instance="${target}"} == 1) == ${all.length}`,
+    BRING_BACK_MS,
+  );
+  assert.equal(masters.length, 1, 'every master up as Prometheus sees it');
+  // Long enough for any alert pending since the start to have fired.
+  await sleep(ALERT_MS);
+  assert.deepEqual(await p.alerts(), [], 'no alert while every master is up');
+});
+
+test('a killed master fires LvscareMasterDown through Prometheus; it resolves when the master is back', async () => {
+  const p = prometheus!;
+  const master = masterText(m1);
+  let fired: Awaited<ReturnType<Prometheus['waitForAlert']>>;
+  let resolvedMs = 0;
+  let firedMs = 0;
+  await withClient(vip, async () => {
+    topo.killMaster(m1);
+    const killed = performance.now();
+    fired = await p.waitForAlert('LvscareMasterDown', { master }, 'firing', TAKE_OUT_MS + ALERT_MS);
+    firedMs = performance.now() - killed;
+    assert.equal(fired!.labels.severity, 'warning');
+    assert.equal(Number(fired!.value), 1, 'seen down by the one worker');
+    assert.match(fired!.annotations.summary ?? '', new RegExp(`Master ${master} is down for 1`));
+    assert.equal(fired!.annotations.runbook_url, 'README.md#lvscaremasterdown');
+    const others = (await p.alerts()).filter((a) => a.labels.alertname !== 'LvscareMasterDown');
+    assert.deepEqual(others, [], 'one master down is not fail-open, nor anything else');
+    await topo.startMaster(m1);
+    const back = performance.now();
+    await p.waitForAlert('LvscareMasterDown', { master }, 'inactive', BRING_BACK_MS + ALERT_MS);
+    resolvedMs = performance.now() - back;
+    assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'm1 back at weight 1');
+    // Traffic through the VIP after the return, for the dashboard's per-destination panels.
+    await sleep(3000);
+  });
+  console.log(
+    `LvscareMasterDown (for: ${FOR_S}s, ${INTERVAL_S}s scrape/evaluation): firing ${(firedMs / 1000).toFixed(1)} s ` +
+      `after the kill, resolved ${(resolvedMs / 1000).toFixed(1)} s after the master's return`,
+  );
+});
+
+test("every query of the shipped Grafana dashboard returns data from lvscare's metrics", async () => {
+  const p = prometheus!;
+  // Grafana's $__rate_interval is at least four scrape intervals; a wider window also covers the
+  // failover of the test before.
+  const queries = dashboardQueries(join(MONITORING_DIR, 'lvscare-dashboard.json'), '1m');
+  assert.ok(queries.length >= 15, `${queries.length} queries`);
+  const empty: string[] = [];
+  for (const q of queries) {
+    const result = await p.query(q.expr);
+    if (result.length === 0) empty.push(`${q.panel}: ${q.expr}`);
+  }
+  assert.deepEqual(empty, [], 'panels without data');
+  // And the data means something: the failover and the client's traffic are in it.
+  const downs = await p.query(
+    `sum(increase(lvscare_master_transitions_total{master="${masterText(m1)}",to="down"}[5m]))`,
+  );
+  assert.ok(Number(downs[0]?.value[1]) >= 1, `m1 went down: ${JSON.stringify(downs)}`);
+  const conns = await p.query('sum(increase(lvscare_destination_connections_total[5m]))');
+  assert.ok(Number(conns[0]?.value[1]) > 0, `connections counted: ${JSON.stringify(conns)}`);
+});
+
+test('every master killed: LvscareFailOpen fires on the worker; it resolves when one returns', async () => {
+  const p = prometheus!;
+  for (const m of topo.masters) topo.killMaster(m);
+  const fired = await p.waitForAlert(
+    'LvscareFailOpen',
+    { instance: target },
+    'firing',
+    TAKE_OUT_MS + ALERT_MS,
+  );
+  assert.equal(fired?.labels.severity, 'critical');
+  for (const m of topo.masters) {
+    const down = await p.waitForAlert(
+      'LvscareMasterDown',
+      { master: masterText(m) },
+      'firing',
+      ALERT_MS,
+    );
+    assert.equal(Number(down?.value), 1);
+  }
+  await topo.startMaster(m1);
+  await p.waitForAlert(
+    'LvscareFailOpen',
+    { instance: target },
+    'inactive',
+    BRING_BACK_MS + ALERT_MS,
+  );
+  for (const m of topo.masters.slice(1)) await topo.startMaster(m);
+  assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'all masters back at weight 1');
+  for (const m of topo.masters)
+    await p.waitForAlert('LvscareMasterDown', { master: masterText(m) }, 'inactive', ALERT_MS);
+});
+
+test('the VIP deleted again and again (kube-proxy without excludeCIDRs) fires LvscareRepairStorm', async () => {
+  const p = prometheus!;
+  let deletions = 0;
+  const storm = (async () => {
+    const end = performance.now() + 120_000;
+    while (performance.now() < end && !(await stormFiring(p))) {
+      if (attempt('ipvsadm', ['-D', '-t', vip.text]).status === 0) deletions++;
+      await sleep(1500);
+    }
+  })();
+  await storm;
+  const fired = await p.waitForAlert(
+    'LvscareRepairStorm',
+    { instance: target, kind: 'service-missing' },
+    'firing',
+    1,
+  );
+  assert.equal(fired?.labels.severity, 'warning');
+  assert.ok(deletions > 5, `${deletions} deletions`);
+  assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'lvscare put the VIP back');
+});
+
+async function stormFiring(p: Prometheus): Promise<boolean> {
+  return (await p.alerts()).some(
+    (a) => a.labels.alertname === 'LvscareRepairStorm' && a.state === 'firing',
+  );
+}
+
+test('lvscare stopped: LvscareDown fires for its target', async () => {
+  const p = prometheus!;
+  await stopCare(care);
+  care = undefined;
+  const fired = await p.waitForAlert('LvscareDown', { instance: target }, 'firing', ALERT_MS);
+  assert.equal(fired?.labels.job, 'kube-lvscare');
+  assert.equal(
+    (await p.alerts()).some((a) => a.labels.alertname === 'LvscareAbsent'),
+    false,
+    'the target is known, so lvscare is not absent',
+  );
+});
