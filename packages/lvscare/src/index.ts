@@ -9,6 +9,7 @@ export * from './config/endpoint.js';
 export * from './health/state.js';
 export * from './health/desired.js';
 export * from './reconcile/plan.js';
+export { withKernel } from './reconcile/kernel.js';
 export * from './probe/outcome.js';
 export { MasterProbe, type ProbeResult } from './probe/prober.js';
 export { parseCareFlags, careConfigOf } from './commands/care-args.js';

@@ -21,9 +21,16 @@ export const getsockname = libc.func('int getsockname(int fd, void *addr, void *
   addrlen: Buffer,
 ) => number;
 
-export const setsockopt = libc.func(
+const setsockopt = libc.func(
   'int setsockopt(int fd, int level, int name, void *value, uint32_t len)',
 ) as (fd: number, level: number, name: number, value: Buffer, len: number) => number;
+
+/** setsockopt() of an int option. Returns 0, or the errno it failed with. */
+export function setIntSocketOption(fd: number, level: number, name: number, value: number): number {
+  const v = Buffer.alloc(4);
+  v.writeInt32LE(value);
+  return setsockopt(fd, level, name, v, v.length) < 0 ? errno() : 0;
+}
 
 export const send = libc.func('intptr_t send(int fd, void *buf, size_t len, int flags)') as (
   fd: number,
@@ -65,13 +72,9 @@ export function errno(): number {
 export const AF_NETLINK = 16;
 export const SOCK_RAW = 3;
 export const SOCK_CLOEXEC = 0o2000000;
-export const SOL_SOCKET = 1;
-export const SO_SNDBUF = 7;
-export const SO_RCVBUF = 8;
 export const SOL_NETLINK = 270;
 export const NETLINK_CAP_ACK = 10;
 export const NETLINK_EXT_ACK = 11;
-export const MSG_PEEK = 0x2;
 export const MSG_TRUNC = 0x20;
 export const MSG_DONTWAIT = 0x40;
 export const POLLIN = 0x1;
