@@ -15,4 +15,5 @@ export { MasterProbe, type ProbeResult } from './probe/prober.js';
 export { parseCareFlags, careConfigOf } from './commands/care-args.js';
 export { runOnce, clean } from './commands/care.js';
 export { vipSetupFor, type VipSetup } from './vip/vip-setup.js';
+export { RouteMode, type RouteModeConfig } from './vip/route-mode.js';
 export { createLogger, type Logger } from './log/logger.js';
