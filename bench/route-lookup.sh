@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Route mode with a large routing table: whole-table dump vs single-address lookups, per round.
 # rtnetlink only (no IPVS): runs bench/route-lookup.ts in a throw-away network namespace of this
-# host when it may create one, else inside the kernel-tier VM; after `npm run build`.
+# host when it can make dummy links there, else inside the kernel-tier VM; after `npm run build`.
 # Results: bench/out/route-lookup.json.
 # Usage: npm run build && bash bench/route-lookup.sh   (KHA_BENCH_ROUTES=100000 by default)
 set -euo pipefail
@@ -12,7 +12,7 @@ mkdir -p bench/out
 share=$(mktemp -d)
 trap 'rm -rf "$share"' EXIT
 inner="ip link set lo up && KHA_BENCH_OUT_DIR=\"\$KHA_VM_SHARE\" KHA_BENCH_ROUTES=${KHA_BENCH_ROUTES:-100000} node bench/dist/route-lookup.js"
-if unshare --net true 2>/dev/null; then
+if unshare --net ip link add probe0 type dummy 2>/dev/null; then
   KHA_VM_SHARE=$share unshare --net --mount bash -c "$inner"
 else
   bash test/vm/run.sh --timeout 3600 --keep-share "$share" -- bash -c "$inner"
