@@ -25,8 +25,7 @@ interface Measurement {
   roundMs: number[];
   /**
    * Longest gap between ticks of a 1 ms timer during the rounds: how long the event loop could not
-   * run anything else. A reply already queued is read without returning to the event loop, so a
-   * dump holds it for most of its length.
+   * run anything else. A reply already queued is read without returning to the event loop.
    */
   maxEventLoopDelayMs: number;
   rssBeforeBytes: number;
@@ -59,6 +58,8 @@ async function measure(approach: Approach): Promise<Measurement> {
   }, 1);
   const roundMs: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
+    // Rounds are an interval apart in lvscare: the loop turns between them.
+    await new Promise((resolve) => setTimeout(resolve, 2));
     const start = performance.now();
     await round();
     roundMs.push(performance.now() - start);

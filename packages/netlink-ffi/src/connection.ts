@@ -45,6 +45,14 @@ export const BATCH_CHUNK = 64;
  * Each retry reads the whole table again; past this the table is changing too fast to read.
  */
 export const DUMP_ATTEMPTS = 3;
+/**
+ * Datagrams of a dump read before letting the event loop run. A dump's replies are usually
+ * queued already, so reading them never waits, and a large table (100k routes: ~400 datagrams)
+ * would otherwise hold the loop, timers and probes included, for the whole dump.
+ */
+export const DATAGRAMS_PER_TURN = 8;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** What one exchange ended with. */
 interface Exchanged {
@@ -179,7 +187,8 @@ export class NetlinkConnection {
         encodeMessage({ type: req.type, flags, seq, pid: 0, payload: req.payload }),
       );
       const replies: NetlinkMessage[] = [];
-      for (;;) {
+      for (let received = 0; ; received++) {
+        if (req.dump && received > 0 && received % DATAGRAMS_PER_TURN === 0) await nextTurn();
         const datagram = await this.transport.receive(deadline);
         for (const msg of parseMessages(datagram)) {
           if (msg.seq !== seq || msg.type === NLMSG_NOOP) continue;

@@ -4,7 +4,12 @@
 export * from './attributes.js';
 export * from './message.js';
 export { NETLINK_GENERIC, NETLINK_ROUTE, NetlinkSocket, type NetlinkTransport } from './socket.js';
-export { BATCH_CHUNK, DUMP_ATTEMPTS, type NetlinkRequest } from './connection.js';
+export {
+  BATCH_CHUNK,
+  DATAGRAMS_PER_TURN,
+  DUMP_ATTEMPTS,
+  type NetlinkRequest,
+} from './connection.js';
 export { errnoName, errnoValue } from './errors.js';
 export { AF_INET, AF_INET6, familyFromNumber, familyNumber } from './address.js';
 export * from './genl/header.js';

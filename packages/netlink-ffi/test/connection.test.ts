@@ -6,6 +6,7 @@ import { NetlinkError } from '../src/index.js';
 import { ack, dumpReplies, errorReply, reply, scriptedConnection } from '../src/testing.js';
 import {
   AttributeEncoder,
+  DATAGRAMS_PER_TURN,
   DUMP_ATTEMPTS,
   NLM_F_ACK,
   NLM_F_ACK_TLVS,
@@ -71,6 +72,20 @@ test('a dump interrupted on every attempt fails with EINTR after DUMP_ATTEMPTS t
     },
   );
   assert.equal(requests.length, DUMP_ATTEMPTS);
+});
+
+test('a long dump lets the event loop run between datagrams', async () => {
+  const { connection } = scriptedConnection((req) =>
+    dumpReplies(
+      req,
+      Array.from({ length: 10 * DATAGRAMS_PER_TURN }, () => Buffer.from('row.')),
+    ),
+  );
+  let immediateRan = false;
+  setImmediate(() => (immediateRan = true));
+  const replies = await connection.request(request('dump', { dump: true }));
+  assert.equal(replies.length, 10 * DATAGRAMS_PER_TURN);
+  assert.ok(immediateRan, 'a callback queued when the dump began ran before it ended');
 });
 
 test('a kernel error becomes a NetlinkError with errno name, operation and ext-ack text', async () => {
