@@ -8,6 +8,7 @@ import { type ErrnoName, NetlinkError, errnoValue } from './errors.js';
 import { CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY } from './genl/family.js';
 import { encodeGenl } from './genl/header.js';
 import {
+  NLM_F_CAPPED,
   NLM_F_DUMP_INTR,
   NLM_F_MULTI,
   NLMSG_DONE,
@@ -96,7 +97,7 @@ export function errorReply(request: NetlinkMessage, errno: ErrnoName | 0): Buffe
   const payload = Buffer.alloc(4 + NLMSG_HDRLEN);
   payload.writeInt32LE(errno === 0 ? 0 : -errnoValue(errno), 0);
   encodeMessage({ ...request, payload: Buffer.alloc(0) }).copy(payload, 4, 0, NLMSG_HDRLEN);
-  return reply(request, payload, { type: NLMSG_ERROR, flags: 0x100 /* NLM_F_CAPPED */ });
+  return reply(request, payload, { type: NLMSG_ERROR, flags: NLM_F_CAPPED });
 }
 
 /** The acknowledgement of a do-request. */
