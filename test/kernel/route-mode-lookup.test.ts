@@ -106,9 +106,32 @@ test('the same for an IPv6 VIP', async () => {
   assert.deepEqual(await mode.ensure(), []);
   assert.equal(shown()[0]?.dev, LINK);
   assert.equal(shown()[0]?.prefsrc, 'fd00:50::10');
+  assert.deepEqual(await mode.ensure(), [], 'in place: nothing to do');
   run('ip', ['-6', 'route', 'del', `${vip6.address}/128`]);
   assert.deepEqual(await mode.ensure(), ['route-missing']);
   await mode.clean();
   assert.deepEqual(shown(), []);
+  assert.deepEqual(dumps(), []);
+});
+
+test('masters behind a gateway: the VIP route takes the gateway, and a second round changes nothing', async () => {
+  run('ip', ['route', 'add', '192.168.70.0/24', 'via', '192.168.50.1']);
+  run('ip', ['-6', 'route', 'add', 'fd00:70::/64', 'via', 'fd00:50::1']);
+  for (const [vip, master, gateway] of [
+    [vip4, '192.168.70.5', '192.168.50.1'],
+    [vip6, 'fd00:70::5', 'fd00:50::1'],
+  ] as const) {
+    const mode = new RouteMode(
+      { vip, realServers: [{ ...vip, address: master }], nodeIp: undefined },
+      rt,
+    );
+    assert.deepEqual(await mode.ensure(), []);
+    const family = vip.family === 'inet' ? '-4' : '-6';
+    const [shown] = ipJson(family, 'route', 'show', 'table', 'main', vip.address);
+    assert.equal(shown?.gateway, gateway);
+    assert.deepEqual(await mode.ensure(), [], `${vip.family}: in place, nothing to do`);
+    await mode.clean();
+    assert.deepEqual(ipJson(family, 'route', 'show', 'table', 'main', vip.address), []);
+  }
   assert.deepEqual(dumps(), []);
 });
