@@ -79,3 +79,37 @@ test('a dummy link, its addresses and a route made by the library are what ip sh
   assert.equal(await rt.link('khatest0'), undefined);
   assert.notEqual(attempt('ip', ['link', 'show', 'khatest0']).status, 0);
 });
+
+test('single-address lookups answer as `ip route get` and `ip route get fibmatch` do', async () => {
+  attempt('ip', ['link', 'del', 'khatest0']);
+  await rt.createDummyLink('khatest0');
+  const link = (await rt.link('khatest0'))!;
+  await rt.setLinkUp(link.index);
+  await rt.addAddress(link.index, '10.210.0.1', 24);
+  await rt.addRoute({ destination: '10.211.0.0', prefixLength: 16, gateway: '10.210.0.254' });
+  try {
+    const computed = await rt.routeTo('10.211.3.4');
+    const [ipGet] = ipJson('route', 'get', '10.211.3.4');
+    assert.equal(computed.destination, ipGet.dst);
+    assert.equal(computed.prefixLength, 32, 'computed for the one address');
+    assert.equal(computed.gateway, ipGet.gateway);
+    assert.equal(computed.preferredSource, ipGet.prefsrc);
+
+    const entry = await rt.matchingRoute('10.211.3.4');
+    const [fibmatch] = ipJson('route', 'get', 'fibmatch', '10.211.3.4');
+    assert.equal(`${entry?.destination}/${entry?.prefixLength}`, fibmatch.dst);
+    assert.equal(entry?.gateway, fibmatch.gateway);
+    assert.equal(entry?.table, 254);
+
+    // Nothing covers it once the route is gone (this namespace has no default route).
+    await rt.deleteRoute({ destination: '10.211.0.0', prefixLength: 16, gateway: '10.210.0.254' });
+    assert.notEqual(attempt('ip', ['route', 'get', 'fibmatch', '10.211.3.4']).status, 0);
+    assert.equal(await rt.matchingRoute('10.211.3.4'), undefined);
+    await assert.rejects(
+      rt.routeTo('10.211.3.4'),
+      (err) => err instanceof NetlinkError && err.is('ENETUNREACH'),
+    );
+  } finally {
+    await rt.deleteLink('khatest0');
+  }
+});

@@ -2,8 +2,8 @@
 // with its own clean.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { type CareConfig, clean, runOnce, vipSetupFor } from '@kha/lvscare';
-import { IpvsClient, RouteClient } from '@kha/netlink-ffi';
+import { type CareConfig, clean, runOnce, vipSetupFor, withKernel } from '@kha/lvscare';
+import { RouteClient } from '@kha/netlink-ffi';
 import { writeFileAtomically } from './atomic-write.js';
 import {
   MODULES_LOAD_FILE,
@@ -13,17 +13,6 @@ import {
   sysctlEntries,
 } from './boot-config.js';
 import type { Paths } from './settings.js';
-
-async function withKernel<T>(fn: (ipvs: IpvsClient, rt: RouteClient) => Promise<T>): Promise<T> {
-  const ipvs = await IpvsClient.open();
-  const rt = RouteClient.open();
-  try {
-    return await fn(ipvs, rt);
-  } finally {
-    await ipvs.close();
-    await rt.close();
-  }
-}
 
 function setSysctlNow(name: string, value: string): Promise<void> {
   return fs.writeFile(`/proc/sys/${name.replace(/\./g, '/')}`, `${value}\n`);

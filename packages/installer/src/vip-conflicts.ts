@@ -1,7 +1,12 @@
 // Whether the VIP would shadow something real on this node. Pure: the node's addresses and routes
 // in, one sentence per problem out.
 import { type Endpoint } from '@kha/lvscare';
-import { type InterfaceAddress, type Link, type Route, addressToBytes } from '@kha/netlink-ffi';
+import {
+  type InterfaceAddress,
+  type NetworkLink,
+  type Route,
+  addressToBytes,
+} from '@kha/netlink-ffi';
 
 function inPrefix(address: string, prefix: string, length: number): boolean {
   const a = addressToBytes(address);
@@ -15,7 +20,7 @@ function inPrefix(address: string, prefix: string, length: number): boolean {
 }
 
 export interface NodeNetwork {
-  links: Link[];
+  links: NetworkLink[];
   addresses: InterfaceAddress[];
   routes: Route[];
 }

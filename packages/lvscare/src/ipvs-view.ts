@@ -4,7 +4,7 @@ import {
   type DestinationExtended,
   type IpvsInfo,
   type ServiceExtended,
-  type Stats,
+  type IpvsStats,
 } from '@kha/netlink-ffi';
 
 export interface ServiceWithDestinations {
@@ -33,7 +33,7 @@ function serviceLabel(s: ServiceExtended): string {
   return `${s.protocol.toUpperCase().padEnd(4)} ${hostPort(s.address, s.port, s.family)}`;
 }
 
-const statColumns = (st: Stats): string =>
+const statColumns = (st: IpvsStats): string =>
   [st.conns, st.inPackets, st.outPackets, st.inBytes, st.outBytes]
     .map((n) => String(n).padStart(10))
     .join('');

@@ -2,13 +2,22 @@ import { isIPv4, isIPv6 } from 'node:net';
 
 /** Address families as the kernel numbers them (AF_INET, AF_INET6). */
 export type AddressFamily = 'inet' | 'inet6';
+/** AF_INET from <sys/socket.h>. */
 export const AF_INET = 2;
+/** AF_INET6 from <sys/socket.h>. */
 export const AF_INET6 = 10;
 
+/** The prefix length of a single address: 32 for IPv4, 128 for IPv6 (host routes, full masks). */
+export function hostPrefixLength(family: AddressFamily): 32 | 128 {
+  return family === 'inet' ? 32 : 128;
+}
+
+/** AF_INET or AF_INET6 for a family. */
 export function familyNumber(family: AddressFamily): number {
   return family === 'inet' ? AF_INET : AF_INET6;
 }
 
+/** The family of an AF_* number, or undefined for any other. */
 export function familyFromNumber(n: number): AddressFamily | undefined {
   return n === AF_INET ? 'inet' : n === AF_INET6 ? 'inet6' : undefined;
 }

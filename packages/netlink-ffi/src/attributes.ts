@@ -2,13 +2,18 @@ import { NetlinkDecodeError } from './errors.js';
 
 // Attribute framing from include/uapi/linux/netlink.h: struct nlattr { u16 nla_len; u16 nla_type; },
 // payload padded to NLA_ALIGNTO (4); nla_len counts header + payload without the trailing padding.
+/** Size of struct nlattr. */
 export const NLA_HDRLEN = 4;
+/** Type bit marking a nested attribute (optional for IPVS, required by newer rtnetlink checks). */
 export const NLA_F_NESTED = 0x8000;
+/** Type bit marking a payload in network byte order. */
 export const NLA_F_NET_BYTEORDER = 0x4000;
+/** The type without the two flag bits. */
 export const NLA_TYPE_MASK = 0x3fff;
 
+/** `n` rounded up to a multiple of 4 (NLMSG_ALIGN / NLA_ALIGN), exact for any u32. */
 export function align4(n: number): number {
-  return (n + 3) & ~3;
+  return n + ((4 - (n % 4)) % 4);
 }
 
 /** Builds a sequence of attributes; nests read as nested calls. */
@@ -28,12 +33,14 @@ export class AttributeEncoder {
     return this;
   }
 
+  /** An unsigned 8-bit value. */
   u8(type: number, value: number): this {
     const b = Buffer.alloc(1);
     b.writeUInt8(value);
     return this.put(type, b);
   }
 
+  /** An unsigned 16-bit value in host (little-endian) order. */
   u16(type: number, value: number): this {
     const b = Buffer.alloc(2);
     b.writeUInt16LE(value);
@@ -47,6 +54,7 @@ export class AttributeEncoder {
     return this.put(type, b);
   }
 
+  /** An unsigned 32-bit value in host (little-endian) order. */
   u32(type: number, value: number): this {
     const b = Buffer.alloc(4);
     b.writeUInt32LE(value >>> 0);
@@ -60,6 +68,7 @@ export class AttributeEncoder {
     return this.put(type, b);
   }
 
+  /** An unsigned 64-bit value in host (little-endian) order. */
   u64(type: number, value: bigint): this {
     const b = Buffer.alloc(8);
     b.writeBigUInt64LE(value);
@@ -71,20 +80,24 @@ export class AttributeEncoder {
     return this.put(type, Buffer.concat([Buffer.from(value, 'utf8'), Buffer.alloc(1)]));
   }
 
+  /** Raw bytes, as given. */
   bytes(type: number, value: Buffer | Uint8Array): this {
     return this.put(type, Buffer.from(value));
   }
 
+  /** An attribute with no payload: its presence is the value. */
   flag(type: number): this {
     return this.put(type, Buffer.alloc(0));
   }
 
+  /** A nest: `build` fills the inner attributes; `markNested` sets NLA_F_NESTED on the type. */
   nested(type: number, build: (inner: AttributeEncoder) => void, markNested = false): this {
     const inner = new AttributeEncoder();
     build(inner);
     return this.put(markNested ? type | NLA_F_NESTED : type, inner.encode());
   }
 
+  /** The attributes so far, each padded to 4 bytes. */
   encode(): Buffer {
     return Buffer.concat(this.parts, this.length);
   }
@@ -101,6 +114,7 @@ export class Attributes {
 
   private constructor(private readonly what: string) {}
 
+  /** Parses a run of attributes; `what` names them in decode errors. */
   static parse(buf: Buffer, what = 'attributes'): Attributes {
     const attrs = new Attributes(what);
     let off = 0;
@@ -125,10 +139,12 @@ export class Attributes {
     return attrs;
   }
 
+  /** True when an attribute of this type is present. */
   has(type: number): boolean {
     return this.byType.has(type);
   }
 
+  /** Every attribute in wire order, repeats included. */
   all(): ReadonlyArray<{ type: number; data: Buffer }> {
     return this.list;
   }

@@ -1,17 +1,27 @@
-export * from './errors.js';
-export * from './address.js';
-export * from './attributes.js';
-export * from './message.js';
-export { NetlinkSocket, NETLINK_GENERIC, NETLINK_ROUTE } from './socket.js';
-export * from './connection.js';
-export * from './genl/header.js';
-export * from './genl/family.js';
-export * from './ipvs/constants.js';
+// @kha/netlink-ffi: the IPVS and rtnetlink clients, the values they take and return, and their
+// errors. Codecs, framing and kernel constants live under '@kha/netlink-ffi/wire'; a scripted
+// connection for tests under '@kha/netlink-ffi/testing'.
+export { IpvsClient, IPVS_NEEDS_CAP, IPVS_UNAVAILABLE } from './ipvs/client.js';
+export type { IpvsOperation } from './ipvs/operations.js';
 export * from './ipvs/types.js';
-export * from './ipvs/codec.js';
-export * from './ipvs/client.js';
-export * as rtnl from './rtnl/constants.js';
-export * from './rtnl/types.js';
-export * from './rtnl/codec.js';
-export * from './rtnl/client.js';
-export * from './tcp.js';
+export { SCHEDULERS, ServiceFlag } from './ipvs/constants.js';
+export { describeService } from './ipvs/codec.js';
+export { RouteClient } from './rtnl/client.js';
+export type { RouteSpec } from './rtnl/codec.js';
+export type * from './rtnl/types.js';
+export { type ConnectionOptions, DEFAULT_TIMEOUT_MS, NetlinkConnection } from './connection.js';
+export {
+  type ErrnoName,
+  NetlinkDecodeError,
+  NetlinkError,
+  type NetlinkErrorDetails,
+  isNetlinkError,
+} from './errors.js';
+export {
+  type AddressFamily,
+  addressFamily,
+  addressToBytes,
+  bytesToAddress,
+  canonicalAddress,
+  hostPrefixLength,
+} from './address.js';

@@ -1,39 +1,61 @@
 import { Attributes, align4 } from './attributes.js';
 import { NetlinkDecodeError } from './errors.js';
 
-// struct nlmsghdr from include/uapi/linux/netlink.h, host byte order.
+// struct nlmsghdr and its flags, from include/uapi/linux/netlink.h; host byte order.
+
+/** Size of struct nlmsghdr. */
 export const NLMSG_HDRLEN = 16;
 
+/** A request (every message we send). */
 export const NLM_F_REQUEST = 0x1;
+/** Part of a multi-part reply (dumps). */
 export const NLM_F_MULTI = 0x2;
+/** Asks for an acknowledgement (an NLMSG_ERROR with errno 0). */
 export const NLM_F_ACK = 0x4;
+/** Set by the kernel on a dump whose table changed while it was read: the dump may be inconsistent. */
+export const NLM_F_DUMP_INTR = 0x10;
+/** Get modifier: the whole table. */
 export const NLM_F_ROOT = 0x100;
+/** Get modifier: every entry matching the request. */
 export const NLM_F_MATCH = 0x200;
+/** A dump request: ROOT | MATCH. */
 export const NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH;
-// Modifiers of NEW requests.
+/** New-request modifier: replace an existing object. */
 export const NLM_F_REPLACE = 0x100;
+/** New-request modifier: fail with EEXIST when the object exists. */
 export const NLM_F_EXCL = 0x200;
+/** New-request modifier: create the object when it does not exist. */
 export const NLM_F_CREATE = 0x400;
-// Flags on NLMSG_ERROR replies.
+/** On NLMSG_ERROR: the echoed request is only its header (NETLINK_CAP_ACK). */
 export const NLM_F_CAPPED = 0x100;
+/** On NLMSG_ERROR: extended-ack attributes follow the echoed request. */
 export const NLM_F_ACK_TLVS = 0x200;
 
+/** Message types the netlink core itself uses. */
 export const NLMSG_NOOP = 1;
+/** An error, or an acknowledgement when its errno is 0. */
 export const NLMSG_ERROR = 2;
+/** The end of a dump. */
 export const NLMSG_DONE = 3;
 
 // enum nlmsgerr_attrs
 const NLMSGERR_ATTR_MSG = 1;
 const NLMSGERR_ATTR_OFFS = 2;
 
+/** One netlink message: the nlmsghdr fields and what follows the header. */
 export interface NetlinkMessage {
+  /** NLMSG_* control type, the protocol's message type, or a generic netlink family id. */
   type: number;
+  /** NLM_F_* bits. */
   flags: number;
+  /** Sequence number; replies echo the request's. */
   seq: number;
+  /** Sender port id: 0 for the kernel, or to let the kernel fill it in. */
   pid: number;
   payload: Buffer;
 }
 
+/** One message as bytes, padded to 4 bytes; the header's length excludes the padding. */
 export function encodeMessage(msg: NetlinkMessage): Buffer {
   const len = NLMSG_HDRLEN + msg.payload.length;
   const buf = Buffer.alloc(align4(len));
@@ -72,6 +94,7 @@ export function parseMessages(buf: Buffer): NetlinkMessage[] {
   return out;
 }
 
+/** What an NLMSG_ERROR message says. */
 export interface ErrorReply {
   /** Positive errno; 0 for an acknowledgement. */
   errno: number;
@@ -91,11 +114,12 @@ export function parseErrorReply(msg: NetlinkMessage): ErrorReply {
   if (!(msg.flags & NLM_F_ACK_TLVS) || p.length < 4 + NLMSG_HDRLEN) return reply;
   // The echoed request follows: its header only when capped, else the whole request.
   const echoedLen = msg.flags & NLM_F_CAPPED ? NLMSG_HDRLEN : p.readUInt32LE(4);
-  const tlvStart = 4 + align4(echoedLen);
-  if (tlvStart > p.length)
+  // Checked before any arithmetic: a huge echoed length must not wrap into a valid-looking offset.
+  if (echoedLen < NLMSG_HDRLEN || echoedLen > p.length - 4)
     throw new NetlinkDecodeError(
-      `error reply: echoed request of ${echoedLen} bytes overruns the payload`,
+      `error reply: echoed request of ${echoedLen} bytes does not fit the ${p.length - 4} left`,
     );
+  const tlvStart = Math.min(4 + align4(echoedLen), p.length);
   const tlvs = Attributes.parse(p.subarray(tlvStart), 'extended ack');
   const message = tlvs.optString(NLMSGERR_ATTR_MSG);
   const offset = tlvs.optU32(NLMSGERR_ATTR_OFFS);

@@ -4,9 +4,23 @@ import { constants } from 'node:os';
 
 const { EAGAIN, EINTR, EMSGSIZE, ETIMEDOUT, EBADF } = constants.errno;
 
-/** Netlink protocol numbers (include/uapi/linux/netlink.h). */
+/** rtnetlink: links, addresses, routes (include/uapi/linux/netlink.h). */
 export const NETLINK_ROUTE = 0;
+/** Generic netlink: families such as IPVS, resolved by name. */
 export const NETLINK_GENERIC = 16;
+
+/**
+ * What a NetlinkConnection needs of a socket: the real NetlinkSocket, or a scripted stand-in in
+ * tests (`@kha/netlink-ffi/testing`).
+ */
+export interface NetlinkTransport {
+  /** Sends one datagram (one or more messages). */
+  send(datagram: Buffer): void;
+  /** Resolves with the next datagram, or rejects with ETIMEDOUT at `deadline` (performance.now()). */
+  receive(deadline: number): Promise<Buffer>;
+  /** Releases the socket; later calls fail with EBADF. */
+  close(): void;
+}
 
 // Dump chunks are at most 32 KiB (the kernel caps them); twice that leaves room.
 const RECEIVE_BUFFER_BYTES = 64 * 1024;
@@ -16,7 +30,8 @@ const RECEIVE_BUFFER_BYTES = 64 * 1024;
  * handles IPVS and rtnetlink requests inside sendmsg); receives wait with poll() on a worker
  * thread, bounded by a deadline, and never block the event loop.
  */
-export class NetlinkSocket {
+export class NetlinkSocket implements NetlinkTransport {
+  /** The port id the kernel gave this socket. */
   readonly portId: number;
   private fd: number;
   private readonly rx = Buffer.alloc(RECEIVE_BUFFER_BYTES);
@@ -27,6 +42,7 @@ export class NetlinkSocket {
     this.portId = portId;
   }
 
+  /** Opens and binds a socket of `protocol` (NETLINK_ROUTE, NETLINK_GENERIC). */
   static open(protocol: number): NetlinkSocket {
     const fd = libc.socket(libc.AF_NETLINK, libc.SOCK_RAW | libc.SOCK_CLOEXEC, protocol);
     if (fd < 0) throw new NetlinkError({ errno: libc.errno(), operation: 'socket(AF_NETLINK)' });
@@ -44,8 +60,8 @@ export class NetlinkSocket {
       const sock = new NetlinkSocket(fd, addr.readUInt32LE(4));
       // Acks without the echoed request, and error strings from the kernel. Both are optional
       // on old kernels, so a failure here is not fatal.
-      sock.setIntOption(libc.SOL_NETLINK, libc.NETLINK_CAP_ACK, 1, false);
-      sock.setIntOption(libc.SOL_NETLINK, libc.NETLINK_EXT_ACK, 1, false);
+      libc.setIntSocketOption(fd, libc.SOL_NETLINK, libc.NETLINK_CAP_ACK, 1);
+      libc.setIntSocketOption(fd, libc.SOL_NETLINK, libc.NETLINK_EXT_ACK, 1);
       return sock;
     } catch (err) {
       libc.close(fd);
@@ -53,18 +69,12 @@ export class NetlinkSocket {
     }
   }
 
+  /** True once close() was called. */
   get closed(): boolean {
     return this.fd < 0;
   }
 
-  setIntOption(level: number, name: number, value: number, required = true): void {
-    const v = Buffer.alloc(4);
-    v.writeInt32LE(value);
-    if (libc.setsockopt(this.liveFd('setsockopt'), level, name, v, 4) < 0 && required) {
-      throw new NetlinkError({ errno: libc.errno(), operation: `setsockopt(${level}, ${name})` });
-    }
-  }
-
+  /** Sends one datagram, retrying EINTR. */
   send(message: Buffer): void {
     const fd = this.liveFd('send');
     for (;;) {
@@ -106,6 +116,7 @@ export class NetlinkSocket {
     }
   }
 
+  /** Closes the descriptor; idempotent. */
   close(): void {
     if (this.fd >= 0) {
       libc.close(this.fd);

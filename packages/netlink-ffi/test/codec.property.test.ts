@@ -3,14 +3,14 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import {
   type AttributeEncoder,
-  Cmd,
+  IpvsCommand,
   decodeDestinationReply,
   decodeServiceReply,
   encodeDestination,
   encodeService,
   ipvsPayload,
-  ZERO_STATS,
-} from '../src/index.js';
+} from '../src/wire.js';
+import { ZERO_STATS } from '../src/index.js';
 import { destination, service, tunnelDestination } from './arbitraries.js';
 
 const zeroStats = { ...ZERO_STATS };
@@ -18,7 +18,9 @@ const zeroStats = { ...ZERO_STATS };
 test('any service survives encode -> decode', () => {
   fc.assert(
     fc.property(service, (svc) => {
-      const bytes = ipvsPayload(Cmd.NEW_SERVICE, (a: AttributeEncoder) => encodeService(a, svc));
+      const bytes = ipvsPayload(IpvsCommand.NEW_SERVICE, (a: AttributeEncoder) =>
+        encodeService(a, svc),
+      );
       const back = decodeServiceReply(bytes);
       assert.deepEqual(back, { ...svc, peName: svc.peName, stats: zeroStats });
     }),
@@ -33,7 +35,7 @@ test('any destination, IPv4 or IPv6, tunnelled or not, survives encode -> decode
   );
   fc.assert(
     fc.property(arb, ([f, dest]) => {
-      const bytes = ipvsPayload(Cmd.NEW_DEST, (a: AttributeEncoder) =>
+      const bytes = ipvsPayload(IpvsCommand.NEW_DEST, (a: AttributeEncoder) =>
         encodeDestination(a, dest, f),
       );
       const back = decodeDestinationReply(bytes, f);

@@ -1,181 +1,165 @@
-// The request/reply rules of NetlinkConnection, against a scripted socket (pure logic only:
-// the kernel tier proves the real socket).
+// The request/reply rules of NetlinkConnection, against a scripted kernel
+// (@kha/netlink-ffi/testing: real framing and parsing, only the socket replaced).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { NetlinkError } from '../src/index.js';
+import { ack, dumpReplies, errorReply, reply, scriptedConnection } from '../src/testing.js';
 import {
   AttributeEncoder,
+  DATAGRAMS_PER_TURN,
+  DUMP_ATTEMPTS,
+  NLM_F_ACK,
   NLM_F_ACK_TLVS,
   NLM_F_CAPPED,
-  NLM_F_MULTI,
-  NLMSG_DONE,
   NLMSG_ERROR,
-  NetlinkConnection,
-  NetlinkError,
-  type NetlinkSocket,
-  encodeMessage,
-  parseMessages,
-} from '../src/index.js';
+  type NetlinkMessage,
+} from '../src/wire.js';
 
-type Responder = (request: { seq: number; type: number; flags: number }) => Buffer[];
-
-function scripted(respond: Responder): { socket: NetlinkSocket; sent: Buffer[] } {
-  const inbox: Buffer[] = [];
-  const sent: Buffer[] = [];
-  const socket = {
-    send(buf: Buffer) {
-      sent.push(buf);
-      const [req] = parseMessages(buf);
-      inbox.push(...respond(req!));
-    },
-    async receive(deadline: number) {
-      const next = inbox.shift();
-      if (next) return next;
-      await new Promise((r) => setTimeout(r, Math.max(0, deadline - performance.now())));
-      throw new NetlinkError({ errno: 110, operation: 'recv: no reply before the deadline' });
-    },
-    close() {},
-  };
-  return { socket: socket as unknown as NetlinkSocket, sent };
-}
-
-const msg = (type: number, seq: number, payload: Buffer, flags = 0): Buffer =>
-  encodeMessage({ type, flags, seq, pid: 1234, payload });
-
-function errorPayload(errno: number, kernelMessage?: string): Buffer {
-  const head = Buffer.alloc(4 + 16);
-  head.writeInt32LE(-errno, 0);
-  head.writeUInt32LE(16, 4);
-  if (kernelMessage === undefined) return head;
-  return Buffer.concat([head, new AttributeEncoder().string(1, kernelMessage).encode()]);
-}
+const request = (operation: string, extra: { dump?: boolean; payload?: Buffer } = {}) => ({
+  type: 0x24,
+  payload: extra.payload ?? Buffer.alloc(4),
+  dump: extra.dump ?? false,
+  operation,
+});
+const texts = (msgs: NetlinkMessage[]): string[] => msgs.map((m) => m.payload.toString());
 
 test('replies to an older sequence number are dropped, the ACK ends a do-request', async () => {
-  const { socket } = scripted((req) => [
-    msg(0x24, req.seq - 1, Buffer.from('stale!!!')),
-    Buffer.concat([
-      msg(0x24, req.seq, Buffer.from('answer!!')),
-      msg(NLMSG_ERROR, req.seq, errorPayload(0)),
-    ]),
+  const { connection } = scriptedConnection((req) => [
+    reply({ ...req, seq: req.seq - 1 }, Buffer.from('stale!!!')),
+    Buffer.concat([reply(req, Buffer.from('answer!!')), ack(req)]),
   ]);
-  const conn = new NetlinkConnection(socket);
-  const replies = await conn.request({ type: 0x24, payload: Buffer.alloc(4), operation: 'test' });
-  assert.deepEqual(
-    replies.map((r) => r.payload.toString()),
-    ['answer!!'],
-  );
+  assert.deepEqual(texts(await connection.request(request('test'))), ['answer!!']);
 });
 
-test('a dump spread over several datagrams ends on DONE', async () => {
-  const { socket, sent } = scripted((req) => [
-    Buffer.concat([
-      msg(0x24, req.seq, Buffer.from('one.'), NLM_F_MULTI),
-      msg(0x24, req.seq, Buffer.from('two.'), NLM_F_MULTI),
-    ]),
-    msg(0x24, req.seq, Buffer.from('three...'), NLM_F_MULTI),
-    msg(NLMSG_DONE, req.seq, Buffer.alloc(4), NLM_F_MULTI),
-  ]);
-  const conn = new NetlinkConnection(socket);
-  const replies = await conn.request({
-    type: 0x24,
-    payload: Buffer.alloc(4),
-    dump: true,
-    operation: 'dump',
+test('a dump spread over several datagrams ends on DONE, and asks REQUEST|DUMP without ACK', async () => {
+  const { connection, requests } = scriptedConnection((req) => {
+    const [one, two, three, done] = dumpReplies(
+      req,
+      ['one.', 'two.', 'three...'].map((s) => Buffer.from(s)),
+    );
+    return [Buffer.concat([one!, two!]), three!, done!];
   });
-  assert.deepEqual(
-    replies.map((r) => r.payload.toString()),
-    ['one.', 'two.', 'three...'],
+  assert.deepEqual(texts(await connection.request(request('dump', { dump: true }))), [
+    'one.',
+    'two.',
+    'three...',
+  ]);
+  assert.equal(requests[0]!.flags, 0x301);
+});
+
+test('a dump the kernel marks interrupted (NLM_F_DUMP_INTR) is read again, and the consistent one is returned', async () => {
+  let round = 0;
+  const { connection, requests } = scriptedConnection((req) => {
+    round++;
+    return dumpReplies(req, [Buffer.from(`round ${round}`)], { interrupted: round < 2 });
+  });
+  assert.deepEqual(texts(await connection.request(request('dump', { dump: true }))), ['round 2']);
+  assert.equal(requests.length, 2);
+  assert.notEqual(requests[0]!.seq, requests[1]!.seq, 'each attempt has its own sequence number');
+});
+
+test('a dump interrupted on every attempt fails with EINTR after DUMP_ATTEMPTS tries', async () => {
+  const { connection, requests } = scriptedConnection((req) =>
+    dumpReplies(req, [Buffer.from('x')], { interrupted: true }),
   );
-  assert.equal(parseMessages(sent[0]!)[0]!.flags, 0x301, 'REQUEST|DUMP, no ACK');
+  await assert.rejects(
+    connection.request(request('RTM_GETROUTE (dump)', { dump: true })),
+    (err) => {
+      assert.ok(err instanceof NetlinkError);
+      assert.equal(err.code, 'EINTR');
+      assert.match(err.operation, /^RTM_GETROUTE \(dump\): the table changed/);
+      return true;
+    },
+  );
+  assert.equal(requests.length, DUMP_ATTEMPTS);
+});
+
+test('a long dump lets the event loop run between datagrams', async () => {
+  const { connection } = scriptedConnection((req) =>
+    dumpReplies(
+      req,
+      Array.from({ length: 10 * DATAGRAMS_PER_TURN }, () => Buffer.from('row.')),
+    ),
+  );
+  let immediateRan = false;
+  setImmediate(() => (immediateRan = true));
+  const replies = await connection.request(request('dump', { dump: true }));
+  assert.equal(replies.length, 10 * DATAGRAMS_PER_TURN);
+  assert.ok(immediateRan, 'a callback queued when the dump began ran before it ended');
 });
 
 test('a kernel error becomes a NetlinkError with errno name, operation and ext-ack text', async () => {
-  const { socket } = scripted((req) => [
-    msg(
-      NLMSG_ERROR,
-      req.seq,
-      errorPayload(17, 'Service already exists'),
-      NLM_F_CAPPED | NLM_F_ACK_TLVS,
-    ),
-  ]);
-  const conn = new NetlinkConnection(socket);
-  await assert.rejects(
-    conn.request({ type: 0x24, payload: Buffer.alloc(4), operation: 'IPVS NEW_SERVICE' }),
-    (err) => {
-      assert.ok(err instanceof NetlinkError);
-      assert.equal(err.code, 'EEXIST');
-      assert.equal(err.operation, 'IPVS NEW_SERVICE');
-      assert.equal(err.kernelMessage, 'Service already exists');
-      return true;
-    },
-  );
+  const { connection } = scriptedConnection((req) => {
+    const head = Buffer.alloc(4 + 16);
+    head.writeInt32LE(-17, 0);
+    head.writeUInt32LE(16, 4);
+    const tlv = new AttributeEncoder().string(1, 'Service already exists').encode();
+    return [
+      reply(req, Buffer.concat([head, tlv]), {
+        type: NLMSG_ERROR,
+        flags: NLM_F_CAPPED | NLM_F_ACK_TLVS,
+      }),
+    ];
+  });
+  await assert.rejects(connection.request(request('IPVS NEW_SERVICE')), (err) => {
+    assert.ok(err instanceof NetlinkError);
+    assert.equal(err.code, 'EEXIST');
+    assert.ok(err.is('EEXIST') && err.is('ENOENT', 'EEXIST') && !err.is('ENOENT'));
+    assert.equal(err.operation, 'IPVS NEW_SERVICE');
+    assert.equal(err.kernelMessage, 'Service already exists');
+    return true;
+  });
 });
 
-test('no reply: the request fails with ETIMEDOUT naming it, and the next request still works', async () => {
+test('no reply: the request fails with ETIMEDOUT naming it, keeps the socket error as cause, and the next request still works', async () => {
   let first = true;
-  const { socket } = scripted((req) => {
-    if (first) {
+  const { connection } = scriptedConnection(
+    (req) => {
+      if (!first) return [ack(req)];
       first = false;
       return [];
-    }
-    return [msg(NLMSG_ERROR, req.seq, errorPayload(0))];
-  });
-  const conn = new NetlinkConnection(socket, { timeoutMs: 50 });
-  await assert.rejects(
-    conn.request({ type: 0x24, payload: Buffer.alloc(4), operation: 'slow op' }),
-    (err) => {
-      assert.ok(err instanceof NetlinkError);
-      assert.equal(err.code, 'ETIMEDOUT');
-      assert.match(err.operation, /^slow op: recv/);
-      return true;
     },
+    { timeoutMs: 50 },
   );
-  assert.deepEqual(
-    await conn.request({ type: 0x24, payload: Buffer.alloc(4), operation: 'next' }),
-    [],
-  );
+  await assert.rejects(connection.request(request('slow op')), (err) => {
+    assert.ok(err instanceof NetlinkError);
+    assert.equal(err.code, 'ETIMEDOUT');
+    assert.match(err.operation, /^slow op: recv/);
+    assert.ok(err.cause instanceof NetlinkError, 'the socket-level error is kept as cause');
+    assert.match((err.cause as NetlinkError).operation, /^recv/);
+    return true;
+  });
+  assert.deepEqual(await connection.request(request('next')), []);
 });
 
 test('requests are serialised: the second is sent only after the first has its answer', async () => {
   const order: string[] = [];
-  const { socket } = scripted((req) => {
+  const { connection } = scriptedConnection((req) => {
     order.push(`send ${req.seq}`);
-    return [msg(NLMSG_ERROR, req.seq, errorPayload(0))];
+    return [ack(req)];
   });
-  const conn = new NetlinkConnection(socket);
-  const a = conn
-    .request({ type: 0x24, payload: Buffer.alloc(4), operation: 'a' })
-    .then(() => order.push('a done'));
-  const b = conn
-    .request({ type: 0x24, payload: Buffer.alloc(4), operation: 'b' })
-    .then(() => order.push('b done'));
+  const a = connection.request(request('a')).then(() => order.push('a done'));
+  const b = connection.request(request('b')).then(() => order.push('b done'));
   await Promise.all([a, b]);
   assert.equal(order[1], 'a done');
   assert.equal(order[3], 'b done');
 });
 
 test("a batch shares datagrams, asks an ACK of each chunk's last message, and maps errors to their requests", async () => {
-  const datagrams: number[][] = [];
-  const { socket } = scripted(() => []);
-  const inbox: Buffer[] = [];
-  (socket as unknown as { send: (b: Buffer) => void }).send = (buf: Buffer) => {
-    const msgs = parseMessages(buf);
-    datagrams.push(msgs.map((m) => m.flags));
-    for (const m of msgs) {
-      // The kernel answers errors always and successes only when asked.
-      if (m.payload.readUInt8(0) === 0xee) inbox.push(msg(NLMSG_ERROR, m.seq, errorPayload(17)));
-      else if (m.flags & 0x4) inbox.push(msg(NLMSG_ERROR, m.seq, errorPayload(0)));
-    }
-  };
-  (socket as unknown as { receive: () => Promise<Buffer> }).receive = async () => inbox.shift()!;
-  const conn = new NetlinkConnection(socket);
-  const reqs = Array.from({ length: 5 }, (_, i) => ({
-    type: 0x24,
-    payload: Buffer.from([i === 3 ? 0xee : 0, 0, 0, 0]),
-    operation: `op ${i}`,
-  }));
-  const results = await conn.requestBatch(reqs, 2);
+  // The kernel answers errors always and successes only when asked.
+  const { connection, datagrams } = scriptedConnection((m) =>
+    m.payload.readUInt8(0) === 0xee
+      ? [errorReply(m, 'EEXIST')]
+      : m.flags & NLM_F_ACK
+        ? [ack(m)]
+        : [],
+  );
+  const reqs = Array.from({ length: 5 }, (_, i) =>
+    request(`op ${i}`, { payload: Buffer.from([i === 3 ? 0xee : 0, 0, 0, 0]) }),
+  );
+  const results = await connection.requestBatch(reqs, 2);
   assert.deepEqual(
-    datagrams,
+    datagrams.map((d) => d.map((m) => m.flags)),
     [[0x1, 0x5], [0x1, 0x5], [0x5]],
     'chunks of two, ACK on the last of each',
   );
@@ -184,4 +168,12 @@ test("a batch shares datagrams, asks an ACK of each chunk's last message, and ma
     [undefined, undefined, undefined, 'EEXIST', undefined],
   );
   assert.equal(results[3]!.operation, 'op 3');
+});
+
+test('close() closes the transport after the request in flight', async () => {
+  const scripted = scriptedConnection((req) => [ack(req)]);
+  const pending = scripted.connection.request(request('last'));
+  await scripted.connection.close();
+  assert.deepEqual(await pending, []);
+  assert.equal(scripted.closed, true);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   AttributeEncoder,
-  Cmd,
+  IpvsCommand,
   GENL_ID_CTRL,
   NLM_F_ACK,
   NLM_F_REQUEST,
@@ -12,7 +12,7 @@ import {
   encodeMessage,
   encodeServiceKey,
   ipvsPayload,
-} from '../src/index.js';
+} from '../src/wire.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -32,7 +32,7 @@ test('GETFAMILY "IPVS" request matches the captured bytes', () => {
 
 test('NEW_DEST tcp 10.103.97.2:6443 -> 192.168.0.2:6443 masq weight 1 is 140 bytes as captured', () => {
   const key = { family: 'inet', protocol: 'tcp', address: '10.103.97.2', port: 6443 } as const;
-  const payload = ipvsPayload(Cmd.NEW_DEST, (a: AttributeEncoder) => {
+  const payload = ipvsPayload(IpvsCommand.NEW_DEST, (a: AttributeEncoder) => {
     encodeServiceKey(a, key);
     encodeDestination(
       a,

@@ -1,6 +1,6 @@
 // `lvscare care`: the flags (sealos' names, from the command line or CARE_<FLAG>), then one of
 // clean, run-once or the daemon.
-import { IpvsClient, NetlinkError, RouteClient } from '@kha/netlink-ffi';
+import { type IpvsClient, NetlinkError } from '@kha/netlink-ffi';
 import type { Flags } from '../command-line.js';
 import {
   type CareConfig,
@@ -15,7 +15,7 @@ import { boundAddress, startHttpServer } from '../http/server.js';
 import { type Logger, createLogger } from '../log/logger.js';
 import { CareMetrics } from '../metrics/metrics.js';
 import { MasterProbe } from '../probe/prober.js';
-import { applyAction, readKernel, serviceKey } from '../reconcile/kernel.js';
+import { applyAction, openKernel, readKernel, serviceKey } from '../reconcile/kernel.js';
 import { describeAction, planReconcile } from '../reconcile/plan.js';
 import { EXPIRE_NODEST_CONN, ensureSysctl } from '../vip/sysctl.js';
 import { type VipSetup, vipSetupFor } from '../vip/vip-setup.js';
@@ -114,11 +114,6 @@ export const CARE_FLAGS: Flags = {
   logger: { type: 'string', default: DEFAULTS.logger, describe: 'INFO or DEBG' },
   'log-format': { type: 'string', default: DEFAULTS.logFormat, describe: 'json or text' },
 };
-
-async function openKernel(): Promise<{ ipvs: IpvsClient; rt: RouteClient }> {
-  const ipvs = await IpvsClient.open();
-  return { ipvs, rt: RouteClient.open() };
-}
 
 /** `--run-once`: the virtual server with every master at full weight and the mode's set-up. */
 export async function runOnce(

@@ -4,7 +4,7 @@ import { Agent as HttpAgent, type AgentOptions } from 'node:http';
 import { type Socket, connect as tcpConnect, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { setTcpLiveness } from '@kha/netlink-ffi';
+import { setTcpLiveness } from './tcp-liveness.js';
 import type { HealthCheck } from '../config/care-config.js';
 
 /** The kernel-level side of failure detection, from the probe timeout. */

@@ -3,23 +3,35 @@
 // covers the VIP (often the default route's interface), and on a multi-NIC node the masters
 // answer an address they cannot reach. The route copies the path to the first master and pins
 // the node's address on that path (or --ip) as the preferred source.
-import { NetlinkError, type Route, type RouteClient, type RouteSpec, rtnl } from '@kha/netlink-ffi';
-
-const RT_TABLE_MAIN = rtnl.RT_TABLE_MAIN;
+//
+// Every round asks the kernel two single-address questions (the path to the first reachable
+// master, and the table entry the VIP matches) and never reads the whole routing table, which on a
+// node with 100k routes costs a second and over 100 MiB (bench/route-lookup.ts).
+import {
+  type Route,
+  type RouteClient,
+  type RouteSpec,
+  hostPrefixLength,
+  isNetlinkError,
+} from '@kha/netlink-ffi';
+import { RT_TABLE_MAIN } from '@kha/netlink-ffi/wire';
 import type { CareConfig } from '../config/care-config.js';
 import type { VipSetup } from './vip-setup.js';
+
+/** What route mode reads of the configuration. */
+export type RouteModeConfig = Pick<CareConfig, 'vip' | 'realServers' | 'nodeIp'>;
 
 export class RouteMode implements VipSetup {
   readonly mode = 'route' as const;
   private established = false;
 
   constructor(
-    private readonly config: CareConfig,
+    private readonly config: RouteModeConfig,
     private readonly rt: RouteClient,
   ) {}
 
   private get prefixLength(): number {
-    return this.config.vip.family === 'inet' ? 32 : 128;
+    return hostPrefixLength(this.config.vip.family);
   }
 
   /** The VIP route we want, from the kernel's own route to the first reachable master. */
@@ -56,13 +68,15 @@ export class RouteMode implements VipSetup {
     };
   }
 
+  /** Our host route, when the table entry the kernel matches for the VIP is it. */
   private async current(): Promise<Route | undefined> {
-    return (await this.rt.routes(this.config.vip.family)).find(
-      (r) =>
-        r.table === RT_TABLE_MAIN &&
-        r.destination === this.config.vip.address &&
-        r.prefixLength === this.prefixLength,
-    );
+    const match = await this.rt.matchingRoute(this.config.vip.address);
+    return match &&
+      match.table === RT_TABLE_MAIN &&
+      match.destination === this.config.vip.address &&
+      match.prefixLength === this.prefixLength
+      ? match
+      : undefined;
   }
 
   async ensure(): Promise<string[]> {
@@ -70,8 +84,8 @@ export class RouteMode implements VipSetup {
     const have = await this.current();
     const repairs: string[] = [];
     if (!have) {
-      await this.rt.addRoute(want);
-      if (this.established) repairs.push('route-missing');
+      const added = await this.addOrReplace(want);
+      if (this.established && added) repairs.push('route-missing');
     } else if (
       have.preferredSource !== want.preferredSource ||
       have.outputIndex !== want.outputIndex ||
@@ -84,13 +98,33 @@ export class RouteMode implements VipSetup {
     return repairs;
   }
 
-  async clean(): Promise<void> {
-    const have = await this.current();
-    if (!have) return;
+  /**
+   * Adds the route; true when it was missing. EEXIST means it is in the main table but the VIP's
+   * lookup lands elsewhere (a policy rule, or the VIP is a local address): it is made ours.
+   */
+  private async addOrReplace(want: RouteSpec): Promise<boolean> {
     try {
-      await this.rt.deleteRoute({ ...have, family: this.config.vip.family });
+      await this.rt.addRoute(want);
+      return true;
     } catch (err) {
-      if (!(err instanceof NetlinkError && err.is('ESRCH'))) throw err;
+      if (!isNetlinkError(err, 'EEXIST')) throw err;
+      await this.rt.addRoute(want, true);
+      return false;
+    }
+  }
+
+  async clean(): Promise<void> {
+    // When the lookup does not land on it, the host route in the main table of any settings.
+    const target: RouteSpec = (await this.current()) ?? {
+      destination: this.config.vip.address,
+      prefixLength: this.prefixLength,
+      table: RT_TABLE_MAIN,
+      scope: 'nowhere',
+    };
+    try {
+      await this.rt.deleteRoute({ ...target, family: this.config.vip.family });
+    } catch (err) {
+      if (!isNetlinkError(err, 'ESRCH')) throw err;
     }
   }
 }

@@ -3,28 +3,39 @@ import koffi from 'koffi';
 
 const libc = koffi.load('libc.so.6');
 
+/** socket(2); returns -1 with errno() set on failure. */
 export const socket = libc.func('int socket(int domain, int type, int protocol)') as (
   domain: number,
   type: number,
   protocol: number,
 ) => number;
 
+/** bind(2); returns -1 with errno() set on failure. */
 export const bind = libc.func('int bind(int fd, void *addr, uint32_t addrlen)') as (
   fd: number,
   addr: Buffer,
   addrlen: number,
 ) => number;
 
+/** getsockname(2); returns -1 with errno() set on failure. */
 export const getsockname = libc.func('int getsockname(int fd, void *addr, void *addrlen)') as (
   fd: number,
   addr: Buffer,
   addrlen: Buffer,
 ) => number;
 
-export const setsockopt = libc.func(
+const setsockopt = libc.func(
   'int setsockopt(int fd, int level, int name, void *value, uint32_t len)',
 ) as (fd: number, level: number, name: number, value: Buffer, len: number) => number;
 
+/** setsockopt() of an int option. Returns 0, or the errno it failed with. */
+export function setIntSocketOption(fd: number, level: number, name: number, value: number): number {
+  const v = Buffer.alloc(4);
+  v.writeInt32LE(value);
+  return setsockopt(fd, level, name, v, v.length) < 0 ? errno() : 0;
+}
+
+/** send(2); returns -1 with errno() set on failure. */
 export const send = libc.func('intptr_t send(int fd, void *buf, size_t len, int flags)') as (
   fd: number,
   buf: Buffer,
@@ -32,6 +43,7 @@ export const send = libc.func('intptr_t send(int fd, void *buf, size_t len, int 
   flags: number,
 ) => number;
 
+/** recv(2); returns -1 with errno() set on failure. */
 export const recv = libc.func('intptr_t recv(int fd, void *buf, size_t len, int flags)') as (
   fd: number,
   buf: Buffer,
@@ -39,6 +51,7 @@ export const recv = libc.func('intptr_t recv(int fd, void *buf, size_t len, int 
   flags: number,
 ) => number;
 
+/** close(2); returns -1 with errno() set on failure. */
 export const close = libc.func('int close(int fd)') as (fd: number) => number;
 
 const pollFn = libc.func('int poll(void *fds, uint64_t nfds, int timeout)');
@@ -61,17 +74,14 @@ export function errno(): number {
   return koffi.errno();
 }
 
-// Linux x86_64/arm64 values from <sys/socket.h>, <linux/netlink.h> and <poll.h>.
+// Linux x86_64/arm64 values from <sys/socket.h>, <linux/netlink.h> and <poll.h>, the ones
+// socket.ts uses.
 export const AF_NETLINK = 16;
 export const SOCK_RAW = 3;
 export const SOCK_CLOEXEC = 0o2000000;
-export const SOL_SOCKET = 1;
-export const SO_SNDBUF = 7;
-export const SO_RCVBUF = 8;
 export const SOL_NETLINK = 270;
 export const NETLINK_CAP_ACK = 10;
 export const NETLINK_EXT_ACK = 11;
-export const MSG_PEEK = 0x2;
 export const MSG_TRUNC = 0x20;
 export const MSG_DONTWAIT = 0x40;
 export const POLLIN = 0x1;

@@ -4,13 +4,19 @@ import { NetlinkDecodeError } from '../errors.js';
 import { decodeGenl, encodeGenl } from './header.js';
 
 // Generic netlink controller, include/uapi/linux/genetlink.h.
+/** The controller's fixed message type. */
 export const GENL_ID_CTRL = 0x10;
+/** Controller command: look a family up by name. */
 export const CTRL_CMD_GETFAMILY = 3;
+/** Controller attribute: the family id (u16). */
 export const CTRL_ATTR_FAMILY_ID = 1;
+/** Controller attribute: the family name (string). */
 export const CTRL_ATTR_FAMILY_NAME = 2;
+/** Controller attribute: the family's version (u32). */
 export const CTRL_ATTR_VERSION = 3;
 const CTRL_VERSION = 1;
 
+/** A generic netlink family as the controller reports it. */
 export interface GenlFamily {
   id: number;
   name: string;
@@ -23,6 +29,7 @@ export function encodeGetFamily(name: string): Buffer {
   return encodeGenl({ command: CTRL_CMD_GETFAMILY, version: CTRL_VERSION }, attrs);
 }
 
+/** The controller's reply to CTRL_CMD_GETFAMILY. */
 export function decodeFamily(payload: Buffer): GenlFamily {
   const attrs = Attributes.parse(decodeGenl(payload).attributes, 'genl family');
   return {

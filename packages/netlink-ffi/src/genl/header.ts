@@ -1,13 +1,16 @@
 import { NetlinkDecodeError } from '../errors.js';
 
 // struct genlmsghdr from include/uapi/linux/genetlink.h.
+/** Size of struct genlmsghdr. */
 export const GENL_HDRLEN = 4;
 
+/** The fields of struct genlmsghdr that mean something (the rest is reserved). */
 export interface GenlHeader {
   command: number;
   version: number;
 }
 
+/** A genl header followed by encoded attributes: the payload of a generic netlink message. */
 export function encodeGenl(header: GenlHeader, attributes: Buffer): Buffer {
   const buf = Buffer.alloc(GENL_HDRLEN + attributes.length);
   buf.writeUInt8(header.command, 0);
@@ -16,6 +19,7 @@ export function encodeGenl(header: GenlHeader, attributes: Buffer): Buffer {
   return buf;
 }
 
+/** Splits a generic netlink payload into its header and its attribute bytes. */
 export function decodeGenl(payload: Buffer): GenlHeader & { attributes: Buffer } {
   if (payload.length < GENL_HDRLEN) {
     throw new NetlinkDecodeError(

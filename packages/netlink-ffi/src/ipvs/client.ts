@@ -1,6 +1,5 @@
-import type { AttributeEncoder } from '../attributes.js';
-import { type ConnectionOptions, NetlinkConnection } from '../connection.js';
-import { NetlinkError, type NetlinkErrorDetails } from '../errors.js';
+import { type ConnectionOptions, NetlinkConnection, type NetlinkRequest } from '../connection.js';
+import { NetlinkError, errnoValue } from '../errors.js';
 import { type GenlFamily, resolveFamily } from '../genl/family.js';
 import type { NetlinkMessage } from '../message.js';
 import { NETLINK_GENERIC } from '../socket.js';
@@ -11,13 +10,11 @@ import {
   decodeServiceReply,
   describeService,
   encodeConfig,
-  encodeDestination,
-  encodeDestinationKey,
-  encodeService,
   encodeServiceKey,
   ipvsPayload,
 } from './codec.js';
-import { Cmd, IPVS_GENL_NAME } from './constants.js';
+import { IPVS_GENL_NAME, IpvsCommand } from './constants.js';
+import { type IpvsCall, type IpvsOperation, callFor } from './operations.js';
 import type {
   Destination,
   DestinationExtended,
@@ -29,27 +26,16 @@ import type {
   ServiceKey,
 } from './types.js';
 
-/** One change in a batch. */
-export type IpvsOperation =
-  | { op: 'create-service' | 'update-service'; service: Service }
-  | { op: 'remove-service'; service: ServiceKey }
-  | {
-      op: 'create-destination' | 'update-destination';
-      service: ServiceKey;
-      destination: Destination;
-    }
-  | { op: 'remove-destination'; service: ServiceKey; destination: DestinationKey };
-
+/** The message of the error thrown when the kernel has no IPVS family (module not loaded). */
 export const IPVS_UNAVAILABLE =
   'IPVS is not available in this kernel: load the ip_vs module (modprobe ip_vs)';
+/** The message of the error thrown when the process lacks CAP_NET_ADMIN. */
 export const IPVS_NEEDS_CAP =
   'IPVS needs CAP_NET_ADMIN: run as root or grant the NET_ADMIN capability';
 
-/** Adds the operator-facing sentence for the two failures that are about the node, not the request. */
-function ipvsError(details: NetlinkErrorDetails): NetlinkError {
-  if (details.errno === NetlinkError.EPERM)
-    return new NetlinkError({ ...details, hint: IPVS_NEEDS_CAP });
-  return new NetlinkError(details);
+/** Adds the operator-facing sentence to the one failure that is about the node, not the request. */
+function withIpvsHint<E>(err: E): E | NetlinkError {
+  return err instanceof NetlinkError && err.is('EPERM') ? err.withHint(IPVS_NEEDS_CAP) : err;
 }
 
 /**
@@ -63,8 +49,16 @@ export class IpvsClient {
   ) {}
 
   /** Opens a socket in the caller's network namespace and resolves the IPVS family. */
-  static async open(options: ConnectionOptions = {}): Promise<IpvsClient> {
-    const conn = NetlinkConnection.open(NETLINK_GENERIC, options, ipvsError);
+  static open(options: ConnectionOptions = {}): Promise<IpvsClient> {
+    return IpvsClient.connect(NetlinkConnection.open(NETLINK_GENERIC, options));
+  }
+
+  /**
+   * A client over a connection of your own (a generic netlink one; in tests, a scripted one from
+   * `@kha/netlink-ffi/testing`). The client owns it from here on: close() closes it, and so does
+   * a failure to resolve the IPVS family.
+   */
+  static async connect(conn: NetlinkConnection): Promise<IpvsClient> {
     try {
       return new IpvsClient(conn, await IpvsClient.resolve(conn));
     } catch (err) {
@@ -77,158 +71,148 @@ export class IpvsClient {
     try {
       return await resolveFamily(conn, IPVS_GENL_NAME);
     } catch (err) {
-      if (err instanceof NetlinkError && err.is('ENOENT')) {
-        throw new NetlinkError({
-          errno: err.errno,
-          operation: err.operation,
-          hint: IPVS_UNAVAILABLE,
-        });
-      }
-      throw err;
+      if (err instanceof NetlinkError && err.is('ENOENT')) throw err.withHint(IPVS_UNAVAILABLE);
+      throw withIpvsHint(err);
     }
   }
 
+  /** The generic netlink family id the kernel gave IPVS. */
   get familyId(): number {
     return this.family.id;
   }
 
+  /** Closes the socket once the request in flight, if any, has finished. */
   close(): Promise<void> {
     return this.conn.close();
   }
 
-  private send(
-    command: number,
-    name: string,
-    build: ((a: AttributeEncoder) => void) | undefined,
-    dump = false,
-  ) {
-    return this.conn.request({
+  private requestFor(call: IpvsCall): NetlinkRequest {
+    return {
       type: this.family.id,
-      payload: ipvsPayload(command, build),
-      dump,
-      operation: `IPVS ${name}`,
-    });
+      payload: ipvsPayload(call.command, call.build),
+      dump: call.dump ?? false,
+      operation: `IPVS ${call.name}`,
+    };
   }
 
-  private async call(
-    command: number,
-    name: string,
-    build?: (a: AttributeEncoder) => void,
-    dump = false,
-  ): Promise<NetlinkMessage[]> {
+  private send(call: IpvsCall): Promise<NetlinkMessage[]> {
+    return this.conn.request(this.requestFor(call));
+  }
+
+  private async call(call: IpvsCall): Promise<NetlinkMessage[]> {
     try {
-      return await this.send(command, name, build, dump);
+      return await this.send(call);
     } catch (err) {
-      if (!(err instanceof NetlinkError) || !err.is('ENOENT')) throw err;
+      if (!(err instanceof NetlinkError) || !err.is('ENOENT')) throw withIpvsHint(err);
       // ENOENT also means "no such destination" or "no such scheduler": retry only if the id moved.
       const fresh = await IpvsClient.resolve(this.conn);
       if (fresh.id === this.family.id) throw err;
       this.family = fresh;
-      return this.send(command, name, build, dump);
+      try {
+        return await this.send(call);
+      } catch (again) {
+        throw withIpvsHint(again);
+      }
     }
   }
 
-  async info(): Promise<IpvsInfo> {
-    const [reply] = await this.call(Cmd.GET_INFO, 'GET_INFO');
+  /** The one reply a do-request must have; `errno` names its absence. */
+  private async single(call: IpvsCall, errno: 'ENODATA' | 'ESRCH'): Promise<NetlinkMessage> {
+    const [reply] = await this.call(call);
     if (!reply)
-      throw new NetlinkError({ errno: NetlinkError.ENODATA, operation: 'IPVS GET_INFO: no reply' });
+      throw new NetlinkError({
+        errno: errnoValue(errno),
+        operation: `IPVS ${call.name}: no reply`,
+      });
+    return reply;
+  }
+
+  /** The kernel's IPVS version and connection table size. */
+  async info(): Promise<IpvsInfo> {
+    const reply = await this.single({ command: IpvsCommand.GET_INFO, name: 'GET_INFO' }, 'ENODATA');
     return decodeInfoReply(reply.payload);
   }
 
+  /** Connection timeouts. */
   async config(): Promise<IpvsConfig> {
-    const [reply] = await this.call(Cmd.GET_CONFIG, 'GET_CONFIG');
-    if (!reply)
-      throw new NetlinkError({
-        errno: NetlinkError.ENODATA,
-        operation: 'IPVS GET_CONFIG: no reply',
-      });
+    const reply = await this.single(
+      { command: IpvsCommand.GET_CONFIG, name: 'GET_CONFIG' },
+      'ENODATA',
+    );
     return decodeConfigReply(reply.payload);
   }
 
   /** Sets connection timeouts; fields left out (or 0) keep their current value. */
   async setConfig(config: Partial<IpvsConfig>): Promise<void> {
-    await this.call(Cmd.SET_CONFIG, 'SET_CONFIG', (a) => encodeConfig(a, config));
+    await this.call({
+      command: IpvsCommand.SET_CONFIG,
+      name: 'SET_CONFIG',
+      build: (a) => encodeConfig(a, config),
+    });
   }
 
   /** Every virtual service, with stats. Dumps are not atomic snapshots: the kernel resumes by index. */
   async services(): Promise<ServiceExtended[]> {
-    const replies = await this.call(Cmd.GET_SERVICE, 'GET_SERVICE (dump)', undefined, true);
+    const replies = await this.call({
+      command: IpvsCommand.GET_SERVICE,
+      name: 'GET_SERVICE (dump)',
+      dump: true,
+    });
     return replies.map((r) => decodeServiceReply(r.payload));
   }
 
   /** One service; throws ESRCH when the kernel has no such service. */
   async service(key: ServiceKey): Promise<ServiceExtended> {
-    const [reply] = await this.call(Cmd.GET_SERVICE, `GET_SERVICE ${describeService(key)}`, (a) =>
-      encodeServiceKey(a, key),
+    const reply = await this.single(
+      {
+        command: IpvsCommand.GET_SERVICE,
+        name: `GET_SERVICE ${describeService(key)}`,
+        build: (a) => encodeServiceKey(a, key),
+      },
+      'ESRCH',
     );
-    if (!reply)
-      throw new NetlinkError({
-        errno: NetlinkError.ESRCH,
-        operation: `IPVS GET_SERVICE ${describeService(key)}`,
-      });
     return decodeServiceReply(reply.payload);
   }
 
-  async createService(svc: Service): Promise<void> {
-    await this.call(Cmd.NEW_SERVICE, `NEW_SERVICE ${describeService(svc)}`, (a) =>
-      encodeService(a, svc),
-    );
+  /** Creates a service (EEXIST when it exists). */
+  async createService(service: Service): Promise<void> {
+    await this.call(callFor({ op: 'create-service', service }));
   }
 
-  async updateService(svc: Service): Promise<void> {
-    await this.call(Cmd.SET_SERVICE, `SET_SERVICE ${describeService(svc)}`, (a) =>
-      encodeService(a, svc),
-    );
+  /** Changes a service's settings (ESRCH when it does not exist). */
+  async updateService(service: Service): Promise<void> {
+    await this.call(callFor({ op: 'update-service', service }));
   }
 
-  async removeService(key: ServiceKey): Promise<void> {
-    await this.call(Cmd.DEL_SERVICE, `DEL_SERVICE ${describeService(key)}`, (a) =>
-      encodeServiceKey(a, key),
-    );
+  /** Removes a service and its destinations (ESRCH when it does not exist). */
+  async removeService(service: ServiceKey): Promise<void> {
+    await this.call(callFor({ op: 'remove-service', service }));
   }
 
   /** Destinations of a service; an empty list for a missing service (use service() to test existence). */
   async destinations(key: ServiceKey): Promise<DestinationExtended[]> {
-    const replies = await this.call(
-      Cmd.GET_DEST,
-      `GET_DEST ${describeService(key)}`,
-      (a) => encodeServiceKey(a, key),
-      true,
-    );
+    const replies = await this.call({
+      command: IpvsCommand.GET_DEST,
+      name: `GET_DEST ${describeService(key)}`,
+      build: (a) => encodeServiceKey(a, key),
+      dump: true,
+    });
     return replies.map((r) => decodeDestinationReply(r.payload, key.family));
   }
 
-  async createDestination(key: ServiceKey, dest: Destination): Promise<void> {
-    await this.call(
-      Cmd.NEW_DEST,
-      `NEW_DEST ${describeService(key)} -> ${dest.address}:${dest.port}`,
-      (a) => {
-        encodeServiceKey(a, key);
-        encodeDestination(a, dest, key.family);
-      },
-    );
+  /** Adds a destination to a service (EEXIST when it is there already). */
+  async createDestination(service: ServiceKey, destination: Destination): Promise<void> {
+    await this.call(callFor({ op: 'create-destination', service, destination }));
   }
 
-  async updateDestination(key: ServiceKey, dest: Destination): Promise<void> {
-    await this.call(
-      Cmd.SET_DEST,
-      `SET_DEST ${describeService(key)} -> ${dest.address}:${dest.port}`,
-      (a) => {
-        encodeServiceKey(a, key);
-        encodeDestination(a, dest, key.family);
-      },
-    );
+  /** Changes a destination's weight, method or thresholds (ENOENT when it is not there). */
+  async updateDestination(service: ServiceKey, destination: Destination): Promise<void> {
+    await this.call(callFor({ op: 'update-destination', service, destination }));
   }
 
-  async removeDestination(key: ServiceKey, dest: DestinationKey): Promise<void> {
-    await this.call(
-      Cmd.DEL_DEST,
-      `DEL_DEST ${describeService(key)} -> ${dest.address}:${dest.port}`,
-      (a) => {
-        encodeServiceKey(a, key);
-        encodeDestinationKey(a, dest, key.family);
-      },
-    );
+  /** Removes a destination (ENOENT when it is not there). */
+  async removeDestination(service: ServiceKey, destination: DestinationKey): Promise<void> {
+    await this.call(callFor({ op: 'remove-destination', service, destination }));
   }
 
   /**
@@ -237,63 +221,21 @@ export class IpvsClient {
    * run even when an earlier one failed. No family re-resolution here: a batch is all-or-report.
    */
   async batch(ops: IpvsOperation[]): Promise<Array<NetlinkError | undefined>> {
-    return this.conn.requestBatch(ops.map((op) => this.batchRequest(op)));
-  }
-
-  private batchRequest(op: IpvsOperation) {
-    const req = (command: number, name: string, build: (a: AttributeEncoder) => void) => ({
-      type: this.family.id,
-      payload: ipvsPayload(command, build),
-      operation: `IPVS ${name}`,
-    });
-    switch (op.op) {
-      case 'create-service':
-        return req(Cmd.NEW_SERVICE, `NEW_SERVICE ${describeService(op.service)}`, (a) =>
-          encodeService(a, op.service),
-        );
-      case 'update-service':
-        return req(Cmd.SET_SERVICE, `SET_SERVICE ${describeService(op.service)}`, (a) =>
-          encodeService(a, op.service),
-        );
-      case 'remove-service':
-        return req(Cmd.DEL_SERVICE, `DEL_SERVICE ${describeService(op.service)}`, (a) =>
-          encodeServiceKey(a, op.service),
-        );
-      case 'create-destination':
-      case 'update-destination': {
-        const cmd = op.op === 'create-destination' ? Cmd.NEW_DEST : Cmd.SET_DEST;
-        return req(
-          cmd,
-          `${op.op === 'create-destination' ? 'NEW_DEST' : 'SET_DEST'} ${describeService(op.service)} -> ${op.destination.address}:${op.destination.port}`,
-          (a) => {
-            encodeServiceKey(a, op.service);
-            encodeDestination(a, op.destination, op.service.family);
-          },
-        );
-      }
-      case 'remove-destination':
-        return req(
-          Cmd.DEL_DEST,
-          `DEL_DEST ${describeService(op.service)} -> ${op.destination.address}:${op.destination.port}`,
-          (a) => {
-            encodeServiceKey(a, op.service);
-            encodeDestinationKey(a, op.destination, op.service.family);
-          },
-        );
-    }
+    const results = await this.conn.requestBatch(ops.map((op) => this.requestFor(callFor(op))));
+    return results.map((err) => err && withIpvsHint(err));
   }
 
   /** Removes every virtual service of this network namespace. */
   async flush(): Promise<void> {
-    await this.call(Cmd.FLUSH, 'FLUSH');
+    await this.call({ command: IpvsCommand.FLUSH, name: 'FLUSH' });
   }
 
   /** Zeroes the counters of one service, or of all when no key is given. */
   async zero(key?: ServiceKey): Promise<void> {
-    await this.call(
-      Cmd.ZERO,
-      key ? `ZERO ${describeService(key)}` : 'ZERO',
-      key ? (a) => encodeServiceKey(a, key) : undefined,
-    );
+    await this.call({
+      command: IpvsCommand.ZERO,
+      name: key ? `ZERO ${describeService(key)}` : 'ZERO',
+      build: key ? (a) => encodeServiceKey(a, key) : undefined,
+    });
   }
 }

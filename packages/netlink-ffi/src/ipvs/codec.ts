@@ -7,22 +7,23 @@ import {
   bytesToAddress,
   familyFromNumber,
   familyNumber,
+  hostPrefixLength,
 } from '../address.js';
 import { NetlinkDecodeError } from '../errors.js';
 import { namesByNumber } from '../names.js';
 import { decodeGenl, encodeGenl } from '../genl/header.js';
 import {
-  CmdAttr,
-  DestAttr,
+  IpvsAttr,
+  IpvsDestAttr,
   FWD_MASK,
-  Forward,
+  ForwardMethodCode,
   IPPROTO,
   IPVS_GENL_VERSION,
-  InfoAttr,
+  IpvsInfoAttr,
   ServiceFlag,
-  StatsAttr,
-  SvcAttr,
-  TunnelType,
+  IpvsStatsAttr,
+  IpvsServiceAttr,
+  TunnelTypeCode,
 } from './constants.js';
 import type {
   Destination,
@@ -31,17 +32,17 @@ import type {
   ForwardMethod,
   IpvsConfig,
   IpvsInfo,
-  Protocol,
+  TransportProtocol,
   ServiceExtended,
   ServiceKey,
   Service,
-  Stats,
+  IpvsStats,
   TunnelKind,
 } from './types.js';
 
-const protocolByNumber = namesByNumber<Protocol>(IPPROTO);
-const forwardByNumber = namesByNumber<ForwardMethod>(Forward);
-const tunnelByNumber = namesByNumber<TunnelKind>(TunnelType);
+const protocolByNumber = namesByNumber<TransportProtocol>(IPPROTO);
+const forwardByNumber = namesByNumber<ForwardMethod>(ForwardMethodCode);
+const tunnelByNumber = namesByNumber<TunnelKind>(TunnelTypeCode);
 
 /** The genl payload (header + attributes) of one IPVS command. */
 export function ipvsPayload(command: number, build?: (attrs: AttributeEncoder) => void): Buffer {
@@ -73,25 +74,26 @@ function addressField(address: string, family: AddressFamily): Buffer {
   return out;
 }
 
+/** True for a service named by firewall mark rather than by protocol, address and port. */
 export function isFwmarkService(key: ServiceKey): key is ServiceKey & { fwmark: number } {
   return key.fwmark !== undefined && key.fwmark > 0;
 }
 
 function encodeServiceKeyAttrs(enc: AttributeEncoder, key: ServiceKey): void {
-  enc.u16(SvcAttr.AF, familyNumber(key.family));
+  enc.u16(IpvsServiceAttr.AF, familyNumber(key.family));
   if (isFwmarkService(key)) {
-    enc.u32(SvcAttr.FWMARK, key.fwmark);
+    enc.u32(IpvsServiceAttr.FWMARK, key.fwmark);
     return;
   }
-  const k = key as Extract<ServiceKey, { protocol: Protocol }>;
-  enc.u16(SvcAttr.PROTOCOL, IPPROTO[k.protocol]);
-  enc.bytes(SvcAttr.ADDR, addressField(k.address, k.family));
-  enc.be16(SvcAttr.PORT, checkPort(k.port, 'service'));
+  const k = key as Extract<ServiceKey, { protocol: TransportProtocol }>;
+  enc.u16(IpvsServiceAttr.PROTOCOL, IPPROTO[k.protocol]);
+  enc.bytes(IpvsServiceAttr.ADDR, addressField(k.address, k.family));
+  enc.be16(IpvsServiceAttr.PORT, checkPort(k.port, 'service'));
 }
 
 /** The SERVICE nest naming a service (DEL_SERVICE, GET_SERVICE, GET_DEST, ZERO, *_DEST). */
 export function encodeServiceKey(enc: AttributeEncoder, key: ServiceKey): void {
-  enc.nested(CmdAttr.SERVICE, (s) => encodeServiceKeyAttrs(s, key));
+  enc.nested(IpvsAttr.SERVICE, (s) => encodeServiceKeyAttrs(s, key));
 }
 
 function prefixToMask(prefix: number): number {
@@ -104,62 +106,58 @@ function maskToPrefix(mask: number): number {
   return n;
 }
 
-export function defaultNetmask(family: AddressFamily): number {
-  return family === 'inet' ? 32 : 128;
-}
-
 /** The full SERVICE nest of NEW_SERVICE / SET_SERVICE. */
 export function encodeService(enc: AttributeEncoder, svc: Service): void {
-  const maxPrefix = defaultNetmask(svc.family);
+  const maxPrefix = hostPrefixLength(svc.family);
   if (!Number.isInteger(svc.netmask) || svc.netmask < 0 || svc.netmask > maxPrefix) {
     throw new RangeError(`netmask /${svc.netmask} out of range for ${svc.family}`);
   }
-  enc.nested(CmdAttr.SERVICE, (s) => {
+  enc.nested(IpvsAttr.SERVICE, (s) => {
     encodeServiceKeyAttrs(s, svc);
-    s.string(SvcAttr.SCHED_NAME, svc.scheduler);
-    if (svc.peName) s.string(SvcAttr.PE_NAME, svc.peName);
+    s.string(IpvsServiceAttr.SCHED_NAME, svc.scheduler);
+    if (svc.peName) s.string(IpvsServiceAttr.PE_NAME, svc.peName);
     const flags = Buffer.alloc(8);
     flags.writeUInt32LE((svc.flags & ~ServiceFlag.HASHED) >>> 0, 0);
     flags.writeUInt32LE(0xffffffff, 4);
-    s.bytes(SvcAttr.FLAGS, flags);
-    s.u32(SvcAttr.TIMEOUT, svc.timeout);
+    s.bytes(IpvsServiceAttr.FLAGS, flags);
+    s.u32(IpvsServiceAttr.TIMEOUT, svc.timeout);
     // IPv4 wants the mask's bytes in network order; IPv6 the prefix length (ip_vs_ctl.c).
-    if (svc.family === 'inet') s.be32(SvcAttr.NETMASK, prefixToMask(svc.netmask));
-    else s.u32(SvcAttr.NETMASK, svc.netmask);
+    if (svc.family === 'inet') s.be32(IpvsServiceAttr.NETMASK, prefixToMask(svc.netmask));
+    else s.u32(IpvsServiceAttr.NETMASK, svc.netmask);
   });
 }
 
 const num = (v: bigint | number | undefined): number => (v === undefined ? 0 : Number(v));
 
 /** STATS64 when present (all u64), else STATS (bytes u64, the rest u32). */
-export function decodeStats(parent: Attributes, stats64Type: number, statsType: number): Stats {
+export function decodeStats(parent: Attributes, stats64Type: number, statsType: number): IpvsStats {
   const s64 = parent.optNested(stats64Type, 'stats64');
   if (s64) {
     return {
-      conns: num(s64.optU64(StatsAttr.CONNS)),
-      inPackets: num(s64.optU64(StatsAttr.INPKTS)),
-      outPackets: num(s64.optU64(StatsAttr.OUTPKTS)),
-      inBytes: num(s64.optU64(StatsAttr.INBYTES)),
-      outBytes: num(s64.optU64(StatsAttr.OUTBYTES)),
-      cps: num(s64.optU64(StatsAttr.CPS)),
-      inPps: num(s64.optU64(StatsAttr.INPPS)),
-      outPps: num(s64.optU64(StatsAttr.OUTPPS)),
-      inBps: num(s64.optU64(StatsAttr.INBPS)),
-      outBps: num(s64.optU64(StatsAttr.OUTBPS)),
+      conns: num(s64.optU64(IpvsStatsAttr.CONNS)),
+      inPackets: num(s64.optU64(IpvsStatsAttr.INPKTS)),
+      outPackets: num(s64.optU64(IpvsStatsAttr.OUTPKTS)),
+      inBytes: num(s64.optU64(IpvsStatsAttr.INBYTES)),
+      outBytes: num(s64.optU64(IpvsStatsAttr.OUTBYTES)),
+      cps: num(s64.optU64(IpvsStatsAttr.CPS)),
+      inPps: num(s64.optU64(IpvsStatsAttr.INPPS)),
+      outPps: num(s64.optU64(IpvsStatsAttr.OUTPPS)),
+      inBps: num(s64.optU64(IpvsStatsAttr.INBPS)),
+      outBps: num(s64.optU64(IpvsStatsAttr.OUTBPS)),
     };
   }
   const s = parent.optNested(statsType, 'stats');
   return {
-    conns: num(s?.optU32(StatsAttr.CONNS)),
-    inPackets: num(s?.optU32(StatsAttr.INPKTS)),
-    outPackets: num(s?.optU32(StatsAttr.OUTPKTS)),
-    inBytes: num(s?.optU64(StatsAttr.INBYTES)),
-    outBytes: num(s?.optU64(StatsAttr.OUTBYTES)),
-    cps: num(s?.optU32(StatsAttr.CPS)),
-    inPps: num(s?.optU32(StatsAttr.INPPS)),
-    outPps: num(s?.optU32(StatsAttr.OUTPPS)),
-    inBps: num(s?.optU32(StatsAttr.INBPS)),
-    outBps: num(s?.optU32(StatsAttr.OUTBPS)),
+    conns: num(s?.optU32(IpvsStatsAttr.CONNS)),
+    inPackets: num(s?.optU32(IpvsStatsAttr.INPKTS)),
+    outPackets: num(s?.optU32(IpvsStatsAttr.OUTPKTS)),
+    inBytes: num(s?.optU64(IpvsStatsAttr.INBYTES)),
+    outBytes: num(s?.optU64(IpvsStatsAttr.OUTBYTES)),
+    cps: num(s?.optU32(IpvsStatsAttr.CPS)),
+    inPps: num(s?.optU32(IpvsStatsAttr.INPPS)),
+    outPps: num(s?.optU32(IpvsStatsAttr.OUTPPS)),
+    inBps: num(s?.optU32(IpvsStatsAttr.INBPS)),
+    outBps: num(s?.optU32(IpvsStatsAttr.OUTBPS)),
   };
 }
 
@@ -169,7 +167,7 @@ function decodeFamilyNumber(n: number, what: string): AddressFamily {
   return family;
 }
 
-function decodeAddress(
+function decodeAddressAttr(
   attrs: Attributes,
   type: number,
   family: AddressFamily,
@@ -184,36 +182,36 @@ function decodeAddress(
 
 /** One service from the SERVICE nest of a GET_SERVICE reply. */
 export function decodeService(svcAttrs: Attributes): ServiceExtended {
-  const family = decodeFamilyNumber(svcAttrs.u16(SvcAttr.AF), 'service');
-  const flagsRaw = svcAttrs.optBytes(SvcAttr.FLAGS);
+  const family = decodeFamilyNumber(svcAttrs.u16(IpvsServiceAttr.AF), 'service');
+  const flagsRaw = svcAttrs.optBytes(IpvsServiceAttr.FLAGS);
   if (flagsRaw !== undefined && flagsRaw.length < 4)
     throw new NetlinkDecodeError('service: flags too short');
   const flags = flagsRaw === undefined ? 0 : flagsRaw.readUInt32LE(0) & ~ServiceFlag.HASHED;
-  const rawMask = svcAttrs.optU32(SvcAttr.NETMASK);
+  const rawMask = svcAttrs.optU32(IpvsServiceAttr.NETMASK);
   const netmask =
     rawMask === undefined
-      ? defaultNetmask(family)
+      ? hostPrefixLength(family)
       : family === 'inet'
-        ? maskToPrefix(svcAttrs.be32(SvcAttr.NETMASK))
+        ? maskToPrefix(svcAttrs.be32(IpvsServiceAttr.NETMASK))
         : rawMask;
   const settings = {
-    scheduler: svcAttrs.optString(SvcAttr.SCHED_NAME) ?? '',
+    scheduler: svcAttrs.optString(IpvsServiceAttr.SCHED_NAME) ?? '',
     flags,
-    timeout: svcAttrs.optU32(SvcAttr.TIMEOUT) ?? 0,
+    timeout: svcAttrs.optU32(IpvsServiceAttr.TIMEOUT) ?? 0,
     netmask,
-    peName: svcAttrs.optString(SvcAttr.PE_NAME) || undefined,
-    stats: decodeStats(svcAttrs, SvcAttr.STATS64, SvcAttr.STATS),
+    peName: svcAttrs.optString(IpvsServiceAttr.PE_NAME) || undefined,
+    stats: decodeStats(svcAttrs, IpvsServiceAttr.STATS64, IpvsServiceAttr.STATS),
   };
-  const fwmark = svcAttrs.optU32(SvcAttr.FWMARK);
+  const fwmark = svcAttrs.optU32(IpvsServiceAttr.FWMARK);
   if (fwmark !== undefined && fwmark > 0) return { family, fwmark, ...settings };
-  const protoNumber = svcAttrs.u16(SvcAttr.PROTOCOL);
+  const protoNumber = svcAttrs.u16(IpvsServiceAttr.PROTOCOL);
   const protocol = protocolByNumber.get(protoNumber);
   if (!protocol) throw new NetlinkDecodeError(`service: unknown protocol ${protoNumber}`);
   return {
     family,
     protocol,
-    address: decodeAddress(svcAttrs, SvcAttr.ADDR, family, 'service'),
-    port: svcAttrs.be16(SvcAttr.PORT),
+    address: decodeAddressAttr(svcAttrs, IpvsServiceAttr.ADDR, family, 'service'),
+    port: svcAttrs.be16(IpvsServiceAttr.PORT),
     ...settings,
   };
 }
@@ -229,9 +227,9 @@ function encodeDestinationKeyAttrs(
   serviceFamily: AddressFamily,
 ): void {
   const family = destFamily(dest, serviceFamily);
-  d.u16(DestAttr.ADDR_FAMILY, familyNumber(family));
-  d.bytes(DestAttr.ADDR, addressField(dest.address, family));
-  d.be16(DestAttr.PORT, checkPort(dest.port, 'destination'));
+  d.u16(IpvsDestAttr.ADDR_FAMILY, familyNumber(family));
+  d.bytes(IpvsDestAttr.ADDR, addressField(dest.address, family));
+  d.be16(IpvsDestAttr.PORT, checkPort(dest.port, 'destination'));
 }
 
 /** The DEST nest naming a destination (DEL_DEST). */
@@ -240,7 +238,7 @@ export function encodeDestinationKey(
   dest: DestinationKey,
   serviceFamily: AddressFamily,
 ): void {
-  enc.nested(CmdAttr.DEST, (d) => encodeDestinationKeyAttrs(d, dest, serviceFamily));
+  enc.nested(IpvsAttr.DEST, (d) => encodeDestinationKeyAttrs(d, dest, serviceFamily));
 }
 
 /** The full DEST nest of NEW_DEST / SET_DEST. Weights and thresholds go out as the kernel's u32. */
@@ -249,16 +247,16 @@ export function encodeDestination(
   dest: Destination,
   serviceFamily: AddressFamily,
 ): void {
-  enc.nested(CmdAttr.DEST, (d) => {
+  enc.nested(IpvsAttr.DEST, (d) => {
     encodeDestinationKeyAttrs(d, dest, serviceFamily);
-    d.u32(DestAttr.FWD_METHOD, Forward[dest.forward]);
-    d.u32(DestAttr.WEIGHT, dest.weight);
-    d.u32(DestAttr.U_THRESH, dest.upperThreshold);
-    d.u32(DestAttr.L_THRESH, dest.lowerThreshold);
+    d.u32(IpvsDestAttr.FWD_METHOD, ForwardMethodCode[dest.forward]);
+    d.u32(IpvsDestAttr.WEIGHT, dest.weight);
+    d.u32(IpvsDestAttr.U_THRESH, dest.upperThreshold);
+    d.u32(IpvsDestAttr.L_THRESH, dest.lowerThreshold);
     if (dest.tunnel) {
-      d.u8(DestAttr.TUN_TYPE, TunnelType[dest.tunnel.type]);
-      d.be16(DestAttr.TUN_PORT, checkPort(dest.tunnel.port, 'tunnel'));
-      d.u16(DestAttr.TUN_FLAGS, dest.tunnel.flags);
+      d.u8(IpvsDestAttr.TUN_TYPE, TunnelTypeCode[dest.tunnel.type]);
+      d.be16(IpvsDestAttr.TUN_PORT, checkPort(dest.tunnel.port, 'tunnel'));
+      d.u16(IpvsDestAttr.TUN_FLAGS, dest.tunnel.flags);
     }
   });
 }
@@ -268,76 +266,81 @@ export function decodeDestination(
   destAttrs: Attributes,
   serviceFamily: AddressFamily,
 ): DestinationExtended {
-  const famNumber = destAttrs.optU16(DestAttr.ADDR_FAMILY) ?? 0;
+  const famNumber = destAttrs.optU16(IpvsDestAttr.ADDR_FAMILY) ?? 0;
   const family = famNumber === 0 ? serviceFamily : decodeFamilyNumber(famNumber, 'destination');
-  const fwd = (destAttrs.optU32(DestAttr.FWD_METHOD) ?? 0) & FWD_MASK;
+  const fwd = (destAttrs.optU32(IpvsDestAttr.FWD_METHOD) ?? 0) & FWD_MASK;
   const forward = forwardByNumber.get(fwd);
   if (!forward) throw new NetlinkDecodeError(`destination: unknown forwarding method ${fwd}`);
-  const tunType = destAttrs.optU8(DestAttr.TUN_TYPE);
+  const tunType = destAttrs.optU8(IpvsDestAttr.TUN_TYPE);
   const tunnelKind = tunType === undefined ? undefined : tunnelByNumber.get(tunType);
   if (tunType !== undefined && !tunnelKind)
     throw new NetlinkDecodeError(`destination: unknown tunnel type ${tunType}`);
   return {
     family,
-    address: decodeAddress(destAttrs, DestAttr.ADDR, family, 'destination'),
-    port: destAttrs.be16(DestAttr.PORT),
+    address: decodeAddressAttr(destAttrs, IpvsDestAttr.ADDR, family, 'destination'),
+    port: destAttrs.be16(IpvsDestAttr.PORT),
     forward,
     // The kernel keeps weights as int; report them the way it does.
-    weight: destAttrs.optU32(DestAttr.WEIGHT) ?? 0,
-    upperThreshold: destAttrs.optU32(DestAttr.U_THRESH) ?? 0,
-    lowerThreshold: destAttrs.optU32(DestAttr.L_THRESH) ?? 0,
+    weight: destAttrs.optU32(IpvsDestAttr.WEIGHT) ?? 0,
+    upperThreshold: destAttrs.optU32(IpvsDestAttr.U_THRESH) ?? 0,
+    lowerThreshold: destAttrs.optU32(IpvsDestAttr.L_THRESH) ?? 0,
     tunnel:
       forward === 'tunnel' && tunnelKind
         ? {
             type: tunnelKind,
-            port: destAttrs.optBe16(DestAttr.TUN_PORT) ?? 0,
-            flags: destAttrs.optU16(DestAttr.TUN_FLAGS) ?? 0,
+            port: destAttrs.optBe16(IpvsDestAttr.TUN_PORT) ?? 0,
+            flags: destAttrs.optU16(IpvsDestAttr.TUN_FLAGS) ?? 0,
           }
         : undefined,
-    activeConns: destAttrs.optU32(DestAttr.ACTIVE_CONNS) ?? 0,
-    inactiveConns: destAttrs.optU32(DestAttr.INACT_CONNS) ?? 0,
-    persistentConns: destAttrs.optU32(DestAttr.PERSIST_CONNS) ?? 0,
-    stats: decodeStats(destAttrs, DestAttr.STATS64, DestAttr.STATS),
+    activeConns: destAttrs.optU32(IpvsDestAttr.ACTIVE_CONNS) ?? 0,
+    inactiveConns: destAttrs.optU32(IpvsDestAttr.INACT_CONNS) ?? 0,
+    persistentConns: destAttrs.optU32(IpvsDestAttr.PERSIST_CONNS) ?? 0,
+    stats: decodeStats(destAttrs, IpvsDestAttr.STATS64, IpvsDestAttr.STATS),
   };
 }
 
+/** The service in one GET_SERVICE reply (its genl payload). */
 export function decodeServiceReply(payload: Buffer): ServiceExtended {
-  return decodeService(ipvsReplyAttributes(payload).nested(CmdAttr.SERVICE, 'service'));
+  return decodeService(ipvsReplyAttributes(payload).nested(IpvsAttr.SERVICE, 'service'));
 }
 
+/** The destination in one GET_DEST reply; its family defaults to the service's. */
 export function decodeDestinationReply(
   payload: Buffer,
   serviceFamily: AddressFamily,
 ): DestinationExtended {
   return decodeDestination(
-    ipvsReplyAttributes(payload).nested(CmdAttr.DEST, 'destination'),
+    ipvsReplyAttributes(payload).nested(IpvsAttr.DEST, 'destination'),
     serviceFamily,
   );
 }
 
+/** The GET_INFO reply. */
 export function decodeInfoReply(payload: Buffer): IpvsInfo {
   const attrs = ipvsReplyAttributes(payload);
-  const code = attrs.u32(InfoAttr.VERSION);
+  const code = attrs.u32(IpvsInfoAttr.VERSION);
   return {
     versionCode: code,
     version: `${(code >> 16) & 0xff}.${(code >> 8) & 0xff}.${code & 0xff}`,
-    connTableSize: attrs.u32(InfoAttr.CONN_TAB_SIZE),
+    connTableSize: attrs.u32(IpvsInfoAttr.CONN_TAB_SIZE),
   };
 }
 
+/** The GET_CONFIG reply. */
 export function decodeConfigReply(payload: Buffer): IpvsConfig {
   const attrs = ipvsReplyAttributes(payload);
   return {
-    tcp: attrs.optU32(CmdAttr.TIMEOUT_TCP) ?? 0,
-    tcpFin: attrs.optU32(CmdAttr.TIMEOUT_TCP_FIN) ?? 0,
-    udp: attrs.optU32(CmdAttr.TIMEOUT_UDP) ?? 0,
+    tcp: attrs.optU32(IpvsAttr.TIMEOUT_TCP) ?? 0,
+    tcpFin: attrs.optU32(IpvsAttr.TIMEOUT_TCP_FIN) ?? 0,
+    udp: attrs.optU32(IpvsAttr.TIMEOUT_UDP) ?? 0,
   };
 }
 
+/** The timeout attributes of SET_CONFIG; fields left out are not sent. */
 export function encodeConfig(enc: AttributeEncoder, config: Partial<IpvsConfig>): void {
-  if (config.tcp !== undefined) enc.u32(CmdAttr.TIMEOUT_TCP, config.tcp);
-  if (config.tcpFin !== undefined) enc.u32(CmdAttr.TIMEOUT_TCP_FIN, config.tcpFin);
-  if (config.udp !== undefined) enc.u32(CmdAttr.TIMEOUT_UDP, config.udp);
+  if (config.tcp !== undefined) enc.u32(IpvsAttr.TIMEOUT_TCP, config.tcp);
+  if (config.tcpFin !== undefined) enc.u32(IpvsAttr.TIMEOUT_TCP_FIN, config.tcpFin);
+  if (config.udp !== undefined) enc.u32(IpvsAttr.TIMEOUT_UDP, config.udp);
 }
 
 /** The identity fields of a service, for comparing and for error text. */
@@ -346,7 +349,7 @@ export function serviceKeyOf(svc: ServiceKey): ServiceKey {
     ? { family: svc.family, fwmark: svc.fwmark }
     : {
         family: svc.family,
-        protocol: svc.protocol as Protocol,
+        protocol: svc.protocol as TransportProtocol,
         address: svc.address as string,
         port: svc.port as number,
       };

@@ -1,9 +1,12 @@
 // Kernel constants from include/uapi/linux/ip_vs.h (IPVS generic netlink family "IPVS", version 1).
 
+/** The generic netlink family name IPVS registers. */
 export const IPVS_GENL_NAME = 'IPVS';
+/** The family's version, sent in every genl header. */
 export const IPVS_GENL_VERSION = 1;
 
-export const Cmd = {
+/** Commands (IPVS_CMD_*). */
+export const IpvsCommand = {
   NEW_SERVICE: 1,
   SET_SERVICE: 2,
   DEL_SERVICE: 3,
@@ -23,7 +26,8 @@ export const Cmd = {
   FLUSH: 17,
 } as const;
 
-export const CmdAttr = {
+/** Top-level attributes of a command (IPVS_CMD_ATTR_*). */
+export const IpvsAttr = {
   SERVICE: 1,
   DEST: 2,
   DAEMON: 3,
@@ -32,12 +36,14 @@ export const CmdAttr = {
   TIMEOUT_UDP: 6,
 } as const;
 
-export const InfoAttr = {
+/** Top-level attributes of a GET_INFO reply (IPVS_INFO_ATTR_*). */
+export const IpvsInfoAttr = {
   VERSION: 1,
   CONN_TAB_SIZE: 2,
 } as const;
 
-export const SvcAttr = {
+/** Attributes inside the SERVICE nest (IPVS_SVC_ATTR_*). */
+export const IpvsServiceAttr = {
   AF: 1,
   PROTOCOL: 2,
   ADDR: 3,
@@ -52,7 +58,8 @@ export const SvcAttr = {
   STATS64: 12,
 } as const;
 
-export const DestAttr = {
+/** Attributes inside the DEST nest (IPVS_DEST_ATTR_*). */
+export const IpvsDestAttr = {
   ADDR: 1,
   PORT: 2,
   FWD_METHOD: 3,
@@ -70,7 +77,8 @@ export const DestAttr = {
   TUN_FLAGS: 15,
 } as const;
 
-export const StatsAttr = {
+/** Attributes inside STATS / STATS64 nests (IPVS_STATS_ATTR_*). */
+export const IpvsStatsAttr = {
   CONNS: 1,
   INPKTS: 2,
   OUTPKTS: 3,
@@ -95,28 +103,33 @@ export const ServiceFlag = {
 } as const;
 
 /** Forwarding methods (IP_VS_CONN_F_*), the low three bits of FWD_METHOD. */
+/** The bits of FWD_METHOD that hold the method. */
 export const FWD_MASK = 0x7;
-export const Forward = {
+/** Forwarding method names and their numbers. */
+export const ForwardMethodCode = {
   masq: 0,
   local: 1,
   tunnel: 2,
   route: 3,
 } as const;
 
-export const TunnelType = {
+/** Tunnel types of tunnel-forwarded destinations (IP_VS_CONN_F_TUNNEL_TYPE_*). */
+export const TunnelTypeCode = {
   ipip: 0,
   gue: 1,
   gre: 2,
 } as const;
 
+/** Transport protocols a service can balance, and their IP protocol numbers. */
 export const IPPROTO = {
   tcp: 6,
   udp: 17,
   sctp: 132,
 } as const;
 
-/** Longest scheduler / persistence-engine name the kernel accepts (IP_VS_SCHEDNAME_MAXLEN - 1). */
+/** Longest scheduler name the kernel accepts (IP_VS_SCHEDNAME_MAXLEN - 1). */
 export const SCHED_NAME_MAX = 15;
+/** Longest persistence-engine name the kernel accepts (IP_VS_PENAME_MAXLEN - 1). */
 export const PE_NAME_MAX = 31;
 
 /** Schedulers Linux ships as ip_vs_<name> modules (twos since 6.7). */

@@ -19,17 +19,20 @@ import {
   IFLA_INFO,
   RTA,
   RTMSG_LEN,
+  RTM_F_CLONED,
+  RTM_F_FIB_MATCH,
   RTN,
+  RTPROT,
   RT_SCOPE,
   RT_TABLE_MAIN,
 } from './constants.js';
-import type { InterfaceAddress, Link, Route, RouteType, Scope } from './types.js';
+import type { InterfaceAddress, NetworkLink, Route, RouteType, RouteScope } from './types.js';
 
-const scopeByNumber = namesByNumber<Scope>(RT_SCOPE);
+const scopeByNumber = namesByNumber<RouteScope>(RT_SCOPE);
 const typeByNumber = namesByNumber<RouteType>(RTN);
 
-const scopeName = (n: number): Scope | number => scopeByNumber.get(n) ?? n;
-const scopeNumber = (s: Scope | number): number => (typeof s === 'number' ? s : RT_SCOPE[s]);
+const scopeName = (n: number): RouteScope | number => scopeByNumber.get(n) ?? n;
+const scopeNumber = (s: RouteScope | number): number => (typeof s === 'number' ? s : RT_SCOPE[s]);
 
 function header(length: number, fill: (b: Buffer) => void): Buffer {
   const b = Buffer.alloc(length);
@@ -45,11 +48,16 @@ function checkedFamily(address: string): AddressFamily {
 
 // --- links ---------------------------------------------------------------------------------
 
+/** The fields of a link request; what is left out is not sent. */
 export interface LinkRequest {
+  /** Interface index (0: look up by name). */
   index?: number;
   name?: string;
+  /** IFLA_INFO_KIND of a link to create, e.g. "dummy". */
   kind?: string;
+  /** IFF_* bits to set ... */
   flags?: number;
+  /** ... among these (ifi_change). */
   change?: number;
 }
 
@@ -68,7 +76,8 @@ export function encodeLinkRequest(req: LinkRequest): Buffer {
   return Buffer.concat([hdr, attrs.encode()]);
 }
 
-export function decodeLink(payload: Buffer): Link {
+/** One RTM_NEWLINK message. */
+export function decodeLink(payload: Buffer): NetworkLink {
   if (payload.length < IFINFOMSG_LEN)
     throw new NetlinkDecodeError(`link: ${payload.length} bytes, too short`);
   const attrs = Attributes.parse(payload.subarray(IFINFOMSG_LEN), 'link');
@@ -85,6 +94,7 @@ export function decodeLink(payload: Buffer): Link {
 
 // --- addresses -----------------------------------------------------------------------------
 
+/** struct ifaddrmsg + IFA_LOCAL/IFA_ADDRESS (+ label), for NEWADDR / DELADDR. */
 export function encodeAddressRequest(
   addr: Omit<InterfaceAddress, 'family'> & { family?: AddressFamily },
 ): Buffer {
@@ -107,7 +117,8 @@ export function encodeAddressDump(family?: AddressFamily): Buffer {
   return header(IFADDRMSG_LEN, (b) => b.writeUInt8(family ? familyNumber(family) : 0, 0));
 }
 
-export function decodeAddress(payload: Buffer): InterfaceAddress | undefined {
+/** One RTM_NEWADDR message; undefined for a family other than IPv4/IPv6. */
+export function decodeInterfaceAddress(payload: Buffer): InterfaceAddress | undefined {
   if (payload.length < IFADDRMSG_LEN)
     throw new NetlinkDecodeError(`address: ${payload.length} bytes, too short`);
   const family = familyFromNumber(payload.readUInt8(0));
@@ -129,6 +140,7 @@ export function decodeAddress(payload: Buffer): InterfaceAddress | undefined {
 
 // --- routes --------------------------------------------------------------------------------
 
+/** A route to add or delete: destination and prefix length, the rest defaulted by completeRoute. */
 export type RouteSpec = Pick<Route, 'destination' | 'prefixLength'> & Partial<Route>;
 
 /** Fills the defaults `ip route add` would use: main table, static protocol, unicast. */
@@ -142,13 +154,14 @@ export function completeRoute(spec: RouteSpec): Route {
     outputIndex: spec.outputIndex,
     preferredSource: spec.preferredSource,
     table: spec.table ?? RT_TABLE_MAIN,
-    protocol: spec.protocol ?? 4,
+    protocol: spec.protocol ?? RTPROT.static,
     scope: spec.scope ?? (spec.gateway ? 'universe' : 'link'),
     type: spec.type ?? 'unicast',
     priority: spec.priority,
   };
 }
 
+/** struct rtmsg + attributes, for NEWROUTE / DELROUTE. */
 export function encodeRouteRequest(route: Route): Buffer {
   const hdr = header(RTMSG_LEN, (b) => {
     b.writeUInt8(familyNumber(route.family), 0);
@@ -169,10 +182,12 @@ export function encodeRouteRequest(route: Route): Buffer {
   return Buffer.concat([hdr, attrs.encode()]);
 }
 
+/** GETROUTE dump request for one family (AF_UNSPEC when omitted). */
 export function encodeRouteDump(family?: AddressFamily): Buffer {
   return header(RTMSG_LEN, (b) => b.writeUInt8(family ? familyNumber(family) : 0, 0));
 }
 
+/** One RTM_NEWROUTE message; undefined for a family other than IPv4/IPv6. */
 export function decodeRoute(payload: Buffer): Route | undefined {
   if (payload.length < RTMSG_LEN)
     throw new NetlinkDecodeError(`route: ${payload.length} bytes, too short`);
@@ -202,13 +217,25 @@ export function decodeRoute(payload: Buffer): Route | undefined {
   };
 }
 
-/** RTM_GETROUTE for one destination: what the kernel would use to reach it (`ip route get`). */
-export function encodeRouteLookup(destination: string): Buffer {
+/**
+ * RTM_GETROUTE for one destination. By default the answer is the route the kernel would use to
+ * reach it, computed for that address (`ip route get`); with `tableEntry` it is the routing-table
+ * entry that matched, with its own prefix and table (`ip route get fibmatch`, Linux >= 4.13).
+ */
+export function encodeRouteLookup(destination: string, tableEntry = false): Buffer {
   const family = checkedFamily(destination);
   const bytes = addressToBytes(destination);
   const hdr = header(RTMSG_LEN, (b) => {
     b.writeUInt8(familyNumber(family), 0);
     b.writeUInt8(bytes.length * 8, 1);
+    b.writeUInt32LE(tableEntry ? RTM_F_FIB_MATCH : 0, 8);
   });
   return Buffer.concat([hdr, new AttributeEncoder().bytes(RTA.DST, bytes).encode()]);
+}
+
+/** True for a lookup answer computed for one address (RTM_F_CLONED) rather than a table entry. */
+export function isComputedRoute(payload: Buffer): boolean {
+  if (payload.length < RTMSG_LEN)
+    throw new NetlinkDecodeError(`route: ${payload.length} bytes, too short`);
+  return (payload.readUInt32LE(8) & RTM_F_CLONED) !== 0;
 }

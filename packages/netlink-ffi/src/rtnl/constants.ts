@@ -1,5 +1,6 @@
 // rtnetlink constants from include/uapi/linux/rtnetlink.h, if_link.h, if_addr.h and if.h.
 
+/** rtnetlink message types (RTM_*). */
 export const RTM = {
   NEWLINK: 16,
   DELLINK: 17,
@@ -15,9 +16,12 @@ export const RTM = {
 
 /** struct ifinfomsg is 16 bytes; struct ifaddrmsg 8; struct rtmsg 12. */
 export const IFINFOMSG_LEN = 16;
+/** Size of struct ifaddrmsg. */
 export const IFADDRMSG_LEN = 8;
+/** Size of struct rtmsg. */
 export const RTMSG_LEN = 12;
 
+/** Link attributes (IFLA_*). */
 export const IFLA = {
   ADDRESS: 1,
   IFNAME: 3,
@@ -26,16 +30,16 @@ export const IFLA = {
   LINKINFO: 18,
 } as const;
 
+/** Attributes inside IFLA_LINKINFO (IFLA_INFO_*). */
 export const IFLA_INFO = {
   KIND: 1,
   DATA: 2,
 } as const;
 
+/** Link flag: administratively up (include/uapi/linux/if.h). */
 export const IFF_UP = 0x1;
-export const IFF_RUNNING = 0x40;
-export const IFF_NOARP = 0x80;
-export const IFF_LOWER_UP = 0x10000;
 
+/** Address attributes (IFA_*). */
 export const IFA = {
   ADDRESS: 1,
   LOCAL: 2,
@@ -43,6 +47,7 @@ export const IFA = {
   FLAGS: 8,
 } as const;
 
+/** Route attributes (RTA_*). */
 export const RTA = {
   DST: 1,
   SRC: 2,
@@ -53,15 +58,24 @@ export const RTA = {
   TABLE: 15,
 } as const;
 
+/** The main routing table, where `ip route add` puts routes. */
 export const RT_TABLE_MAIN = 254;
+/** The local table: the kernel's routes to this host's own addresses. */
 export const RT_TABLE_LOCAL = 255;
 
+/** rtm_flags of a lookup reply that is a computed route for one address, not a table entry. */
+export const RTM_F_CLONED = 0x200;
+/** rtm_flags of a lookup request: answer with the table entry that matched (`ip route get fibmatch`). */
+export const RTM_F_FIB_MATCH = 0x2000;
+
+/** Route origins (RTPROT_*). */
 export const RTPROT = {
   kernel: 2,
   boot: 3,
   static: 4,
 } as const;
 
+/** Scopes (RT_SCOPE_*). */
 export const RT_SCOPE = {
   universe: 0,
   site: 200,
@@ -70,6 +84,7 @@ export const RT_SCOPE = {
   nowhere: 255,
 } as const;
 
+/** Route types (RTN_*). */
 export const RTN = {
   unicast: 1,
   local: 2,
