@@ -43,7 +43,7 @@ const cases: Array<[string, (dir: string) => string[], RegExp]> = [
   [
     'the VIP equal to a master',
     () => ['--master', '10.103.97.2'],
-    /--vip "10\.103\.97\.2": is the master/,
+    /--vip "10\.103\.97\.2:6443": is the master/,
   ],
   ['a bad VIP', () => ['--master', '192.168.0.2', '--vip', '10.103.97'], /--vip "10\.103\.97"/],
   [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { parseCareFlags } from '@kha/lvscare';
+import { formatEndpoint, parseCareArgs } from '@kha/lvscare';
 import yaml from 'js-yaml';
 import { Pod } from 'kubernetes-models/v1';
 import { main } from '../src/cli.js';
@@ -18,7 +18,7 @@ async function captured(argv: string[]): Promise<{ status: number; out: string }
 const masters = ['--master', '192.168.0.2-192.168.0.4'];
 
 test('the manifest is a valid Pod by the Kubernetes schema (kubernetes-models)', async () => {
-  for (const extra of [[], ['--lvscare-arg=--mode=link', '--lvscare-arg=--metrics-address=']]) {
+  for (const extra of [[], ['--lvscare-arg=--mode=link', '--metrics-address=127.0.0.1:9400']]) {
     const { status, out } = await captured(['manifest', ...masters, ...extra]);
     assert.equal(status, 0);
     const pod = new Pod(yaml.load(out) as object);
@@ -64,18 +64,20 @@ test("the container's args are exactly what lvscare care parses, CA verification
   const { out } = await captured(['manifest', ...masters, '--lvscare-arg=--fall=3']);
   const args = (yaml.load(out) as any).spec.containers[0].args as string[];
   assert.equal(args[0], 'care');
-  const raw = await parseCareFlags(args.slice(1));
-  assert.equal(raw.vs, '10.103.97.2:6443');
-  assert.deepEqual(raw.rs, ['192.168.0.2:6443', '192.168.0.3:6443', '192.168.0.4:6443']);
-  assert.equal(raw.healthCaFile, '/etc/kubernetes/pki/ca.crt');
-  assert.equal(String(raw.fall), '3');
+  const { config } = await parseCareArgs(args.slice(1));
+  assert.equal(formatEndpoint(config.vip), '10.103.97.2:6443');
+  assert.deepEqual(config.realServers.map(formatEndpoint), [
+    '192.168.0.2:6443',
+    '192.168.0.3:6443',
+    '192.168.0.4:6443',
+  ]);
+  assert.equal(config.health.caFile, '/etc/kubernetes/pki/ca.crt');
+  assert.equal(config.health.insecureSkipVerify, false);
+  assert.equal(config.fall, 3);
 });
 
-test('the liveness probe follows --metrics-address, and is absent when metrics are off', async () => {
-  const moved = await podSettings({
-    master: ['192.168.0.2'],
-    lvscareArg: ['--metrics-address=127.0.0.1:9400'],
-  });
+test('the liveness probe follows --metrics-address', async () => {
+  const moved = await podSettings({ master: ['192.168.0.2'], metricsAddress: '127.0.0.1:9400' });
   const probe = (staticPod(moved).spec as any).containers[0].livenessProbe;
   assert.deepEqual(probe.httpGet, {
     host: '127.0.0.1',
@@ -83,8 +85,6 @@ test('the liveness probe follows --metrics-address, and is absent when metrics a
     path: '/healthz',
     scheme: 'HTTP',
   });
-  const off = await podSettings({ master: ['192.168.0.2'], lvscareArg: ['--metrics-address='] });
-  assert.equal((staticPod(off).spec as any).containers[0].livenessProbe, undefined);
 });
 
 test('manifests/kube-lvscare.yaml is what `kha manifest` prints for the example masters', async () => {

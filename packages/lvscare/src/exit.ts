@@ -20,8 +20,11 @@ export class UsageError extends Error {
 /** One line per problem on stderr, never a stack trace; resolves with the exit status. */
 export function reportError(program: string, err: unknown, stderr: NodeJS.WritableStream): number {
   if (err instanceof UsageError) {
-    for (const p of err.problems) stderr.write(`${program}: ${p}\n`);
-    stderr.write(`${program}: see ${program} --help\n`);
+    err.problems.forEach((p, i) =>
+      stderr.write(
+        `${program}: ${p}${i === err.problems.length - 1 ? ` (see ${program} --help)` : ''}\n`,
+      ),
+    );
     return EXIT_USAGE;
   }
   stderr.write(`${program}: ${err instanceof Error ? err.message : String(err)}\n`);

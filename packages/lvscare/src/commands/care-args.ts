@@ -1,7 +1,7 @@
 // `lvscare care <args>` read and checked without running anything: the lvscare CLI runs the
 // result, and kha checks with it the flags it will put in the static pod (--lvscare-arg).
 import type { Argv } from 'yargs';
-import { type CareConfig, careConfig, careFlagShape } from '../config/care-config.js';
+import { type CareConfig, careFlagShape, checkCareFlags } from '../config/care-config.js';
 import type { Notes } from '../config/care-flags.js';
 import { camel, flagsOf } from '../config/flag.js';
 import { UsageError } from '../exit.js';
@@ -45,7 +45,7 @@ export function careFromParsed(
     // a list flag the yargs parser filled
     else if (Array.isArray(v) && meta.kind === 'list') values[camel(name)] = v.map(String);
   }
-  const { config, notes } = careConfig(values, (name) => read.fromEnv.get(name));
+  const { config, notes } = checkCareFlags(values, (name) => read.fromEnv.get(name));
   const ignored = Array.isArray(words) ? words.map(String) : [];
   for (const [name, word] of read.afterBoolean) {
     const i = ignored.indexOf(word);
@@ -86,4 +86,9 @@ export async function parseCareArgs(
     .parseAsync();
   if (!result) throw new UsageError('--help is not a care flag here');
   return { ...result, given: read.given };
+}
+
+/** Just the configuration of parseCareArgs: what `lvscare care <args>` would run with. */
+export async function careConfigOf(args: readonly string[]): Promise<CareConfig> {
+  return (await parseCareArgs(args)).config;
 }

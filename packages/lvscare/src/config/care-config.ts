@@ -107,8 +107,7 @@ export function describeIssues(
     const name = kebab(String(issue.path[0] ?? ''));
     const from = origin(name);
     const where = from ? ` (from ${from})` : '';
-    if (issue.code === 'invalid_type' && issue.input === undefined)
-      return `--${name}${where} ${issue.message}`;
+    if (issue.input === undefined) return `--${name}${where} ${issue.message}`;
     return `--${name} ${JSON.stringify(issue.input)}${where}: ${issue.message}`;
   });
 }
@@ -117,8 +116,8 @@ export function describeIssues(
  * Checks every flag of `lvscare care` and returns the configuration and the notes of what lenient
  * readings did (to be logged as warnings), or throws a UsageError naming every problem.
  */
-export function careConfig(
-  values: CareFlagValues,
+export function checkCareFlags(
+  values: Readonly<Record<string, unknown>>,
   origin?: Origin,
 ): { config: CareConfig; notes: Notes } {
   const notes: Notes = [];
@@ -126,6 +125,10 @@ export function careConfig(
   if (!parsed.success) throw new UsageError(describeIssues(parsed.error.issues, origin));
   return { config: parsed.data, notes };
 }
+
+/** The configuration alone (flag values by camelCase name, as CareFlagValues); see checkCareFlags. */
+export const careConfig = (values: Readonly<Record<string, unknown>>): CareConfig =>
+  checkCareFlags(values).config;
 
 /** The help text and CLI options: every flag's description, by kebab-case name. */
 export const careFlagShape = () => careFlags([]);
