@@ -23,7 +23,10 @@ function careSchema(notes: Notes) {
     z.transform((f, ctx) => {
       const problem = (flagName: string, input: unknown, message: string) =>
         ctx.issues.push({ code: 'custom', path: [flagName], input, message });
-      if (!f.vs) return z.NEVER; // reported by its own schema
+      if (!f.vs) {
+        problem('vs', undefined, 'is required: the virtual server, e.g. --vs 10.103.97.2:6443');
+        return z.NEVER;
+      }
       const vip = f.vs;
       const realServers = distinctMasters(f.rs, notes);
       if (realServers.length === 0 && !f.clean)
