@@ -40,20 +40,18 @@ export function mastersIn(value: string): Endpoint[] {
 }
 
 /** Problems across --master values: none given, one master twice, IPv4 mixed with IPv6. */
-export function mastersProblems(values: string[], lists: Endpoint[][]): Array<[string, string]> {
-  if (values.length === 0)
-    return [['', 'is required: one per control-plane node, e.g. --master 192.168.0.2']];
-  const problems: Array<[string, string]> = [];
+export function mastersProblems(lists: Endpoint[][]): Array<[string | undefined, string]> {
+  if (lists.length === 0)
+    return [[undefined, 'is required: one per control-plane node, e.g. --master 192.168.0.2']];
+  const problems: Array<[string | undefined, string]> = [];
   const seen: Endpoint[] = [];
-  lists.forEach((list, i) => {
-    for (const e of list) {
-      if (seen.some((o) => o.address === e.address && o.port === e.port))
-        problems.push([values[i]!, `${formatEndpoint(e)} is given twice`]);
-      else if (seen[0] && seen[0].family !== e.family)
-        problems.push([values[i]!, 'mixes IPv4 and IPv6 masters']);
-      else seen.push(e);
-    }
-  });
+  for (const e of lists.flat()) {
+    if (seen.some((o) => o.address === e.address && o.port === e.port))
+      problems.push([formatEndpoint(e), 'is given twice']);
+    else if (seen[0] && seen[0].family !== e.family)
+      problems.push([formatEndpoint(e), 'mixes IPv4 and IPv6 masters']);
+    else seen.push(e);
+  }
   return problems;
 }
 
@@ -71,8 +69,8 @@ export function parseMasters(values: string[]): Endpoint[] {
     }
   }
   if (problems.length === 0)
-    for (const [v, p] of mastersProblems(values, lists))
-      problems.push(v === '' ? `--master ${p}` : `--master ${JSON.stringify(v)}: ${p}`);
+    for (const [v, p] of mastersProblems(lists))
+      problems.push(v === undefined ? `--master ${p}` : `--master ${JSON.stringify(v)}: ${p}`);
   if (problems.length > 0) throw new UsageError(problems);
   return lists.flat();
 }

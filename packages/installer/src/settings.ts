@@ -39,7 +39,7 @@ export const podFlags = () => ({
   ),
   master: flagWithDefault(
     { kind: 'list', default: [], describe: 'a control-plane address[:port] or IPv4 range a-b' },
-    z.array(z.string()),
+    list(mastersIn),
   ),
   image: flagWithDefault(
     { kind: 'string', default: `kha/lvscare:${VERSION}`, describe: 'the lvscare image' },
@@ -144,18 +144,9 @@ const issue = (flagName: string, input: unknown, message: string): Issue => ({
 const podSchema = z.pipe(
   z.object(podFlags()),
   z.transform((f, ctx) => {
-    const lists: Endpoint[][] = [];
-    for (const v of f.master) {
-      try {
-        lists.push(mastersIn(v));
-      } catch (err) {
-        ctx.issues.push(issue('master', v, err instanceof Error ? err.message : String(err)));
-      }
-    }
-    if (lists.length < f.master.length) return z.NEVER;
-    for (const [v, message] of mastersProblems(f.master, lists))
-      ctx.issues.push(issue('master', v === '' ? undefined : v, message));
-    const masters = lists.flat();
+    for (const [v, message] of mastersProblems(f.master))
+      ctx.issues.push(issue('master', v, message));
+    const masters = f.master.flat();
     for (const [name, v, message] of vipClash(f.vip, masters))
       ctx.issues.push(issue(name, v, message));
     return {

@@ -79,12 +79,13 @@ export async function parseCareArgs(
     CARE_FLAGS.map(([n]) => n),
   )
     .version(false)
+    .help(false)
     .command(CARE_COMMAND, CARE_DESCRIBE, careOptions, (argv) => {
       result = careFromParsed(argv, read, argv.ignored);
     })
     .demandCommand(1)
     .parseAsync();
-  if (!result) throw new UsageError('--help is not a care flag here');
+  if (!result) throw new UsageError('not a care command line');
   return { ...result, given: read.given };
 }
 

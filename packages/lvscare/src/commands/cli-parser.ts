@@ -3,7 +3,7 @@
 // --version, shell completion, no process exit of its own, and every parse error thrown as a
 // UsageError so the caller prints it and exits 2.
 import yargs, { type Argv, type Options } from 'yargs';
-import type { FlagMeta } from '../config/flag.js';
+import { type FlagMeta, camel } from '../config/flag.js';
 import { UsageError } from '../exit.js';
 import { envName } from './pflag-argv.js';
 
@@ -70,7 +70,10 @@ export function yargsOptions(
 export function withSuggestion(message: string, knownFlags: string[]): string {
   const m = /^Unknown arguments?: (.+)$/.exec(message);
   if (!m) return message;
-  const words = m[1]!.split(', ');
+  // yargs lists a camelCase twin of each unknown kebab-case flag; one is enough
+  const all = m[1]!.split(', ');
+  const words = all.filter((w) => !all.some((o) => o !== w && o.includes('-') && camel(o) === w));
+  message = `Unknown argument${words.length > 1 ? 's' : ''}: ${words.join(', ')}`;
   const hints = words.flatMap((word) => {
     const best = closest(word.replace(/^-+/, ''), knownFlags);
     return best ? [words.length > 1 ? `--${best} for ${word}` : `--${best}`] : [];

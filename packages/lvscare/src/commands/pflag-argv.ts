@@ -69,6 +69,10 @@ export function readPflagArgs(
     if (longForm) {
       const [, key = '', inline] = longForm;
       const entry = long.get(key);
+      if (!entry && short.has(key)) {
+        out.problems.push(`unknown flag: --${key} (the shorthand is -${key})`); // as pflag
+        continue;
+      }
       if (!entry) {
         // unknown, or --no-<flag>: yargs decides
         const negated = /^no-(.+)$/.exec(key)?.[1];
