@@ -18,7 +18,11 @@ export const CARE_COMMAND = 'care [ignored..]';
 /** The care command's options on a yargs instance (help shows defaults and CARE_* names). */
 export const careOptions = (y: Argv, envPrefix?: string): Argv =>
   y
-    .positional('ignored', { type: 'string', array: true, describe: 'ignored, with a warning' })
+    .positional('ignored', {
+      type: 'string',
+      array: true,
+      describe: 'words after care: sealos ignores them, and so does this, with a warning',
+    })
     .options(yargsOptions(CARE_FLAGS, envPrefix));
 
 /** pflag's reading of the arguments after `care`, with CARE_* from `vars` when given. */

@@ -30,7 +30,10 @@ export function cliParser(
     .help()
     .alias('help', 'h')
     .version(version)
-    .completion('completion', 'print the bash completion script (lvscare completion >> ~/.bashrc)')
+    .completion(
+      'completion',
+      `print the bash completion script (${program} completion bash >> ~/.bashrc)`,
+    )
     .wrap(100)
     .exitProcess(false)
     .fail((message, err) => {
