@@ -124,10 +124,10 @@ export function careFlags(notes: Notes) {
     ),
     scheduler: flagWithDefault(
       { kind: 'string', default: 'rr', describe: `IPVS scheduler: ${SCHEDULERS.join(', ')}` },
-      text((t) =>
-        (SCHEDULERS as readonly string[]).includes(t)
-          ? t
-          : why(`unknown scheduler; one of ${SCHEDULERS.join(', ')}`),
+      text(
+        (t) =>
+          SCHEDULERS.find((s) => s === t) ??
+          why(`unknown scheduler; one of ${SCHEDULERS.join(', ')}`),
       ),
     ),
     mode: flagWithDefault(
