@@ -235,3 +235,23 @@ test('the CA is read after validation: verification on; missing, FIFO, directory
   writeFileSync(join(dir, 'empty.crt'), '');
   refused(join(dir, 'empty.crt'), /holds no PEM certificate/);
 });
+
+test('checks across flags are reported beside problems of other flags', () => {
+  assert.throws(
+    () =>
+      careConfig({
+        vs: '10.0.0.1:6443',
+        rs: ['[fd00::1]:6443'],
+        fall: 'x',
+        healthInsecureSkipVerify: false,
+      }),
+    (err) => {
+      assert.ok(err instanceof UsageError);
+      assert.deepEqual(
+        err.problems.map((p) => p.split(':')[0]),
+        ['--fall "x"', '--rs "[fd00', '--health-insecure-skip-verify false'],
+      );
+      return true;
+    },
+  );
+});

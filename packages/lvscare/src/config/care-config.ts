@@ -17,42 +17,64 @@ export {
 // Filled in by loadCaFile once the flags are valid.
 const caNotReadYet: string | undefined = undefined;
 
+/** The flags the checks across flags read: they run whenever these parsed, whatever else did not. */
+const CROSS_CHECKED = new Set([
+  'vs',
+  'rs',
+  'clean',
+  'ip',
+  'healthInsecureSkipVerify',
+  'healthCaFile',
+]);
+
 function careSchema(notes: Notes) {
-  return z.pipe(
-    z.object(careFlags(notes)),
-    z.transform((f, ctx) => {
-      const problem = (flagName: string, input: unknown, message: string) =>
-        ctx.issues.push({ code: 'custom', path: [flagName], input, message });
-      if (!f.vs) {
-        problem('vs', undefined, 'is required: the virtual server, e.g. --vs 10.103.97.2:6443');
-        return z.NEVER;
-      }
-      const vip = f.vs;
-      const realServers = distinctMasters(f.rs, notes);
-      if (realServers.length === 0 && !f.clean)
-        problem('rs', undefined, 'is required: one per master, e.g. --rs 192.168.0.2:6443');
-      for (const rs of realServers) {
-        if (rs.family !== vip.family)
-          problem(
-            'rs',
-            formatEndpoint(rs),
-            `is ${rs.family === 'inet' ? 'IPv4' : 'IPv6'} but --vs is not: mixed address families`,
+  const flags = z.object(careFlags(notes)).check(
+    z.superRefine(
+      (f, ctx) => {
+        const problem = (flagName: string, input: unknown, message: string): void => {
+          ctx.issues.push({ code: 'custom', path: [flagName], input, message });
+        };
+        const vip = f.vs;
+        if (!vip)
+          return problem(
+            'vs',
+            undefined,
+            'is required: the virtual server, e.g. --vs 10.103.97.2:6443',
           );
-        else if (rs.address === vip.address)
-          problem('rs', formatEndpoint(rs), 'is the virtual server itself');
-      }
-      if (f.ip && f.ip.family !== vip.family)
-        problem(
-          'ip',
-          f.ip.address,
-          `not an ${vip.family === 'inet' ? 'IPv4' : 'IPv6'} address: --vs is not`,
-        );
-      if (!f.healthInsecureSkipVerify && f.healthCaFile === undefined)
-        problem(
-          'healthInsecureSkipVerify',
-          false,
-          "needs --health-ca-file: the masters' certificates cannot be verified without their CA, so every probe would fail",
-        );
+        if (f.rs.length === 0 && !f.clean)
+          problem('rs', undefined, 'is required: one per master, e.g. --rs 192.168.0.2:6443');
+        for (const rs of f.rs) {
+          if (rs.family !== vip.family)
+            problem(
+              'rs',
+              formatEndpoint(rs),
+              `is ${rs.family === 'inet' ? 'IPv4' : 'IPv6'} but --vs is not: mixed address families`,
+            );
+          else if (rs.address === vip.address)
+            problem('rs', formatEndpoint(rs), 'is the virtual server itself');
+        }
+        if (f.ip && f.ip.family !== vip.family)
+          problem(
+            'ip',
+            f.ip.address,
+            `not an ${vip.family === 'inet' ? 'IPv4' : 'IPv6'} address: --vs is not`,
+          );
+        if (!f.healthInsecureSkipVerify && f.healthCaFile === undefined)
+          problem(
+            'healthInsecureSkipVerify',
+            false,
+            "needs --health-ca-file: the masters' certificates cannot be verified without their CA, so every probe would fail",
+          );
+      },
+      { when: (payload) => payload.issues.every((i) => !CROSS_CHECKED.has(String(i.path?.[0]))) },
+    ),
+  );
+  return z.pipe(
+    flags,
+    z.transform((f) => {
+      const vip = f.vs;
+      if (!vip) return z.NEVER; // reported by the check above
+      const realServers = distinctMasters(f.rs, notes);
       return {
         vip,
         realServers,
