@@ -18,7 +18,15 @@ import type { Argv } from 'yargs';
 import * as z from 'zod/mini';
 import { MANIFEST_HEADER, kubeadmJoin } from './join.js';
 import { kubeadmReset, resetConfig } from './reset.js';
-import { joinFlags, pathsOf, podFlags, podSettings, resetFlags } from './settings.js';
+import {
+  checkJoinFlags,
+  checkPodFlags,
+  joinFlags,
+  pathsOf,
+  podFlags,
+  resetFlags,
+  withCare,
+} from './settings.js';
 import { renderManifest } from './static-pod.js';
 
 type Command = () => Promise<number>;
@@ -80,13 +88,12 @@ async function parseCommand(
       'prepare this worker (hosts entry, IPVS rules, lvscare static pod), then kubeadm join through the VIP; kubeadm join arguments after --',
       withFlags('join'),
       (a) => {
-        const f = checked(z.object(joinFlags()), a);
+        const { pod, ...f } = checkJoinFlags(a);
         const kubeadmArgs = (Array.isArray(a['--']) ? a['--'] : []).map(String);
         chosen = async () => {
-          const pod = await podSettings(a, warn);
-          const paths = pathsOf(f);
+          const settings = { ...(await withCare(pod, warn)), ...pathsOf(f) };
           return kubeadmJoin(
-            { ...pod, ...paths },
+            settings,
             { dryRun: f.dryRun, skipKubeadm: f.skipKubeadm, kubeadmArgs },
             out,
           );
@@ -113,9 +120,9 @@ async function parseCommand(
       'print the kube-lvscare static pod manifest that join writes',
       withFlags('manifest'),
       (a) => {
-        const f = checked(z.object(podFlags()), a);
+        const pod = checkPodFlags(a);
         chosen = async () => {
-          out.write(renderManifest(await podSettings(a, warn), MANIFEST_HEADER));
+          out.write(renderManifest(await withCare(pod, warn), MANIFEST_HEADER));
           return EXIT_OK;
         };
       },

@@ -18,6 +18,7 @@ import {
   parseEndpoint,
   readPflagArgs,
   text,
+  whenParsed,
   why,
 } from '@kha/lvscare';
 import * as z from 'zod/mini';
@@ -102,14 +103,16 @@ export const pathFlags = () => ({
   ),
 });
 
-export const joinFlags = () => ({
-  ...podFlags(),
+/** The flags of `kha join` beside the pod's. */
+const joinOnlyFlags = () => ({
   ...pathFlags(),
   skipKubeadm: flagWithDefault(
     { kind: 'boolean', default: false, describe: 'do everything but kubeadm join' },
     z.boolean(),
   ),
 });
+
+export const joinFlags = () => ({ ...podFlags(), ...joinOnlyFlags() });
 
 export const resetFlags = () => ({
   ...pathFlags(),
@@ -142,26 +145,35 @@ const issue = (flagName: string, input: unknown, message: string): Issue => ({
 
 /** The pod flags checked together: masters read (ranges expanded), the VIP beside them. */
 const podSchema = z.pipe(
-  z.object(podFlags()),
-  z.transform((f, ctx) => {
-    for (const [v, message] of mastersProblems(f.master))
-      ctx.issues.push(issue('master', v, message));
-    const masters = f.master.flat();
-    for (const [name, v, message] of vipClash(f.vip, masters))
-      ctx.issues.push(issue(name, v, message));
-    return {
-      vip: f.vip,
-      masters,
-      image: f.image,
-      caFile: f.caFile,
-      metricsAddress: f.metricsAddress,
-      lvscareArgs: f.lvscareArg,
-    };
-  }),
+  z.object(podFlags()).check(
+    // across values: whenever the flags they read parsed, whatever else did not
+    z.superRefine(
+      (f, ctx) => {
+        for (const [v, message] of mastersProblems(f.master))
+          ctx.issues.push(issue('master', v, message));
+      },
+      { when: whenParsed(['master']) },
+    ),
+    z.superRefine(
+      (f, ctx) => {
+        for (const [name, v, message] of vipClash(f.vip, f.master.flat()))
+          ctx.issues.push(issue(name, v, message));
+      },
+      { when: whenParsed(['vip', 'master']) },
+    ),
+  ),
+  z.transform((f) => ({
+    vip: f.vip,
+    masters: f.master.flat(),
+    image: f.image,
+    caFile: f.caFile,
+    metricsAddress: f.metricsAddress,
+    lvscareArgs: f.lvscareArg,
+  })),
 );
 
 export type PodFlagValues = z.input<typeof podSchema>;
-export type PodSettings = z.output<typeof podSchema> & {
+export type PodSettings = PodFlags & {
   /** What lvscare runs with: the rules step uses it exactly as `lvscare care --run-once`. */
   care: CareConfig;
 };
@@ -215,14 +227,35 @@ export async function lvscareConfig(
 }
 
 /** What the static pod and the rules are made from, from the flag values (PodFlagValues). */
+/** The pod flags checked (every problem at once), before lvscare's own checks. */
+export function checkPodFlags(values: Readonly<Record<string, unknown>>): PodFlags {
+  const parsed = podSchema.safeParse(values, { reportInput: true });
+  if (!parsed.success) throw new UsageError(describeIssues(parsed.error.issues));
+  return parsed.data;
+}
+
+type PodFlags = z.output<typeof podSchema>;
+
+/** Every flag of `kha join` checked, the pod's and the rest's problems reported together. */
+export function checkJoinFlags(values: Readonly<Record<string, unknown>>) {
+  const pod = podSchema.safeParse(values, { reportInput: true });
+  const rest = z.object(joinOnlyFlags()).safeParse(values, { reportInput: true });
+  const issues = [...(pod.error?.issues ?? []), ...(rest.error?.issues ?? [])];
+  if (!pod.success || !rest.success) throw new UsageError(describeIssues(issues));
+  return { pod: pod.data, ...rest.data };
+}
+
+/** The pod flags with what lvscare will run with: the static pod and the rules are made from it. */
+export async function withCare(pod: PodFlags, warn?: (line: string) => void): Promise<PodSettings> {
+  return { ...pod, care: await lvscareConfig(pod, warn) };
+}
+
+/** What the static pod and the rules are made from, from the flag values (PodFlagValues). */
 export async function podSettings(
   values: Readonly<Record<string, unknown>>,
   warn?: (line: string) => void,
 ): Promise<PodSettings> {
-  const parsed = podSchema.safeParse(values, { reportInput: true });
-  if (!parsed.success) throw new UsageError(describeIssues(parsed.error.issues));
-  const care = await lvscareConfig(parsed.data, warn);
-  return { ...parsed.data, care };
+  return withCare(checkPodFlags(values), warn);
 }
 
 export interface Paths {

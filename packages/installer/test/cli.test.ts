@@ -169,6 +169,25 @@ test('every problem at once, one line each, exit 2', () => {
   assert.match(r.stderr, /--vip "127\.0\.0\.1": a loopback/);
   assert.match(r.stderr, /--image "Bad Image": not an image reference/);
   assert.match(r.stderr, /--master "192\.168\.0\.300"/);
+  const across = spawnSync(
+    process.execPath,
+    [
+      kha,
+      'manifest',
+      '--master',
+      '192.168.0.2',
+      '--master',
+      '192.168.0.2',
+      '--vip',
+      '224.0.0.1',
+      '--image',
+      'Bad Image',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(across.status, 2);
+  assert.equal(across.stderr.trim().split('\n').length, 3, across.stderr);
+  assert.match(across.stderr, /--master "192\.168\.0\.2:6443": is given twice/);
 });
 
 test('kha help join, version --short, completion bash', () => {

@@ -5,7 +5,7 @@ import { UsageError } from '../exit.js';
 import { careFlags, distinctMasters, type Notes } from './care-flags.js';
 import { formatDuration } from './duration.js';
 import { formatEndpoint } from './endpoint.js';
-import { kebab } from './flag.js';
+import { kebab, whenParsed } from './flag.js';
 
 export {
   MIN_INTERVAL_MS,
@@ -66,7 +66,7 @@ function careSchema(notes: Notes) {
             "needs --health-ca-file: the masters' certificates cannot be verified without their CA, so every probe would fail",
           );
       },
-      { when: (payload) => payload.issues.every((i) => !CROSS_CHECKED.has(String(i.path?.[0]))) },
+      { when: whenParsed(CROSS_CHECKED) },
     ),
   );
   return z.pipe(

@@ -91,3 +91,11 @@ export function flagsOf(shape: Record<string, z.ZodMiniType>): Array<[string, Fl
   }
   return out;
 }
+
+/** A `when` for a check across flags: it runs once these flags parsed, whatever else did not. */
+export const whenParsed =
+  (flags: Iterable<string>) =>
+  (payload: { issues: ReadonlyArray<{ path?: PropertyKey[] | undefined }> }): boolean => {
+    const names = new Set(flags);
+    return payload.issues.every((i) => !names.has(String(i.path?.[0])));
+  };
