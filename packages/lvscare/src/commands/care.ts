@@ -15,7 +15,7 @@ import { boundAddress, startHttpServer } from '../http/server.js';
 import { type Logger, createLogger } from '../log/logger.js';
 import { CareMetrics } from '../metrics/metrics.js';
 import { MasterProbe } from '../probe/prober.js';
-import { applyAction, readKernel, serviceKey } from '../reconcile/kernel.js';
+import { applyAction, ipvsKernel, readKernel, serviceKey } from '../reconcile/kernel.js';
 import { describeAction, planReconcile } from '../reconcile/plan.js';
 import { EXPIRE_NODEST_CONN, ensureSysctl } from '../vip/sysctl.js';
 import { type VipSetup, vipSetupFor } from '../vip/vip-setup.js';
@@ -193,7 +193,7 @@ async function runDaemon(
     formatEndpoint(config.vip),
   );
   const daemon = new CareDaemon(config, {
-    ipvs,
+    kernel: ipvsKernel(ipvs),
     vip,
     logger: log,
     metrics,
