@@ -35,11 +35,11 @@ test('a probe that rejects or throws is a failure with reason error', async () =
 
 test('a probe that never settles fails at the outer deadline, not before', async () => {
   const clock = new VirtualClock();
-  let result = undefined as ProbeResult | undefined;
-  void guardedProbe(clock, () => new Promise(() => {}), 300).then((r) => (result = r));
+  const box: { result?: ProbeResult } = {};
+  void guardedProbe(clock, () => new Promise(() => {}), 300).then((r) => (box.result = r));
   await clock.advance(probeDeadlineMs(300) - 1);
-  assert.equal(result, undefined);
+  assert.equal(box.result, undefined);
   await clock.advance(1);
-  assert.equal(result?.reason, 'timeout');
-  assert.equal(result?.outcome.ok, false);
+  assert.equal(box.result?.reason, 'timeout');
+  assert.equal(box.result?.outcome.ok, false);
 });
