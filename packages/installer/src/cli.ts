@@ -8,23 +8,13 @@ import {
   type CommandSpec,
   type FlagValue,
   type Flags,
-  careConfigOf,
-  formatEndpoint,
   parseCommandLine,
 } from '@kha/lvscare';
 import { NetlinkError } from '@kha/netlink-ffi';
 import { MANIFEST_HEADER, kubeadmJoin } from './join.js';
-import { resetConfig, kubeadmReset } from './reset.js';
-import {
-  DEFAULTS,
-  type RawKhaFlags,
-  khaSettings,
-  pathsOf,
-  podSettings,
-  stringList,
-} from './settings.js';
+import { kubeadmReset } from './reset.js';
+import { DEFAULTS, type RawKhaFlags, khaSettings, pathsOf, podSettings } from './settings.js';
 import { renderManifest } from './static-pod.js';
-import { DEFAULT_VIP, parseVip } from './vip.js';
 
 const POD_FLAGS: Flags = {
   vip: {
@@ -53,6 +43,11 @@ const PATH_FLAGS: Flags = {
   'hosts-file': { type: 'string', default: DEFAULTS.hostsFile },
   'modules-load-dir': { type: 'string', default: DEFAULTS.modulesLoadDir },
   'sysctl-dir': { type: 'string', default: DEFAULTS.sysctlDir },
+  'state-dir': {
+    type: 'string',
+    default: DEFAULTS.stateDir,
+    describe: "kha's record of what join did, which reset undoes",
+  },
   'dry-run': { type: 'boolean', default: false, describe: 'print every step, change nothing' },
 };
 
@@ -69,6 +64,12 @@ const COMMANDS: CommandSpec[] = [
         default: false,
         describe: 'do everything but kubeadm join',
       },
+      'ignore-control-plane-endpoint': {
+        type: 'boolean',
+        default: false,
+        describe:
+          "join even when the cluster's cluster-info sends kubelet to an API server other than apiserver.cluster.local (kubelet then bypasses the VIP)",
+      },
     },
     rest: 'kubeadm join arguments',
   },
@@ -78,11 +79,6 @@ const COMMANDS: CommandSpec[] = [
       "undo kha join: the static pod, the IPVS rules and the mode's set-up, the hosts entry",
     flags: {
       ...PATH_FLAGS,
-      vip: { type: 'string', default: DEFAULTS.vip, describe: 'used when the manifest is gone' },
-      'lvscare-arg': {
-        type: 'list',
-        describe: 'lvscare flags join was given (--mode, --iface), used when the manifest is gone',
-      },
       wait: {
         type: 'string',
         default: '60',
@@ -114,6 +110,7 @@ async function runCommand(argv: string[], out: NodeJS.WritableStream): Promise<n
         {
           dryRun: flag<boolean>('dryRun') ?? false,
           skipKubeadm: flag<boolean>('skipKubeadm') ?? false,
+          checkControlPlaneEndpoint: !(flag<boolean>('ignoreControlPlaneEndpoint') ?? false),
           kubeadmArgs: parsed.rest,
         },
         out,
@@ -125,19 +122,13 @@ async function runCommand(argv: string[], out: NodeJS.WritableStream): Promise<n
       const wait = Number(waitText);
       if (!(wait >= 0) || waitText.trim() === '')
         throw new UsageError(`--wait ${JSON.stringify(waitText)}: must be seconds, 0 or more`);
-      const config = await resetConfig(paths, async () => {
-        const vip = parseVip(flag<string>('vip') ?? DEFAULT_VIP, []);
-        return careConfigOf([
-          '--vs',
-          formatEndpoint(vip),
-          '--clean',
-          ...stringList(flag<string[]>('lvscareArg')),
-        ]);
-      });
       return kubeadmReset(
         paths,
-        config,
-        { waitMs: wait * 1000, dryRun: flag<boolean>('dryRun') ?? false },
+        {
+          waitMs: wait * 1000,
+          dryRun: flag<boolean>('dryRun') ?? false,
+          stateDir: paths.stateDir,
+        },
         out,
       );
     }

@@ -11,6 +11,7 @@ import {
   formatEndpoint,
 } from '@kha/lvscare';
 import { parseMasters } from './masters.js';
+import { DEFAULT_STATE_DIR } from './state.js';
 import { DEFAULT_VIP, parseVip } from './vip.js';
 
 export const DEFAULTS = {
@@ -21,6 +22,7 @@ export const DEFAULTS = {
   caFile: '/etc/kubernetes/pki/ca.crt',
   modulesLoadDir: '/etc/modules-load.d',
   sysctlDir: '/etc/sysctl.d',
+  stateDir: DEFAULT_STATE_DIR,
 };
 
 /** Flags kha sets itself in the pod; giving them through --lvscare-arg would contradict it. */
@@ -35,6 +37,7 @@ export interface RawKhaFlags {
   caFile?: string | undefined;
   modulesLoadDir?: string | undefined;
   sysctlDir?: string | undefined;
+  stateDir?: string | undefined;
   lvscareArg?: Array<string | number> | undefined;
 }
 
@@ -43,6 +46,8 @@ export interface Paths {
   hostsFile: string;
   modulesLoadDir: string;
   sysctlDir: string;
+  /** kha's own record of what join did (state.json), read by reset. */
+  stateDir: string;
 }
 
 export interface PodSettings {
@@ -101,11 +106,13 @@ export function pathsOf(raw: RawKhaFlags): Paths {
     hostsFile: raw.hostsFile ?? DEFAULTS.hostsFile,
     modulesLoadDir: raw.modulesLoadDir ?? DEFAULTS.modulesLoadDir,
     sysctlDir: raw.sysctlDir ?? DEFAULTS.sysctlDir,
+    stateDir: raw.stateDir ?? DEFAULTS.stateDir,
   };
   checkHostsFile(paths.hostsFile);
   checkWritableDir('manifest-dir', paths.manifestDir);
   checkWritableDir('modules-load-dir', paths.modulesLoadDir);
   checkWritableDir('sysctl-dir', paths.sysctlDir);
+  checkWritableDir('state-dir', paths.stateDir);
   return paths;
 }
 
