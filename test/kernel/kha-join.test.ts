@@ -158,6 +158,7 @@ test('kha join: hosts entry and rules before kubeadm runs, kubeadm gets the join
     'kubeadm: VIP ready',
   ]);
   assert.ok(!r.stdout.includes(TOKEN), 'the bootstrap token is never printed');
+  assert.doesNotMatch(r.stdout, /cluster-info could not be read/, 'read and CA-verified');
   assert.match(r.stdout, /--token <redacted> --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}/);
   const s = endState(node);
   assert.deepEqual(
