@@ -12,6 +12,7 @@ import {
 } from '@kha/lvscare';
 import { NetlinkError } from '@kha/netlink-ffi';
 import { MANIFEST_HEADER, kubeadmJoin } from './join.js';
+import { redactText } from './redact.js';
 import { kubeadmReset } from './reset.js';
 import { DEFAULTS, type RawKhaFlags, khaSettings, pathsOf, podSettings } from './settings.js';
 import { renderManifest } from './static-pod.js';
@@ -152,12 +153,12 @@ export async function main(
     return await runCommand(argv, out);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`kha: ${err.message} (see kha --help)\n`);
+      process.stderr.write(`kha: ${redactText(err.message, argv)} (see kha --help)\n`);
       return EXIT_USAGE;
     }
     const text =
       err instanceof NetlinkError ? err.message : err instanceof Error ? err.message : String(err);
-    process.stderr.write(`kha: ${text}\n`);
+    process.stderr.write(`kha: ${redactText(text, argv)}\n`);
     return EXIT_FAILURE;
   }
 }

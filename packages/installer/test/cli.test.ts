@@ -24,6 +24,8 @@ function sandbox() {
     join(dir, 'modules-load.d'),
     '--sysctl-dir',
     join(dir, 'sysctl.d'),
+    '--state-dir',
+    join(dir, 'state'),
   ];
   const snapshot = () => ({
     files: readdirSync(dir, { recursive: true }),
