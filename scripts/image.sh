@@ -132,7 +132,7 @@ build_base() {
 	done
 	log "building the base $base: Debian $SUITE minbase + $BASE_PACKAGES, node $NODE_VERSION, npm $NPM_VERSION"
 	# Copyright files stay (licences); man pages, docs, locales and info pages do not.
-	mmdebstrap --quiet --variant=minbase --include="$BASE_PACKAGES" \
+	mmdebstrap --variant=minbase --include="$BASE_PACKAGES" \
 		--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
 		--aptopt='APT::Install-Recommends "false"' \
 		--dpkgopt='path-exclude=/usr/share/man/*' \
@@ -146,7 +146,8 @@ build_base() {
 		--customize-hook="mkdir -p \"\$1/usr/local/lib/node_modules\" && cp -a '$work/npm/package' \"\$1/usr/local/lib/node_modules/npm\"" \
 		--customize-hook='ln -s ../lib/node_modules/npm/bin/npm-cli.js "$1/usr/local/bin/npm"' \
 		--customize-hook='ln -s ../lib/node_modules/npm/bin/npx-cli.js "$1/usr/local/bin/npx"' \
-		"$SUITE" "$work/rootfs.tar" "$sources"
+		"$SUITE" "$work/rootfs.tar" "$sources" >"$cache/mmdebstrap.log" 2>&1 ||
+		die "mmdebstrap failed: $(tail -n 20 "$cache/mmdebstrap.log")"
 	local c
 	c=$(buildah from scratch)
 	buildah add --quiet "$c" "$work/rootfs.tar" / >/dev/null

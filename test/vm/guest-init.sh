@@ -58,9 +58,11 @@ if [ -s /ctl/host-dirs ]; then
 fi
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp
 mount -t tmpfs -o mode=0755 tmpfs $R/run
-# podman (the pod tests): its big temporary files go to /var/tmp; its store and configuration
-# live under /run (test/vm/containers.conf, storage.conf).
+# podman (the pod tests): its big temporary files go to /var/tmp; its store and its
+# configuration's paths are under /run (test/vm/containers.conf, storage.conf).
 mount -t tmpfs -o mode=1777 tmpfs $R/var/tmp
+# ... and resolving a short image name takes a lock here (provision.sh made the directory).
+[ ! -d $R/var/cache/containers ] || mount -t tmpfs -o mode=0700 tmpfs $R/var/cache/containers
 # cgroup v1, one hierarchy per controller plus systemd's named one: with no systemd to delegate
 # a cgroup2 tree, runc starts a pod's containers only under v1 (under v2 each one failed with
 # "error reopening /dev/null: operation not permitted").

@@ -34,9 +34,9 @@ flock 9
 # xz-utils/zstd only matter if the kernel ships compressed modules; curl and openssl are the
 # tests' (test CA, fake apiserver probes, the demo).
 # podman, conmon, runc and catatonit (the pause process podman kube play builds its infra image
-# from) run the static pod in the pod tests.
+# from) run the static pod in the pod tests; jq edits its OCI config (test/vm/runc-emulated-cpu).
 pkgs=(qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 nftables xz-utils zstd curl openssl
-	podman conmon runc catatonit)
+	podman conmon runc catatonit jq)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -qx 'install ok installed' || missing+=("$p")
@@ -46,6 +46,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	log "installing ${missing[*]}"
 	apt_get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
+
+# The VM mounts a tmpfs here for podman's short-name lock (the host root is read-only inside).
+[ -d /var/cache/containers ] || "${sudo[@]}" mkdir -p -m 0700 /var/cache/containers
 
 # --- 2. kernel package ------------------------------------------------------
 # apt-cache rebuilds its cache on every call here (~1 s), so remember the

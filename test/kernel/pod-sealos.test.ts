@@ -1,0 +1,56 @@
+// A drop-in for sealos: its own static pod (command /usr/bin/lvscare, privileged, sealos' flags
+// including --health-schem) runs our image under podman kube play and fails over.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import {
+  BRING_BACK_MS,
+  masterText,
+  scenarioTopology,
+  vip4 as vip,
+  waitAllAt,
+} from '../support/care-scenario.js';
+import { killAndRestore } from '../support/pod-failover.js';
+import { waitForMastersUp } from '../support/pod-metrics.js';
+import { writeSealosManifest } from '../support/pod-sealos.js';
+import { IMAGE_TAG, StaticPod, imageNodeVersion, loadImage } from '../support/pod.js';
+import { attempt } from '../support/run.js';
+
+let pod: StaticPod | undefined;
+const topo = scenarioTopology(() => {
+  if (pod) attempt('podman', ['pod', 'rm', '--force', pod.name]);
+});
+const all = () => topo.masters.map((m) => masterText(m));
+
+before(async () => {
+  loadImage();
+  pod = StaticPod.play(writeSealosManifest(vip.text, all(), IMAGE_TAG));
+  await waitForMastersUp(pod.metricsAddress, all(), 120_000, () => pod!.logs());
+  assert.ok(await waitAllAt(vip, all(), 1, BRING_BACK_MS), 'every master at weight 1');
+});
+
+after(() => {
+  if (pod?.exists()) pod.down();
+});
+
+test("sealos' manifest runs our image: /usr/bin/lvscare care on the image's Node, privileged", () => {
+  const p = pod!;
+  assert.equal(p.container, 'kube-sealos-lvscare-kube-sealos-lvscare');
+  assert.equal(p.state(), 'running');
+  const argv = p.argv();
+  assert.ok(argv.includes('/usr/bin/lvscare') && argv.includes('--health-schem'), argv.join(' '));
+  const exe = p.exe();
+  assert.match(exe.path, /\/usr\/local\/bin\/node$/, "the image's node, not the host's");
+  assert.equal(exe.version, imageNodeVersion());
+  const hostBnd = /^CapBnd:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1];
+  assert.equal(p.status().CapEff, hostBnd, 'privileged: every capability the host has');
+});
+
+test("failover under sealos' manifest: master killed, out of rotation, at most 1 failed request; back", async () => {
+  const f = await killAndRestore(topo, vip, topo.masters[2]!);
+  console.log(
+    `sealos-shaped pod failover: m3 at weight 0 ${f.outAfterMs} ms after the kill (ipvsadm polled); ` +
+      `${f.failed} of ${f.sent} requests failed ${JSON.stringify(f.failures)}`,
+  );
+  assert.ok(f.failed <= 1, `failed requests: ${JSON.stringify(f.failures)}`);
+});
