@@ -11,6 +11,7 @@ import {
   waitAllAt,
 } from '../support/care-scenario.js';
 import { killAndRestore } from '../support/pod-failover.js';
+import { POD_START_MS } from '../support/pod-node.js';
 import { waitForMastersUp } from '../support/pod-metrics.js';
 import { writeSealosManifest } from '../support/pod-sealos.js';
 import { IMAGE_TAG, StaticPod, imageNodeVersion, loadImage } from '../support/pod.js';
@@ -25,7 +26,7 @@ const all = () => topo.masters.map((m) => masterText(m));
 before(async () => {
   loadImage();
   pod = StaticPod.play(writeSealosManifest(vip.text, all(), IMAGE_TAG));
-  await waitForMastersUp(pod.metricsAddress, all(), 120_000, () => pod!.logs());
+  await waitForMastersUp(pod.metricsAddress, all(), POD_START_MS, () => pod!.logs());
   assert.ok(await waitAllAt(vip, all(), 1, BRING_BACK_MS), 'every master at weight 1');
 });
 

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   BRING_BACK_MS,
-  SLACK_MS,
   TAKE_OUT_MS,
   masterText,
   scenarioTopology,
@@ -16,39 +15,28 @@ import {
   weights,
   withClient,
 } from '../support/care-scenario.js';
-import { PodNode, NOTHING_LEFT } from '../support/pod-node.js';
+import { NOTHING_LEFT, type PodNode, startJoinedPod } from '../support/pod-node.js';
 import {
   IMAGE_TAG,
-  StaticPod,
+  type StaticPod,
   imageNodeVersion,
-  loadImage,
   podman,
   podmanLeftovers,
 } from '../support/pod.js';
 import { killAndRestore } from '../support/pod-failover.js';
-import { waitForMastersUp } from '../support/pod-metrics.js';
 import { attempt } from '../support/run.js';
 
 let pod: StaticPod | undefined;
+let node: PodNode;
 const topo = scenarioTopology(() => {
   if (pod) attempt('podman', ['pod', 'rm', '--force', pod.name]);
   attempt('ip', ['link', 'del', 'lvscare']);
   attempt('nft', ['delete', 'table', 'ip', 'kha-lvscare']);
 });
 const all = () => topo.masters.map((m) => masterText(m));
-const node = new PodNode();
-
-/** Starting the pod under an emulated CPU: image layers, the infra container, node's start-up. */
-const POD_START_MS = 120_000;
 
 before(async () => {
-  loadImage();
-  node.join(
-    topo.masters.map((m) => m.ip),
-    topo.caCert,
-  );
-  pod = StaticPod.play(node.manifest);
-  await waitForMastersUp(pod.metricsAddress, all(), POD_START_MS, () => pod!.logs());
+  ({ node, pod } = await startJoinedPod(topo.masters, topo.caCert));
   assert.ok(await waitAllAt(vip, all(), 1, BRING_BACK_MS), 'every master at weight 1');
 });
 
@@ -133,15 +121,9 @@ test('kha reset, then podman kube down as kubelet does once the manifest is gone
 });
 
 test('link mode through the pod: the dummy link and its NAT table, which the image’s nft sees; gone after reset', async () => {
-  const link = new PodNode();
-  link.join(
-    topo.masters.map((m) => m.ip),
-    topo.caCert,
-    ['--lvscare-arg=--mode=link'],
-  );
-  const p = StaticPod.play(link.manifest);
+  const started = await startJoinedPod(topo.masters, topo.caCert, ['--lvscare-arg=--mode=link']);
+  const { node: link, pod: p } = started;
   pod = p;
-  await waitForMastersUp(p.metricsAddress, all(), POD_START_MS, () => p.logs());
   assert.match(
     attempt('ip', ['-o', 'addr', 'show', 'dev', 'lvscare']).stdout,
     /10\.103\.97\.2\/32/,

@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KHA_BIN } from './artifact.js';
 import { savedRules } from './ipvsadm.js';
-import { IMAGE_TAG } from './pod.js';
+import { IMAGE_TAG, StaticPod, loadImage } from './pod.js';
+import { waitForMastersUp } from './pod-metrics.js';
 import { attempt } from './run.js';
 
 export const HOSTS_BEFORE = '127.0.0.1\tlocalhost\n::1 localhost ip6-localhost\n';
@@ -114,3 +115,33 @@ export const NOTHING_LEFT = {
   modulesLoad: [],
   sysctl: [],
 };
+
+/** Starting a pod under an emulated CPU: the infra container, node's start-up, first probes. */
+export const POD_START_MS = 120_000;
+
+/**
+ * The deployed daemon, settled: kha join writes the manifest with the built image, podman kube
+ * play runs it, and lvscare reports every master up. For the pod scenarios, and for a test that
+ * scrapes the pod (`pod.metricsAddress`); `pod.down()` stops it.
+ */
+export async function startJoinedPod(
+  masters: Array<{ ip: string; port: number }>,
+  caFile: string,
+  joinArgs: string[] = [],
+): Promise<{ node: PodNode; pod: StaticPod }> {
+  loadImage();
+  const node = new PodNode();
+  node.join(
+    masters.map((m) => m.ip),
+    caFile,
+    joinArgs,
+  );
+  const pod = StaticPod.play(node.manifest);
+  await waitForMastersUp(
+    pod.metricsAddress,
+    masters.map((m) => `${m.ip}:${m.port}`),
+    POD_START_MS,
+    () => pod.logs(),
+  );
+  return { node, pod };
+}
