@@ -342,32 +342,33 @@ export class CareDaemon {
   }
 
   /**
-   * Starts the VIP set-up unless one is still running, and returns it; one running past its
-   * deadline is reported as failing (and left to finish). Never throws.
+   * Starts the VIP set-up unless one is still running, and returns it. One running past its
+   * deadline is reported as failing and given up on (its outcome ignored), so a set-up that never
+   * returns is still retried. Never throws.
    */
   private ensureVip(): Promise<void> | undefined {
     if (this.vipRun) {
       const age = this.now() - this.vipRun.since;
-      const deadline = vipDeadlineMs(this.config.intervalMs);
-      if (age > deadline)
-        this.vipFailed(
-          new Error(
-            `${this.deps.vip.mode} mode set-up has not finished after ${Math.round(age)}ms`,
-          ),
-        );
-      return undefined;
+      if (age <= vipDeadlineMs(this.config.intervalMs)) return undefined;
+      this.vipFailed(
+        new Error(`${this.deps.vip.mode} mode set-up has not finished after ${Math.round(age)}ms`),
+      );
+      this.vipRun = undefined;
     }
     const since = this.now();
+    const current = (): boolean => this.vipRun?.since === since && this.vipRun.done === done;
     const done = Promise.resolve()
       .then(() => this.deps.vip.ensure())
       .then(
         (repairs) => {
+          if (!current()) return;
           this.vipRepaired(repairs);
           this.vipProblem = undefined;
           this.deps.metrics.vipSetup(true);
           this.emit(reportRecovery(this.repeats, 'vip', 'VIP set-up works again'));
         },
         (err: unknown) => {
+          if (!current()) return;
           if (err instanceof VipSetupError) this.vipRepaired(err.repairs);
           this.vipFailed(err);
         },
