@@ -63,6 +63,11 @@ export function vipDeadlineMs(intervalMs: number): number {
   return Math.max(2 * intervalMs, 15_000);
 }
 
+/** How long a round waits for the set-up it started before going on without it. */
+export function vipWaitMs(intervalMs: number): number {
+  return Math.max(intervalMs / 2, 1);
+}
+
 export class CareDaemon {
   private readonly clock: Clock;
   private readonly wanted: WantedService;
@@ -280,8 +285,12 @@ export class CareDaemon {
 
   private async reconcile(): Promise<void> {
     this.lastTick = this.now();
-    this.ensureVip();
+    // IPVS first and whatever the set-up does; the set-up after it, so the two never talk to the
+    // kernel at the same time unless a set-up hangs.
     await this.reconcileIpvs();
+    const run = this.ensureVip();
+    if (run)
+      await withDeadline(this.clock, run, vipWaitMs(this.config.intervalMs), () => undefined);
   }
 
   private emit(event: LogEvent | undefined): void {
@@ -333,32 +342,33 @@ export class CareDaemon {
   }
 
   /**
-   * Starts the VIP set-up unless one is still running; one running past its deadline is reported
-   * as failing (and left to finish). Never waits and never throws.
+   * Starts the VIP set-up unless one is still running, and returns it. One running past its
+   * deadline is reported as failing and given up on (its outcome ignored), so a set-up that never
+   * returns is still retried. Never throws.
    */
-  private ensureVip(): void {
+  private ensureVip(): Promise<void> | undefined {
     if (this.vipRun) {
       const age = this.now() - this.vipRun.since;
-      const deadline = vipDeadlineMs(this.config.intervalMs);
-      if (age > deadline)
-        this.vipFailed(
-          new Error(
-            `${this.deps.vip.mode} mode set-up has not finished after ${Math.round(age)}ms`,
-          ),
-        );
-      return;
+      if (age <= vipDeadlineMs(this.config.intervalMs)) return undefined;
+      this.vipFailed(
+        new Error(`${this.deps.vip.mode} mode set-up has not finished after ${Math.round(age)}ms`),
+      );
+      this.vipRun = undefined;
     }
     const since = this.now();
+    const current = (): boolean => this.vipRun?.since === since && this.vipRun.done === done;
     const done = Promise.resolve()
       .then(() => this.deps.vip.ensure())
       .then(
         (repairs) => {
+          if (!current()) return;
           this.vipRepaired(repairs);
           this.vipProblem = undefined;
           this.deps.metrics.vipSetup(true);
           this.emit(reportRecovery(this.repeats, 'vip', 'VIP set-up works again'));
         },
         (err: unknown) => {
+          if (!current()) return;
           if (err instanceof VipSetupError) this.vipRepaired(err.repairs);
           this.vipFailed(err);
         },
@@ -370,6 +380,7 @@ export class CareDaemon {
         if (this.vipRun?.done === done) this.vipRun = undefined;
       });
     this.vipRun = { done, since };
+    return done;
   }
 
   private vipRepaired(repairs: string[]): void {
