@@ -27,9 +27,19 @@ export interface FakeApiserver {
   connections(): number;
   /** /healthz requests answered so far. */
   healthzRequests(): number;
+  /**
+   * Probe load per prober, told apart by User-Agent ("" when none): /healthz requests, and TLS
+   * connections whose first request was a /healthz of that agent (client traffic is not counted).
+   */
+  byAgent(): Record<string, AgentLoad>;
   setHealth(mode: HealthMode, slowMs?: number): void;
   useAltCert(alt: boolean): void;
   close(): Promise<void>;
+}
+
+export interface AgentLoad {
+  healthz: number;
+  connections: number;
 }
 
 export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeApiserver> {
@@ -38,6 +48,8 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
   let connections = 0;
   let healthz = 0;
   const sockets = new Set<Socket>();
+  const agents: Record<string, AgentLoad> = {};
+  const attributed = new WeakSet<Socket>();
   const main = { cert: readFileSync(o.cert), key: readFileSync(o.key) };
   const alt =
     o.altCert && o.altKey
@@ -48,6 +60,10 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
     (req, res) => {
       if (req.url?.startsWith('/healthz')) {
         healthz++;
+        const load = (agents[req.headers['user-agent'] ?? ''] ??= { healthz: 0, connections: 0 });
+        load.healthz++;
+        if (!attributed.has(req.socket)) load.connections++;
+        attributed.add(req.socket);
         const answer = (): void => {
           if (mode === 'fail') {
             res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
@@ -64,6 +80,7 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
         else answer();
         return;
       }
+      attributed.add(req.socket);
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(o.name);
     },
@@ -78,6 +95,7 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
     controlPort: undefined,
     connections: () => connections,
     healthzRequests: () => healthz,
+    byAgent: () => structuredClone(agents),
     setHealth(m, ms = 0) {
       mode = m;
       slowMs = ms;
@@ -107,7 +125,7 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
       if (h) api.setHealth(h as HealthMode, Number(url.searchParams.get('ms') ?? 0));
       const c = url.searchParams.get('cert');
       if (c) api.useAltCert(c === 'alt');
-      res.end(JSON.stringify({ name: o.name, mode, connections, healthz }));
+      res.end(JSON.stringify({ name: o.name, mode, connections, healthz, byAgent: agents }));
     });
     await new Promise<void>((resolve) => control!.listen(o.controlPort, o.host, () => resolve()));
     api.controlPort = (control.address() as AddressInfo).port;
