@@ -23,7 +23,12 @@ type Topology = TopologyModule.Topology;
 
 const WARMUP_MS = Number(process.env.KHA_BENCH_WARMUP_MS ?? 20_000);
 const STARTS = Number(process.env.KHA_BENCH_REPS ?? 5);
-const VIP = { family: 'inet' as const, protocol: 'tcp' as const, address: '10.103.97.2', port: 6443 };
+const VIP = {
+  family: 'inet' as const,
+  protocol: 'tcp' as const,
+  address: '10.103.97.2',
+  port: 6443,
+};
 const WINDOW_MS = Number(process.env.KHA_BENCH_WINDOW_MS ?? 60_000);
 const CLK_TCK = Number(run('getconf', ['CLK_TCK']).trim());
 
@@ -85,7 +90,9 @@ async function main(): Promise<void> {
   const starts: number[] = [];
   for (let i = 0; i < STARTS; i++) starts.push(await startUpMs(topo, ipvs));
   await ipvs.close();
-  console.log(`start-up to first reconcile applied: ${starts.map((x) => x.toFixed(0)).join(', ')} ms`);
+  console.log(
+    `start-up to first reconcile applied: ${starts.map((x) => x.toFixed(0)).join(', ')} ms`,
+  );
   run('ipvsadm', ['-C']);
   const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   const care = startCare(topo);

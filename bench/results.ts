@@ -230,7 +230,7 @@ const steady = (title: string, note: string, rs: Steadiness[]) => [
 lines.push(
   ...steady(
     `master answering slowly: /healthz after ${side.slowMaster.healthzMs} ms (timeout ${side.slowMaster.timeoutMs} ms) for ${side.soakSeconds} s`,
-    'Every contender\'s view of every master read every 100 ms; a correct contender changes nothing.',
+    "Every contender's view of every master read every 100 ms; a correct contender changes nothing.",
     side.slowMaster.results,
   ),
   ...steady(

@@ -1,0 +1,134 @@
+// lvscare care with its default timings against what must NOT take a master out: a master that
+// answers slowly but within the probe timeout, and a worker whose CPU another process saturates.
+// And the connection signals that must: a killed master and a black-holed one, noticed through
+// the kept probe connection while the HTTP probe is rare. Behaviour only; times are the bench's.
+import assert from 'node:assert/strict';
+import { cpus } from 'node:os';
+import { spawn } from 'node:child_process';
+import { before, beforeEach, test } from 'node:test';
+import {
+  METRICS,
+  SLACK_MS,
+  masterText,
+  sleep,
+  startCare,
+  stopCare,
+  vip4 as vip,
+  waitAllAt,
+  waitTakenOut,
+  weights,
+  scenarioTopology,
+} from '../support/care-scenario.js';
+import type { LvscareProcess } from '../support/lvscare-process.js';
+
+/** lvscare's defaults, as the README documents them: what these scenarios run with. */
+const DEFAULTS = { intervalMs: 5000, timeoutMs: 1000, fastMs: 200, fall: 2, rise: 2 };
+/** How long each no-false-positive soak lasts: several intervals, many keepalive rounds. */
+const SOAK_MS = Number(process.env.KHA_STEADY_SOAK_MS ?? 20_000);
+/** Worst case to notice a master at fault: the next scheduled probe, then fall quick ones. */
+const TAKE_OUT_MS =
+  DEFAULTS.intervalMs + DEFAULTS.fall * (DEFAULTS.timeoutMs + DEFAULTS.fastMs) + SLACK_MS;
+const BRING_BACK_MS =
+  DEFAULTS.intervalMs + DEFAULTS.rise * (DEFAULTS.timeoutMs + DEFAULTS.fastMs) + SLACK_MS;
+
+const topo = scenarioTopology(() => stopCare(care));
+const [m1, m2] = topo.masters as [(typeof topo.masters)[0], (typeof topo.masters)[0]];
+const all = topo.masters.map((m) => masterText(m));
+let care: LvscareProcess;
+
+before(async () => {
+  care = await startCare(
+    [
+      'care',
+      '--vs',
+      vip.text,
+      ...all.flatMap((m) => ['--rs', m]),
+      '--health-ca-file',
+      topo.caCert,
+      '--metrics-address',
+      METRICS,
+      '--logger',
+      'DEBG',
+    ],
+    all,
+  );
+  assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'all masters at weight 1');
+});
+beforeEach(async () => {
+  for (const m of topo.masters) {
+    if (!m.process) await topo.startMaster(m);
+    topo.blackhole(m, false);
+    await topo.control(m, 'healthz=ok');
+  }
+  assert.ok(
+    await waitAllAt(vip, all, 1, BRING_BACK_MS),
+    `all masters at weight 1: ${JSON.stringify([...weights(vip)])}`,
+  );
+});
+
+const transitionsSince = (from: number) =>
+  care.logs
+    .slice(from)
+    .filter((l) => l.msg === 'master down' || l.msg === 'master up')
+    .map((l) => `${l.master} ${l.msg}`);
+
+/** Watches the kernel every 100 ms for `ms`: every master must stay at weight 1 throughout. */
+async function assertSteady(ms: number, what: string): Promise<void> {
+  const logsBefore = care.logs.length;
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const w = weights(vip);
+    for (const m of all) assert.equal(w.get(m), 1, `${what}: ${m} left rotation (${[...w]})`);
+    await sleep(100);
+  }
+  assert.deepEqual(transitionsSince(logsBefore), [], `${what}: no master changes state`);
+}
+
+test('a master answering /healthz in 0.8 x the timeout stays in, with no state change', async () => {
+  const probesBefore = await healthzOf(m1);
+  await topo.control(m1, `healthz=slow&ms=${0.8 * DEFAULTS.timeoutMs}`);
+  await assertSteady(SOAK_MS, 'slow master');
+  // The soak proved something only if m1 was probed while slow.
+  assert.ok((await healthzOf(m1)) > probesBefore, 'm1 was probed during the soak');
+});
+
+test('the worker CPU saturated by a busy loop per core: no master changes state', async () => {
+  const loops = cpus().map(() => spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
+  try {
+    await assertSteady(SOAK_MS, 'saturated CPU');
+  } finally {
+    for (const l of loops) l.kill('SIGKILL');
+  }
+});
+
+test('steady state: one kept connection per master, no new TLS handshake', async () => {
+  const before = topo.masters.map((m) => connectionsOf(m));
+  await sleep(3 * DEFAULTS.intervalMs);
+  const after = topo.masters.map((m) => connectionsOf(m));
+  assert.deepEqual(after, before, 'no master accepted a new connection');
+});
+
+test('master killed: its kept connection closing takes it out; back once it serves', async () => {
+  const logsBefore = care.logs.length;
+  topo.killMaster(m1);
+  assert.ok(await waitTakenOut(vip, masterText(m1), TAKE_OUT_MS), 'm1 at weight 0');
+  const lost = care.logs
+    .slice(logsBefore)
+    .find((l) => l.msg === 'probe connection lost' && l.master === masterText(m1));
+  assert.ok(lost, 'the kept connection closing was noticed');
+  await topo.startMaster(m1);
+  assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'm1 back at weight 1');
+});
+
+test('master black-holed: the silent kept connection takes it out; back when reachable', async () => {
+  topo.blackhole(m2, true);
+  assert.ok(await waitTakenOut(vip, masterText(m2), TAKE_OUT_MS), 'm2 at weight 0');
+  topo.blackhole(m2, false);
+  assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'm2 back at weight 1');
+});
+
+type Master = (typeof topo.masters)[0];
+const counters = (m: Master) =>
+  JSON.parse(topo.controlRead(m)) as { healthz: number; connections: number };
+const healthzOf = async (m: Master) => counters(m).healthz;
+const connectionsOf = (m: Master) => counters(m).connections;
