@@ -129,17 +129,19 @@ async function startContenders(topo: Topology, ipvs: IpvsClient): Promise<Conten
   const contenders: Contender[] = [
     ipvsContender(
       'lvscare',
-      'lvscare care, defaults (1 s interval, 1 s timeout, fall 2, rise 2, 200 ms re-probe, kept connection)',
+      'lvscare care, defaults (5 s interval, 1 s timeout, fall 2, rise 2, 200 ms re-probe; the kept connection closing or timing out under TCP keepalive takes a master out at once)',
       '10.103.97.2',
       'kha-bench-lvscare',
       lvscare('lvscare', '10.103.97.2:6443', '127.0.0.1:19301', []),
     ),
     ipvsContender(
       'lvscare-same-rate',
-      'lvscare care at the shared rate (--fast-interval 1s: no quick re-probe)',
+      "lvscare care at the peers' probe rate (--interval 1s --fast-interval 1s: no quick re-probe; the same connection signals)",
       '10.103.97.4',
       'kha-bench-lvscare-same-rate',
       lvscare('lvscare-same-rate', '10.103.97.4:6443', '127.0.0.1:19302', [
+        '--interval',
+        '1s',
         '--fast-interval',
         '1s',
       ]),
