@@ -6,8 +6,11 @@
 // acknowledged for TCP_USER_TIMEOUT. Each wakes the prober at once; these decide what it means.
 import type { ProbeOutcome } from '../health/state.js';
 
-const errorCode = (err: Error | undefined): string | undefined =>
-  (err as { code?: string } | undefined)?.code;
+/** An error a system call returned (the kernel's word), not one of ours such as a probe deadline. */
+const kernelError = (err: Error | undefined, code: string): boolean => {
+  const e = err as { code?: unknown; syscall?: unknown } | undefined;
+  return e?.code === code && typeof e.syscall === 'string';
+};
 
 /**
  * The kernel's own verdict on an idle kept connection: keepalive probes went unanswered for the
@@ -16,7 +19,7 @@ const errorCode = (err: Error | undefined): string | undefined =>
  * Undefined for any other end (closed, reset): those are followed by a probe, see afterLoss.
  */
 export function silentPeerOutcome(err: Error | undefined): ProbeOutcome | undefined {
-  if (errorCode(err) !== 'ETIMEDOUT') return undefined;
+  if (!kernelError(err, 'ETIMEDOUT')) return undefined;
   return {
     ok: false,
     reason: 'kept connection timed out: no TCP acknowledgement',
