@@ -8,6 +8,7 @@ import { boundAddress, startHttpServer } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
 import { CareMetrics } from '../metrics/metrics.js';
 import { MasterProbe } from '../probe/prober.js';
+import { ipvsKernel } from '../reconcile/kernel.js';
 import { EXPIRE_NODEST_CONN, ensureSysctl } from '../vip/sysctl.js';
 import type { VipSetup } from '../vip/vip-setup.js';
 
@@ -25,7 +26,7 @@ export async function runDaemon(
     formatEndpoint(config.vip),
   );
   const daemon = new CareDaemon(config, {
-    ipvs,
+    kernel: ipvsKernel(ipvs),
     vip,
     logger: log,
     metrics,
