@@ -21,8 +21,12 @@ import {
 } from '../support/care-scenario.js';
 import type { LvscareProcess } from '../support/lvscare-process.js';
 
-/** lvscare's defaults, as the README documents them: what these scenarios run with. */
-const DEFAULTS = { intervalMs: 5000, timeoutMs: 1000, fastMs: 200, fall: 2, rise: 2 };
+/**
+ * lvscare's defaults, as the README documents them, except the probe timeout: under the emulated
+ * CPU every HTTPS request costs a few hundred milliseconds of its own, more than the fifth of a
+ * 1 s timeout that a master answering in 0.8 x the timeout leaves. The ratio is what is tested.
+ */
+const DEFAULTS = { intervalMs: 5000, timeoutMs: 3000, fastMs: 200, fall: 2, rise: 2 };
 /** How long each no-false-positive soak lasts: several intervals, many keepalive rounds. */
 const SOAK_MS = Number(process.env.KHA_STEADY_SOAK_MS ?? 20_000);
 /** Worst case to notice a master at fault: the next scheduled probe, then fall quick ones. */
@@ -43,6 +47,8 @@ before(async () => {
       '--vs',
       vip.text,
       ...all.flatMap((m) => ['--rs', m]),
+      '--health-timeout',
+      `${DEFAULTS.timeoutMs}ms`,
       '--health-ca-file',
       topo.caCert,
       '--metrics-address',
@@ -66,28 +72,35 @@ beforeEach(async () => {
   );
 });
 
-const transitionsSince = (from: number) =>
+/** State changes the daemon logged between two wall-clock times (its log lines carry theirs). */
+const transitionsBetween = (from: number, to: number) =>
   care.logs
-    .slice(from)
     .filter((l) => l.msg === 'master down' || l.msg === 'master up')
+    .filter((l) => Date.parse(String(l.time)) >= from && Date.parse(String(l.time)) <= to)
     .map((l) => `${l.master} ${l.msg}`);
 
 /** Watches the kernel every 100 ms for `ms`: every master must stay at weight 1 throughout. */
 async function assertSteady(ms: number, what: string): Promise<void> {
-  const logsBefore = care.logs.length;
+  const from = Date.now();
   const end = performance.now() + ms;
   while (performance.now() < end) {
     const w = weights(vip);
     for (const m of all) assert.equal(w.get(m), 1, `${what}: ${m} left rotation (${[...w]})`);
     await sleep(100);
   }
-  assert.deepEqual(transitionsSince(logsBefore), [], `${what}: no master changes state`);
+  const to = Date.now();
+  await sleep(1000); // log lines are read from the daemon's stderr, a little behind
+  assert.deepEqual(transitionsBetween(from, to), [], `${what}: no master changes state`);
 }
 
 test('a master answering /healthz in 0.8 x the timeout stays in, with no state change', async () => {
   const probesBefore = await healthzOf(m1);
   await topo.control(m1, `healthz=slow&ms=${0.8 * DEFAULTS.timeoutMs}`);
-  await assertSteady(SOAK_MS, 'slow master');
+  try {
+    await assertSteady(SOAK_MS, 'slow master');
+  } finally {
+    await topo.control(m1, 'healthz=ok');
+  }
   // The soak proved something only if m1 was probed while slow.
   assert.ok((await healthzOf(m1)) > probesBefore, 'm1 was probed during the soak');
 });
