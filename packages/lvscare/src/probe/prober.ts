@@ -89,10 +89,16 @@ export class MasterProbe {
         },
       );
       // The deadline covers connect, TLS, request and answer; hitting it drops the connection.
+      // An event loop that wakes late (a busy or descheduled CPU) runs due timers before it reads
+      // sockets, so an answer that arrived in time would lose to the deadline: the I/O already
+      // waiting is read first (setImmediate runs after the poll phase), then the deadline holds.
       const timer = setTimeout(() => {
-        const err = new ProbeTimeout(`no answer within ${h.timeoutMs}ms`);
-        fail(err);
-        req.destroy(err);
+        setImmediate(() => {
+          if (settled) return;
+          const err = new ProbeTimeout(`no answer within ${h.timeoutMs}ms`);
+          fail(err);
+          req.destroy(err);
+        });
       }, h.timeoutMs);
       req.on('socket', (s) => (socket = s));
       req.on('error', fail);
