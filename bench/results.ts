@@ -10,10 +10,22 @@ const benchDir = fileURLToPath(new URL('../../bench/', import.meta.url));
 const read = (name: string) => JSON.parse(readFileSync(`${benchDir}out/${name}`, 'utf8'));
 const throughput = read('ipvs-throughput.json');
 const side = read('side-by-side.json');
+const care = read('care-footprint.json');
+const list = read('ipvs-list.json');
+
+/** Anything short of the full run's repetitions and windows is said to be reduced, plainly. */
+const reduced =
+  side.reps < 5 ||
+  side.footprintWindowSeconds < 60 ||
+  side.soakSeconds < 60 ||
+  throughput.rounds < 5 ||
+  list.rounds < 5 ||
+  care.startUpMs.samples.length < 5;
 
 interface FailoverResult {
   contender: string;
   outAfterMs: number | null;
+  backAfterMs: number | null;
   failed: number;
   sent: number;
 }
@@ -42,10 +54,12 @@ const failover = Object.fromEntries(
         contenders.map((c) => {
           const rs = runs.map((r) => r.results.find((x) => x.contender === c.name)!);
           const outs = rs.map((r) => r.outAfterMs).filter((x): x is number => x !== null);
+          const backs = rs.map((r) => r.backAfterMs).filter((x): x is number => x !== null);
           return [
             c.name,
             {
               outAfterMs: outs.length ? summary(outs) : null,
+              backAfterMs: backs.length ? summary(backs) : null,
               neverOut: rs.length - outs.length,
               failed: summary(rs.map((r) => r.failed)),
               sent: summary(rs.map((r) => r.sent)),
@@ -57,8 +71,53 @@ const failover = Object.fromEntries(
   }),
 ) as Record<
   (typeof faults)[number],
-  Record<string, { outAfterMs: Summary | null; neverOut: number; failed: Summary; sent: Summary }>
+  Record<
+    string,
+    {
+      outAfterMs: Summary | null;
+      backAfterMs: Summary | null;
+      neverOut: number;
+      failed: Summary;
+      sent: Summary;
+    }
+  >
 >;
+
+interface ProbeLoad {
+  contender: string;
+  healthzPerSecondPerMaster: number[];
+  handshakesPerMinutePerMaster: number[];
+}
+interface Steadiness {
+  contender: string;
+  transitions: number;
+  everOut: string[];
+}
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** lvscare with its defaults, alone with the masters (care-footprint), as each master counted. */
+const probesPerSecondPerMaster = mean(
+  (care.perMaster as Array<{ healthzPerSecond: number }>).map((p) => p.healthzPerSecond),
+);
+const handshakesPerMinutePerMaster = mean(
+  (care.perMaster as Array<{ handshakesPerMinute: number }>).map((p) => p.handshakesPerMinute),
+);
+const load = side.probeLoad as ProbeLoad[];
+/** Per worker, as the masters counted it in the side-by-side run; sealos' from its settings. */
+const loadRows: Array<{ name: string; rps: number; tlsPerMin: number; how: string }> = [
+  ...load.map((l) => ({
+    name: l.contender,
+    rps: mean(l.healthzPerSecondPerMaster),
+    tlsPerMin: mean(l.handshakesPerMinutePerMaster),
+    how: 'measured',
+  })),
+  {
+    name: "sealos' lvscare",
+    rps: 1 / 5,
+    tlsPerMin: 60 / 5,
+    how: 'from its settings: a 5 s interval, a new connection and TLS handshake per probe',
+  },
+];
+const WORKERS = [100, 1000, 5000];
 
 const fp = side.footprint as Record<string, { rssMiB: Summary; cpuPercent: Summary }>;
 const bare = fp['bare node']!;
@@ -98,7 +157,13 @@ const machine = `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)
 const lines: string[] = [
   '# Side-by-side results',
   '',
-  `Measured ${side.date.slice(0, 10)} with \`npm run bench\`.`,
+  ...(reduced
+    ? [
+        `**Reduced run, not the full bench**: ${side.reps} repetitions (full: 5), ${side.footprintWindowSeconds} s footprint windows (60), ${side.soakSeconds} s soaks (60), ${throughput.rounds} throughput rounds and ${list.rounds} listing rounds (5), ${care.startUpMs.samples.length} start-ups (5). Medians of so few runs are indications, not the bench's figures.`,
+        '',
+      ]
+    : []),
+  `Measured ${side.date.slice(0, 10)} with \`npm run bench\`${reduced ? ' (reduced settings, see above)' : ''}.`,
   `Machine: ${machine}. Everything ran in the kernel-tier VM: Debian kernel ${side.versions.kernel} under`,
   `qemu TCG (emulated CPU), Node ${side.versions.node}, ${side.versions.keepalived}, ${side.versions.haproxy}, ${throughput.ipvsadm}.`,
   'The CPU is emulated, so absolute times are slow; compare contenders within this run.',
@@ -120,8 +185,9 @@ const lines: string[] = [
   'bridge, HTTPS `/healthz` from a test CA, default route via a router that is not the worker),',
   `so a fault hits all of them at the same instant. Each has its own client making`,
   `${side.clientRatePerContender} requests/s, one fresh TLS connection each, through its VIP (HAProxy: its local port).`,
-  'Shared probe rate: one `/healthz` per master per second, 1 s timeout, out after 2 failures,',
-  'back after 2 successes. Configuration files: [`contenders/keepalived.conf`](contenders/keepalived.conf),',
+  'keepalived, HAProxy and lvscare-same-rate probe one `/healthz` per master per second, 1 s timeout,',
+  'out after 2 failures, back after 2 successes; lvscare at its defaults probes every 5 s and lets the',
+  'kept connection carry the fast paths. Configuration files: [`contenders/keepalived.conf`](contenders/keepalived.conf),',
   '[`contenders/haproxy.cfg`](contenders/haproxy.cfg); lvscare is started with the flags named above.',
   '',
   '## 1. Failover',
@@ -130,23 +196,79 @@ const lines: string[] = [
   'master new connections, polled every 20 ms: weight 0 or no destination in the kernel (IPVS',
   'contenders, read over netlink), not `UP` in `show stat` (HAProxy). "Failed": requests the',
   "contender's client saw fail from the fault until 2.5 s after the master was out.",
+  '"Back after": from the fault cleared (the restarted master listening and answering 200, the',
+  'firewall removed, `/healthz` 200 again) until the contender gives the master connections again.',
   '',
 ];
 for (const f of faults) {
   lines.push(
     `### ${faultTitle[f]}`,
     '',
-    '| contender | out after (ms) | failed requests | of sent |',
-    '|---|---|---|---|',
+    '| contender | out after (ms) | failed requests | of sent | back after (ms) |',
+    '|---|---|---|---|---|',
   );
   for (const c of contenders) {
     const r = failover[f][c.name]!;
     const out = r.outAfterMs ? ms(r.outAfterMs) : 'never';
     const never = r.neverOut && r.outAfterMs ? ` (never in ${r.neverOut} of ${side.reps})` : '';
-    lines.push(`| ${c.name} | ${out}${never} | ${one(r.failed, 0)} | ${one(r.sent, 0)} |`);
+    const back = r.backAfterMs ? ms(r.backAfterMs) : 'never';
+    lines.push(
+      `| ${c.name} | ${out}${never} | ${one(r.failed, 0)} | ${one(r.sent, 0)} | ${back} |`,
+    );
   }
   lines.push('');
 }
+const steady = (title: string, note: string, rs: Steadiness[]) => [
+  `### ${title}`,
+  '',
+  note,
+  '',
+  '| contender | state changes | masters ever out |',
+  '|---|---|---|',
+  ...rs.map((r) => `| ${r.contender} | ${r.transitions} | ${r.everOut.join(', ') || 'none'} |`),
+  '',
+];
+lines.push(
+  ...steady(
+    `master answering slowly: /healthz after ${side.slowMaster.healthzMs} ms (timeout ${side.slowMaster.timeoutMs} ms) for ${side.soakSeconds} s`,
+    "Every contender's view of every master read every 100 ms; a correct contender changes nothing.",
+    side.slowMaster.results,
+  ),
+  ...steady(
+    `worker CPU saturated: ${side.cpuSaturated.busyLoops} busy loops (one per core) for ${side.soakSeconds} s`,
+    'Another process spinning on every core of the worker; no master is at fault.',
+    side.cpuSaturated.results,
+  ),
+  '## Probe load per master',
+  '',
+  `Counted at each master (its \`/healthz\` requests and new TLS connections, told apart by the`,
+  `prober's User-Agent) over the ${side.reps} × ${side.footprintWindowSeconds} s steady-state windows, averaged over the three masters; then`,
+  'multiplied by the number of workers, each running one prober.',
+  '',
+  '| prober | per worker: /healthz per s | per worker: TLS handshakes per min | 100 workers: req/s, handshakes/min | 1,000 workers | 5,000 workers | how known |',
+  '|---|---|---|---|---|---|---|',
+  ...loadRows.map(
+    (r) =>
+      `| ${r.name} | ${r.rps.toFixed(2)} | ${r.tlsPerMin.toFixed(1)} | ${WORKERS.map((w) => `${(r.rps * w).toFixed(0)}, ${(r.tlsPerMin * w).toFixed(0)}`).join(' | ')} | ${r.how} |`,
+  ),
+  '',
+  `lvscare alone with its defaults (the footprint run below): **${probesPerSecondPerMaster.toFixed(3)} \`/healthz\` per second per master**, ${handshakesPerMinutePerMaster.toFixed(2)} new TLS connections per minute per master.`,
+  '',
+  '## Start-up',
+  '',
+  `lvscare care with its defaults, from exec of \`dist/image/lvscare.mjs\` to the virtual server holding every master in the kernel (its first reconcile applied; read over netlink every 5 ms), ${care.startUpMs.samples.length} starts: **${ms(care.startUpMs)} ms**.`,
+  '',
+  '## `lvscare ipvs list --json`',
+  '',
+  `${list.services} services × ${list.destinationsPerService} destinations in the kernel, each way run as a fresh process (the bundled \`dist/image/lvscare.mjs\` through its own first line, start-up included), ${list.rounds} rounds in alternating order:`,
+  '',
+  '| command | ms |',
+  '|---|---|',
+  ...Object.entries(list.ms as Record<string, Summary>).map(([k, v]) => `| ${k} | ${ms(v)} |`),
+  '',
+  `\`lvscare ipvs list --json\` / \`ipvsadm -Ln\`: **${list.ratioToIpvsadm.toFixed(2)}** (medians; target at most 1.5).`,
+  '',
+);
 lines.push(
   '## 2. Footprint',
   '',
@@ -195,6 +317,26 @@ lines.push(
 writeFileSync(`${benchDir}RESULTS.md`, `${lines.join('\n')}\n`);
 writeFileSync(
   `${benchDir}results.json`,
-  `${JSON.stringify({ machine, headline, failover, footprint: fp, throughput, dataPath: dp, side }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      machine,
+      reduced,
+      headline,
+      failover,
+      footprint: fp,
+      throughput,
+      dataPath: dp,
+      side,
+      probesPerSecondPerMaster,
+      handshakesPerMinutePerMaster,
+      probeLoad: loadRows,
+      steadiness: { slowMaster: side.slowMaster, cpuSaturated: side.cpuSaturated },
+      startUpMs: care.startUpMs,
+      ipvsList: list,
+      careFootprint: care,
+    },
+    null,
+    2,
+  )}\n`,
 );
 console.log('written: bench/RESULTS.md, bench/results.json');

@@ -2,6 +2,11 @@
 # npm run bench: every benchmark, inside the kernel-tier VM (or a host network namespace with
 # IPVS), then bench/RESULTS.md and bench/results.json from what they measured. Not part of
 # npm test. Raw per-benchmark JSON lands in bench/out/.
+# A reduced run while developing (fewer repetitions, shorter windows; RESULTS.md then says it is
+# reduced): KHA_BENCH_REPS=2 KHA_BENCH_ROUNDS=2 KHA_BENCH_WINDOW_MS=20000 KHA_BENCH_SOAK_MS=20000
+# KHA_BENCH_PER_OP_SERVICES=10 npm run bench. KHA_BENCH_ONLY="side-by-side" runs only the named
+# benchmarks (ipvs-throughput care-footprint ipvs-list side-by-side); results.ts then needs the
+# others' JSON from an earlier run in bench/out/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -10,13 +15,18 @@ bash bench/provision.sh
 mkdir -p bench/out
 share=$(mktemp -d)
 trap 'rm -rf "$share"' EXIT
-inner='ip link set lo up && export KHA_BENCH_OUT="$KHA_VM_SHARE/ipvs-throughput.json" KHA_BENCH_OUT_DIR="$KHA_VM_SHARE" && node bench/dist/ipvs-throughput.js && node bench/dist/care-footprint.js && node bench/dist/side-by-side.js'
+benches=${KHA_BENCH_ONLY:-ipvs-throughput care-footprint ipvs-list side-by-side}
+for b in $benches; do
+  [ -f "bench/dist/$b.js" ] || { echo "bench: no benchmark named $b" >&2; exit 2; }
+done
+export KHA_BENCH_ONLY=$benches
+inner='ip link set lo up && export KHA_BENCH_OUT="$KHA_VM_SHARE/ipvs-throughput.json" KHA_BENCH_OUT_DIR="$KHA_VM_SHARE" && for b in $KHA_BENCH_ONLY; do node "bench/dist/$b.js" || exit 1; done'
 if [ -e /proc/net/ip_vs ]; then
   KHA_VM_SHARE=$share unshare --net --mount bash -c "$inner"
 else
   bash test/vm/run.sh --timeout 5400 --keep-share "$share" -- bash -c "$inner"
 fi
-for f in ipvs-throughput care-footprint side-by-side; do
+for f in $benches; do
   [ -s "$share/$f.json" ] || { echo "bench: $f wrote no results; see the output above" >&2; exit 1; }
 done
 cp "$share"/*.json bench/out/

@@ -4,6 +4,7 @@
 // to a bare node, and the data path through IPVS vs through HAProxy. Runs in the kernel-tier VM.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { Agent, request } from 'node:https';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +13,10 @@ import type * as ArtifactModule from '../test/dist/support/artifact.js';
 import type * as RunModule from '../test/dist/support/run.js';
 import type * as TopologyModule from '../test/dist/support/topology.js';
 import type * as VipClientModule from '../test/dist/support/vip-client.js';
+import { type Contender, type Target, sleep } from './contender.js';
 import { cpuTicks, rssBytes } from './proc.js';
 import { summary } from './stats.js';
+import { cpuSaturated, probeLoad, slowMaster } from './steadiness.js';
 
 const support = new URL('../../test/dist/support/', import.meta.url);
 const supportModule = async <T>(file: string) => (await import(new URL(file, support).href)) as T;
@@ -27,27 +30,17 @@ type VipClient = VipClientModule.VipClient;
 
 const REPS = Number(process.env.KHA_BENCH_REPS ?? 5);
 const FOOTPRINT_WINDOW_MS = Number(process.env.KHA_BENCH_WINDOW_MS ?? 60_000);
+/** How long the slow master and the saturated CPU last. */
+const SOAK_MS = Number(process.env.KHA_BENCH_SOAK_MS ?? 60_000);
+/** The probe timeout every contender shares; the slow master answers within it. */
+const PROBE_TIMEOUT_MS = 1000;
+const SLOW_FRACTION = 0.8;
 const CLIENT_RATE = 20; // requests/s per contender; four clients share the emulated CPU
 const DATA_PATH_MS = 8000;
 const DATA_PATH_CONCURRENCY = 4;
 const contendersDir = fileURLToPath(new URL('../../bench/contenders/', import.meta.url));
 const RUN_DIR = '/run/kha-bench';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CLK_TCK = Number(run('getconf', ['CLK_TCK']).trim());
-
-interface Target {
-  host: string;
-  port: number;
-}
-
-/** One load balancer under test. `isOut` says whether a master gets no new connection. */
-interface Contender {
-  name: string;
-  describe: string;
-  target: Target;
-  process: ChildProcess;
-  isOut(m: Master): Promise<boolean>;
-}
 
 function started(cmd: string, args: string[], name: string): ChildProcess {
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -95,7 +88,7 @@ async function haproxyIsOut(m: Master): Promise<boolean> {
 
 async function startContenders(topo: Topology, ipvs: IpvsClient): Promise<Contender[]> {
   const rs = topo.masters.flatMap((m) => ['--rs', `${m.ip}:6443`]);
-  const lvscare = (vip: string, metrics: string, extra: string[]) =>
+  const lvscare = (name: string, vip: string, metrics: string, extra: string[]) =>
     started(
       LVSCARE_BIN,
       [
@@ -107,13 +100,28 @@ async function startContenders(topo: Topology, ipvs: IpvsClient): Promise<Conten
         topo.caCert,
         '--metrics-address',
         metrics,
+        '--health-req-headers',
+        `User-Agent=kha-bench-${name}`,
         ...extra,
       ],
       `lvscare ${vip}`,
     );
-  const ipvsContender = (name: string, describe: string, host: string, p: ChildProcess) => {
+  const ipvsContender = (
+    name: string,
+    describe: string,
+    host: string,
+    agent: string,
+    p: ChildProcess,
+  ): Contender => {
     const target = { host, port: 6443 };
-    return { name, describe, target, process: p, isOut: (m: Master) => ipvsIsOut(ipvs, target, m) };
+    return {
+      name,
+      describe,
+      target,
+      agent,
+      process: p,
+      isOut: (m: Master) => ipvsIsOut(ipvs, target, m),
+    };
   };
   mkdirSync(RUN_DIR, { recursive: true });
   // What an operator adds for keepalived on this multi-NIC worker (lvscare's route mode does it).
@@ -121,20 +129,28 @@ async function startContenders(topo: Topology, ipvs: IpvsClient): Promise<Conten
   const contenders: Contender[] = [
     ipvsContender(
       'lvscare',
-      'lvscare care, defaults (1 s interval, 1 s timeout, fall 2, rise 2, 200 ms re-probe, kept connection)',
+      'lvscare care, defaults (5 s interval, 1 s timeout, fall 2, rise 2, 200 ms re-probe; the kept connection closing or timing out under TCP keepalive takes a master out at once)',
       '10.103.97.2',
-      lvscare('10.103.97.2:6443', '127.0.0.1:19301', []),
+      'kha-bench-lvscare',
+      lvscare('lvscare', '10.103.97.2:6443', '127.0.0.1:19301', []),
     ),
     ipvsContender(
       'lvscare-same-rate',
-      'lvscare care at the shared rate (--fast-interval 1s: no quick re-probe)',
+      "lvscare care at the peers' probe rate (--interval 1s --fast-interval 1s: no quick re-probe; the same connection signals)",
       '10.103.97.4',
-      lvscare('10.103.97.4:6443', '127.0.0.1:19302', ['--fast-interval', '1s']),
+      'kha-bench-lvscare-same-rate',
+      lvscare('lvscare-same-rate', '10.103.97.4:6443', '127.0.0.1:19302', [
+        '--interval',
+        '1s',
+        '--fast-interval',
+        '1s',
+      ]),
     ),
     ipvsContender(
       'keepalived',
       'keepalived LVS checker, SSL_GET /healthz, delay_loop 1, retry 1 (bench/contenders/keepalived.conf)',
       '10.103.97.3',
+      'KeepAliveClient', // keepalived's SSL_GET request line carries this
       started(
         'keepalived',
         [
@@ -157,6 +173,7 @@ async function startContenders(topo: Topology, ipvs: IpvsClient): Promise<Conten
       describe:
         'HAProxy TCP proxy on 127.0.0.1:16443, httpchk GET /healthz, inter 1s fall 2 rise 2 (bench/contenders/haproxy.cfg)',
       target: { host: '127.0.0.1', port: 16443 },
+      agent: '', // option httpchk sends a bare request line
       process: started('haproxy', ['-db', '-f', `${contendersDir}haproxy.cfg`], 'haproxy'),
       isOut: haproxyIsOut,
     },
@@ -257,10 +274,22 @@ async function failoverRun(topo: Topology, contenders: Contender[], victim: Mast
   const t1 = performance.now();
   await Promise.all(clients.map((c) => c.stop()));
   await clearFault(topo, victim, fault);
+  // Cleared: the master answers 200 again (a restarted one once it listens). Until it is back in.
+  const t2 = performance.now();
+  const backAt: Array<number | undefined> = contenders.map(() => undefined);
+  while (backAt.some((x) => x === undefined) && performance.now() < t2 + 60_000) {
+    await Promise.all(
+      contenders.map(async (c, i) => {
+        if (backAt[i] === undefined && !(await c.isOut(victim))) backAt[i] = performance.now();
+      }),
+    );
+    await sleep(20);
+  }
   await waitAllIn(contenders, topo.masters, 60_000);
   return contenders.map((c, i) => ({
     contender: c.name,
     outAfterMs: outAt[i] === undefined ? null : outAt[i]! - t0,
+    backAfterMs: backAt[i] === undefined ? null : backAt[i]! - t2,
     failed: clients[i]!.failures(t0, t1).length,
     sent: clients[i]!.between(t0, t1).length,
   }));
@@ -328,10 +357,23 @@ async function main(): Promise<void> {
     console.log('contenders up:', contenders.map((c) => c.name).join(', '));
 
     await sleep(20_000); // warm-up before the steady-state windows
-    const fp = await footprint([
-      ...contenders.map((c) => ({ name: c.name, pid: c.process.pid! })),
-      { name: 'bare node', pid: bare.pid! },
+    // The probe load is counted at the masters over the same steady-state windows.
+    const [fp, load] = await Promise.all([
+      footprint([
+        ...contenders.map((c) => ({ name: c.name, pid: c.process.pid! })),
+        { name: 'bare node', pid: bare.pid! },
+      ]),
+      probeLoad(topo, contenders, run, REPS * FOOTPRINT_WINDOW_MS),
     ]);
+    console.log(`probe load: ${JSON.stringify(load)}`);
+
+    const slowMs = SLOW_FRACTION * PROBE_TIMEOUT_MS;
+    const slow = await slowMaster(topo, contenders, topo.masters[0]!, slowMs, SOAK_MS);
+    console.log(`slow master (${slowMs} ms): ${JSON.stringify(slow)}`);
+    await waitAllIn(contenders, topo.masters, 60_000);
+    const busy = await cpuSaturated(topo, contenders, SOAK_MS);
+    console.log(`CPU saturated: ${JSON.stringify(busy)}`);
+    await waitAllIn(contenders, topo.masters, 60_000);
 
     const failover: Array<{ fault: Fault; rep: number; victim: string; results: unknown[] }> = [];
     for (let rep = 0; rep < REPS; rep++) {
@@ -369,6 +411,10 @@ async function main(): Promise<void> {
       footprintWindowSeconds: FOOTPRINT_WINDOW_MS / 1000,
       contenders: contenders.map((c) => ({ name: c.name, describe: c.describe })),
       footprint: fp,
+      probeLoad: load,
+      soakSeconds: SOAK_MS / 1000,
+      slowMaster: { healthzMs: slowMs, timeoutMs: PROBE_TIMEOUT_MS, results: slow },
+      cpuSaturated: { busyLoops: cpus().length, results: busy },
       failover,
       dataPath: Object.fromEntries(
         Object.entries(dataPath).map(([k, runs]) => [

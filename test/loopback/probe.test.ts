@@ -48,6 +48,7 @@ test('a healthy master passes; 500 fails with reason "status"', async () => {
   const r = await p.probe();
   assert.equal(r.reason, 'status');
   assert.equal(r.detail, 'status 500');
+  assert.ok(!r.outcome.ok && !r.outcome.noConnection, 'a 500 came over a connection');
   api.setHealth('ok');
   await p.close();
 });
@@ -66,6 +67,7 @@ test('slower than the timeout fails with reason "timeout", within the deadline',
   const r = await p.probe();
   assert.equal(r.reason, 'timeout');
   assert.ok(r.durationMs < 1500, `took ${r.durationMs}ms with a 300ms timeout`);
+  assert.ok(!r.outcome.ok && !r.outcome.noConnection, 'connected, then no answer in time');
   api.setHealth('ok');
   await p.close();
 });
@@ -113,6 +115,7 @@ test('a master that goes away: the kept connection reports it at once, and probe
   await lostSignal; // no timer: the event itself is the signal
   const r = await p.probe();
   assert.equal(r.reason, 'refused');
+  assert.equal(!r.outcome.ok && r.outcome.noConnection, true, 'a refusal opened no connection');
   await p.close();
 });
 

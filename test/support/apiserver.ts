@@ -49,11 +49,21 @@ export interface FakeApiserver {
   connections(): number;
   /** /healthz requests answered so far. */
   healthzRequests(): number;
+  /**
+   * Probe load per prober, told apart by User-Agent ("" when none): /healthz requests, and TLS
+   * connections whose first request was a /healthz of that agent (client traffic is not counted).
+   */
+  byAgent(): Record<string, AgentLoad>;
   setHealth(mode: HealthMode, slowMs?: number): void;
   /** What cluster-info gives as the API server. */
   setClusterInfoServer(server: string): void;
   useAltCert(alt: boolean): void;
   close(): Promise<void>;
+}
+
+export interface AgentLoad {
+  healthz: number;
+  connections: number;
 }
 
 export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeApiserver> {
@@ -62,6 +72,8 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
   let connections = 0;
   let healthz = 0;
   const sockets = new Set<Socket>();
+  const agents: Record<string, AgentLoad> = {};
+  const attributed = new WeakSet<Socket>();
   const caPath =
     o.caCert ??
     ['kha-test-ca.crt', 'ca.crt'].map((f) => join(dirname(o.cert), f)).find((f) => existsSync(f));
@@ -76,12 +88,17 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
     { ...main, keepAliveTimeout: 120_000 },
     (req, res) => {
       if (req.url === CLUSTER_INFO_PATH) {
+        attributed.add(req.socket);
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(clusterInfoBody(clusterInfoServer, caPem));
         return;
       }
       if (req.url?.startsWith('/healthz')) {
         healthz++;
+        const load = (agents[req.headers['user-agent'] ?? ''] ??= { healthz: 0, connections: 0 });
+        load.healthz++;
+        if (!attributed.has(req.socket)) load.connections++;
+        attributed.add(req.socket);
         const answer = (): void => {
           if (mode === 'fail') {
             res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
@@ -98,6 +115,7 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
         else answer();
         return;
       }
+      attributed.add(req.socket);
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(o.name);
     },
@@ -112,6 +130,7 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
     controlPort: undefined,
     connections: () => connections,
     healthzRequests: () => healthz,
+    byAgent: () => structuredClone(agents),
     setHealth(m, ms = 0) {
       mode = m;
       slowMs = ms;
@@ -146,7 +165,7 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
       if (server) api.setClusterInfoServer(server);
       const c = url.searchParams.get('cert');
       if (c) api.useAltCert(c === 'alt');
-      res.end(JSON.stringify({ name: o.name, mode, connections, healthz }));
+      res.end(JSON.stringify({ name: o.name, mode, connections, healthz, byAgent: agents }));
     });
     await new Promise<void>((resolve) => control!.listen(o.controlPort, o.host, () => resolve()));
     api.controlPort = (control.address() as AddressInfo).port;

@@ -160,6 +160,11 @@ export class Topology {
 
   /** Switches a master's /healthz: ok, fail (500), slow (answers after ms), hang. */
   async control(m: Master, query: string): Promise<void> {
+    this.controlRead(m, query);
+  }
+
+  /** The master's control answer (its mode and counters, JSON) after applying `query`. */
+  controlRead(m: Master, query = ''): string {
     const r = attempt('ip', [
       'netns',
       'exec',
@@ -169,6 +174,7 @@ export class Topology {
       `http://${m.ip}:${m.controlPort}/control?${query}`,
     ]);
     if (r.status !== 0) throw new Error(`control ${m.name} ${query}: ${r.stderr}`);
+    return r.stdout;
   }
 
   destroy(): void {

@@ -4,6 +4,9 @@
 // compiler, whose code and metadata cost resident memory a daemon idle 99% of the time never
 // earns back (bench/README.md has the figures). Lite mode has no WebAssembly, which lvscare
 // does not use; saying so keeps V8 from warning about it on every start.
-import { main } from '../dist/src/cli.js';
+// The parser loads only when a command needs it: `ipvs list` starts without it.
+import { quickCommand } from '../dist/src/quick-command.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const quick = quickCommand(argv);
+process.exitCode = quick ? await quick() : await (await import('../dist/src/cli.js')).main(argv);

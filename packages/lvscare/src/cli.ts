@@ -1,8 +1,7 @@
 // The lvscare CLI: care, version, ipvs list, help, completion. Parsing only picks the command and
 // checks its flags; the command runs after yargs has returned.
-import { IpvsClient } from '@kha/netlink-ffi';
 import { EXIT_OK, UsageError, reportError } from './exit.js';
-import { type ServiceWithDestinations, renderTable, toJson } from './ipvs-view.js';
+import { listIpvs } from './commands/ipvs-list.js';
 import {
   CARE_COMMAND,
   CARE_DESCRIBE,
@@ -14,20 +13,6 @@ import {
 } from './commands/care-args.js';
 import { cliParser } from './commands/cli-parser.js';
 import { VERSION } from './version.js';
-
-async function listIpvs(json: boolean, out: NodeJS.WritableStream): Promise<void> {
-  const client = await IpvsClient.open();
-  try {
-    const info = await client.info();
-    const entries: ServiceWithDestinations[] = [];
-    for (const service of await client.services()) {
-      entries.push({ service, destinations: await client.destinations(service) });
-    }
-    out.write(json ? `${JSON.stringify(toJson(entries), null, 2)}\n` : renderTable(info, entries));
-  } finally {
-    await client.close();
-  }
-}
 
 type Command = () => Promise<number>;
 

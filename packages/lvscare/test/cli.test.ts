@@ -22,7 +22,7 @@ test('care --help and help care: every flag with its default and its CARE_* vari
     assert.match(r.stdout, /--health-ca-file/);
     assert.match(r.stdout, /CARE_HEALTH_CA_FILE/);
     assert.match(r.stdout, /-i, --iface[\s\S]*CARE_IFACE[\s\S]*\[default: "lvscare"\]/);
-    assert.match(r.stdout, /--interval[\s\S]*\[default: "1s"\]/);
+    assert.match(r.stdout, /--interval[\s\S]*\[default: "5s"\]/);
     assert.match(r.stdout, /-C, --clean/);
   }
 });

@@ -69,7 +69,7 @@ export const ROWS: Row[] = [
   { invocation: `care ${V} -C=t`, config: { clean: true } },
   {
     invocation: `care ${V} ${M}`,
-    config: { ...ONE, interval: 1000, fall: 2, rise: 2, timeout: 1000, insecure: true },
+    config: { ...ONE, interval: 5000, fall: 2, rise: 2, timeout: 1000, insecure: true },
   },
   {
     invocation: `care ${V} --rs 192.168.0.2:6443,192.168.0.3:6443`,
@@ -88,7 +88,7 @@ export const ROWS: Row[] = [
   { invocation: `care ${V} ${M} --interval 5`, config: { interval: 5000 } },
   {
     invocation: `care ${V} ${M} --interval 0`,
-    config: { interval: 1000 },
+    config: { interval: 5000 },
     warns: /--interval "0": zero means the default/,
   },
   {

@@ -82,7 +82,7 @@ test('defaults are the documented ones', () => {
   assert.equal(c.scheduler, 'rr');
   assert.equal(c.mode, 'route');
   assert.equal(c.iface, 'lvscare');
-  assert.equal(c.intervalMs, 1000);
+  assert.equal(c.intervalMs, 5000);
   assert.equal(c.fastIntervalMs, 200);
   assert.equal(c.health.timeoutMs, 1000);
   assert.equal(c.fall, 2);

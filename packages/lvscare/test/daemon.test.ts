@@ -116,3 +116,62 @@ test('TLS without a CA: warned at start at warn level, exported as a metric', as
   assert.match(await verified.metrics.text(), /lvscare_probe_tls_verify 1/);
   await stopRig(verified);
 });
+
+// The connection signals, at lvscare's default 5 s interval: the kept connection carries the
+// fast paths, the HTTP probe is rare.
+const fiveSeconds = () => testConfig({ intervalMs: 5000 });
+const key1 = '192.168.0.2|6443';
+
+test('kept connection closed, then refused: out at once, not after fall probes', async () => {
+  const rig = makeRig(fiveSeconds());
+  await startRig(rig);
+  await rig.clock.advance(6000);
+  const probes = rig.probes.get(key1)!;
+  rig.setProbe(m1, 'refused');
+  rig.loseConnection(m1);
+  await rig.clock.advance(10);
+  assert.equal(rig.daemon.healthOf().get(key1)?.status, 'down');
+  assert.ok(!((rig.kernel.weightOf(m1) ?? 0) > 0), 'm1 out');
+  assert.equal(rig.probes.get(key1)! - probes, 1, 'one probe, right after the close');
+  // Refused while down: probed at the fast interval, so a restart is seen at once.
+  rig.setProbe(m1, 'ok');
+  await rig.clock.advance(2 * 200 + 50);
+  assert.equal(rig.kernel.weightOf(m1), 1, 'back after rise probes at the fast interval');
+  await stopRig(rig);
+});
+
+test('the kernel timing the kept connection out takes the master out before any probe answers', async () => {
+  const rig = makeRig(fiveSeconds());
+  await startRig(rig);
+  await rig.clock.advance(6000);
+  rig.setProbe(m2, 'hang'); // black-holed: the re-probe would only time out
+  const silent = Object.assign(new Error('read ETIMEDOUT'), { code: 'ETIMEDOUT', syscall: 'read' });
+  rig.loseConnection(m2, silent);
+  await rig.clock.advance(10);
+  assert.equal(rig.daemon.healthOf().get('192.168.0.3|6443')?.status, 'down');
+  assert.ok(!((rig.kernel.weightOf(m2) ?? 0) > 0), 'm2 out');
+  assert.ok(
+    rig.logs.some((l) => l.msg === 'master down' && /TCP acknowledgement/.test(String(l.reason))),
+  );
+  await stopRig(rig);
+});
+
+test('kept connection closed but the master answers (500): one failure of fall, not out at once', async () => {
+  const rig = makeRig(fiveSeconds());
+  await startRig(rig);
+  await rig.clock.advance(6000);
+  rig.setProbe(m3, 'fail');
+  rig.loseConnection(m3);
+  await rig.clock.advance(10);
+  assert.equal(rig.kernel.weightOf(m3), 1, 'still in after one 500');
+  await rig.clock.advance(300); // the fast re-probe: fall reached
+  assert.ok(!((rig.kernel.weightOf(m3) ?? 0) > 0), 'out after fall failures');
+  // Down but answering: probed at the interval, not hammered at the fast one.
+  const probes = rig.probes.get('192.168.0.4|6443')!;
+  await rig.clock.advance(4000);
+  assert.ok(
+    rig.probes.get('192.168.0.4|6443')! - probes <= 1,
+    'no fast probing of an answering master',
+  );
+  await stopRig(rig);
+});

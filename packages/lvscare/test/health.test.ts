@@ -206,3 +206,27 @@ test('the desired set is never empty while masters are configured', () => {
     ),
   );
 });
+
+test('a decisive failure takes an up or unknown master down at once; a down one stays down', () => {
+  const decisive = { ok: false, reason: 'refused', decisive: true, noConnection: true } as const;
+  const up = run([true]).state;
+  const r = nextHealth(up, decisive, { fall: 3, rise: 2 }, 5);
+  assert.deepEqual(r.transition, { from: 'up', to: 'down', reason: 'refused' });
+  assert.equal(nextHealth(initialHealth(0), decisive, t, 1).state.status, 'down');
+  const again = nextHealth(r.state, decisive, t, 6);
+  assert.equal(again.transition, undefined);
+  assert.equal(again.state.status, 'down');
+});
+
+test('down and unreachable is probed fast (a restart is seen at once); down but answering is not', () => {
+  const refused = { ok: false, reason: 'refused', noConnection: true } as const;
+  const down = nextHealth(run([true]).state, { ...refused, decisive: true }, t, 2).state;
+  assert.equal(wantsFastProbe(down), true);
+  const answering = run([true, false, false]).state; // failures with a connection (500, timeout)
+  assert.equal(answering.status, 'down');
+  assert.equal(wantsFastProbe(answering), false);
+  // Back in after `rise` successes, each probed fast.
+  const once = nextHealth(down, ok, t, 3).state;
+  assert.equal(wantsFastProbe(once), true);
+  assert.equal(nextHealth(once, ok, t, 4).state.status, 'up');
+});

@@ -107,57 +107,76 @@ export class AttributeEncoder {
  * A parsed attribute table, read by type. Required readers throw NetlinkDecodeError when the
  * attribute is missing or has the wrong size; `opt*` readers return undefined when it is absent.
  * When a type repeats, the last one wins (as the kernel's nla_parse does); `all` gives every one.
+ * Attributes are kept as offsets into the one buffer they came in and read byte by byte: a dump
+ * of thousands of entries makes no Buffer per attribute (what `lvscare ipvs list` spends on).
  */
 export class Attributes {
-  private readonly byType = new Map<number, Buffer>();
-  private readonly list: Array<{ type: number; data: Buffer }> = [];
+  /** Per type, the index into starts/ends of its last occurrence. */
+  private readonly byType: number[] = [];
+  private readonly types: number[] = [];
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
 
-  private constructor(private readonly what: string) {}
+  private constructor(
+    private readonly buf: Buffer,
+    private readonly what: string,
+  ) {}
 
   /** Parses a run of attributes; `what` names them in decode errors. */
   static parse(buf: Buffer, what = 'attributes'): Attributes {
-    const attrs = new Attributes(what);
-    let off = 0;
-    while (off < buf.length) {
-      if (buf.length - off < NLA_HDRLEN) {
+    return Attributes.parseRange(buf, 0, buf.length, what);
+  }
+
+  private static parseRange(buf: Buffer, from: number, to: number, what: string): Attributes {
+    const attrs = new Attributes(buf, what);
+    let off = from;
+    while (off < to) {
+      if (to - off < NLA_HDRLEN) {
         throw new NetlinkDecodeError(
-          `${what}: ${buf.length - off} trailing bytes, too short for an attribute header`,
+          `${what}: ${to - off} trailing bytes, too short for an attribute header`,
         );
       }
-      const len = buf.readUInt16LE(off);
-      const type = buf.readUInt16LE(off + 2) & NLA_TYPE_MASK;
-      if (len < NLA_HDRLEN || off + len > buf.length) {
+      const len = buf[off]! | (buf[off + 1]! << 8);
+      const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & NLA_TYPE_MASK;
+      if (len < NLA_HDRLEN || off + len > to) {
         throw new NetlinkDecodeError(
-          `${what}: attribute ${type} has length ${len}, ${buf.length - off} bytes left`,
+          `${what}: attribute ${type} has length ${len}, ${to - off} bytes left`,
         );
       }
-      const data = buf.subarray(off + NLA_HDRLEN, off + len);
-      attrs.byType.set(type, data);
-      attrs.list.push({ type, data });
-      off += align4(len);
+      attrs.byType[type] = attrs.types.length;
+      attrs.types.push(type);
+      attrs.starts.push(off + NLA_HDRLEN);
+      attrs.ends.push(off + len);
+      off += (len + 3) & ~3;
     }
     return attrs;
   }
 
   /** True when an attribute of this type is present. */
   has(type: number): boolean {
-    return this.byType.has(type);
+    return this.byType[type] !== undefined;
   }
 
   /** Every attribute in wire order, repeats included. */
   all(): ReadonlyArray<{ type: number; data: Buffer }> {
-    return this.list;
+    return this.types.map((type, i) => ({
+      type,
+      data: this.buf.subarray(this.starts[i], this.ends[i]),
+    }));
   }
 
-  private sized(type: number, size: number | null): Buffer | undefined {
-    const data = this.byType.get(type);
-    if (data === undefined) return undefined;
-    if (size !== null && data.length < size) {
+  /** The payload's start offset in `buf`, after checking it holds at least `size` bytes. */
+  private sized(type: number, size: number): number | undefined {
+    const i = this.byType[type];
+    if (i === undefined) return undefined;
+    const start = this.starts[i]!;
+    const length = this.ends[i]! - start;
+    if (length < size) {
       throw new NetlinkDecodeError(
-        `${this.what}: attribute ${type} has ${data.length} bytes, expected ${size}`,
+        `${this.what}: attribute ${type} has ${length} bytes, expected ${size}`,
       );
     }
-    return data;
+    return start;
   }
 
   private required<T>(type: number, value: T | undefined): T {
@@ -166,37 +185,67 @@ export class Attributes {
     return value;
   }
 
+  private le32(o: number): number {
+    const b = this.buf;
+    return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
+  }
+
   optU8(type: number): number | undefined {
-    return this.sized(type, 1)?.readUInt8(0);
+    const o = this.sized(type, 1);
+    return o === undefined ? undefined : this.buf[o]!;
   }
   optU16(type: number): number | undefined {
-    return this.sized(type, 2)?.readUInt16LE(0);
+    const o = this.sized(type, 2);
+    return o === undefined ? undefined : this.buf[o]! | (this.buf[o + 1]! << 8);
   }
   optBe16(type: number): number | undefined {
-    return this.sized(type, 2)?.readUInt16BE(0);
+    const o = this.sized(type, 2);
+    return o === undefined ? undefined : (this.buf[o]! << 8) | this.buf[o + 1]!;
   }
   optU32(type: number): number | undefined {
-    return this.sized(type, 4)?.readUInt32LE(0);
+    const o = this.sized(type, 4);
+    return o === undefined ? undefined : this.le32(o);
   }
   optBe32(type: number): number | undefined {
-    return this.sized(type, 4)?.readUInt32BE(0);
+    const o = this.sized(type, 4);
+    if (o === undefined) return undefined;
+    const b = this.buf;
+    return b[o]! * 0x1000000 + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
   }
   optU64(type: number): bigint | undefined {
-    return this.sized(type, 8)?.readBigUInt64LE(0);
+    const o = this.sized(type, 8);
+    return o === undefined ? undefined : this.buf.readBigUInt64LE(o);
+  }
+  /**
+   * An unsigned 64-bit value as a number: exact below 2^53, the nearest double above (counters
+   * that a number is enough for, without a BigInt per read).
+   */
+  optU64Number(type: number): number | undefined {
+    const o = this.sized(type, 8);
+    return o === undefined ? undefined : this.le32(o + 4) * 0x100000000 + this.le32(o);
   }
   /** A string up to its first NUL (or the whole payload when unterminated). */
   optString(type: number): string | undefined {
-    const data = this.sized(type, null);
-    if (data === undefined) return undefined;
-    const nul = data.indexOf(0);
-    return data.toString('utf8', 0, nul === -1 ? data.length : nul);
+    const o = this.sized(type, 0);
+    if (o === undefined) return undefined;
+    const end = this.ends[this.byType[type]!]!;
+    const nul = this.buf.indexOf(0, o);
+    return this.buf.toString('utf8', o, nul === -1 || nul > end ? end : nul);
   }
   optBytes(type: number): Buffer | undefined {
-    return this.sized(type, null);
+    const o = this.sized(type, 0);
+    return o === undefined ? undefined : this.buf.subarray(o, this.ends[this.byType[type]!]);
   }
   optNested(type: number, what?: string): Attributes | undefined {
-    const data = this.sized(type, null);
-    return data === undefined ? undefined : Attributes.parse(data, what ?? `${this.what}/${type}`);
+    const o = this.sized(type, 0);
+    return o === undefined
+      ? undefined
+      : Attributes.parseRange(
+          this.buf,
+          o,
+          this.ends[this.byType[type]!]!,
+          what ?? `${this.what}/${type}`,
+        );
   }
 
   u8(type: number): number {

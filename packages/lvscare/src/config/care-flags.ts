@@ -182,10 +182,11 @@ export function careFlags(notes: Notes) {
     interval: flagWithDefault(
       {
         kind: 'string',
-        default: '1s',
+        // sealos' rate: the kept connection's close and TCP keepalive carry the fast paths.
+        default: '5s',
         describe: 'probe and reconcile interval (seconds, or 500ms, 2s)',
       },
-      text(duration('interval', '1s', MIN_INTERVAL_MS, MAX_INTERVAL_MS, notes)),
+      text(duration('interval', '5s', MIN_INTERVAL_MS, MAX_INTERVAL_MS, notes)),
     ),
     fastInterval: flagWithDefault(
       {

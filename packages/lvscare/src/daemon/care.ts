@@ -6,7 +6,13 @@ import type { DestinationExtended } from '@kha/netlink-ffi';
 import type { CareConfig } from '../config/care-config.js';
 import { formatEndpoint } from '../config/endpoint.js';
 import { endpointKey } from '../health/desired.js';
-import { type HealthState, initialHealth, nextHealth, wantsFastProbe } from '../health/state.js';
+import {
+  type HealthState,
+  type ProbeOutcome,
+  initialHealth,
+  nextHealth,
+  wantsFastProbe,
+} from '../health/state.js';
 import type { Logger } from '../log/logger.js';
 import { RepeatLimiter } from '../log/repeat-limiter.js';
 import type { CareMetrics } from '../metrics/metrics.js';
@@ -25,6 +31,8 @@ import { VipSetupError, type VipSetup } from '../vip/vip-setup.js';
 import { type Clock, systemClock, withDeadline } from './clock.js';
 import { guardedProbe } from './probe-guard.js';
 import { nextProbeAt } from './probe-schedule.js';
+import { afterLoss, silentPeerOutcome } from '../probe/connection-signal.js';
+import type { FailureReason } from '../probe/outcome.js';
 
 export interface Probe {
   probe(): Promise<ProbeResult>;
@@ -52,6 +60,8 @@ interface MasterSlot {
   lastStart: number;
   lastEnd: number;
   lostAt: number | undefined;
+  /** How the kept connection ended, when it did (see probe/connection-signal.ts). */
+  lostError: Error | undefined;
   wake: (() => void) | undefined;
 }
 
@@ -121,10 +131,12 @@ export class CareDaemon {
         lastStart: 0,
         lastEnd: 0,
         lostAt: undefined,
+        lostError: undefined,
         wake: undefined,
       };
       slot.probe = this.deps.probeFor(m, (err) => {
         slot.lostAt = this.now();
+        slot.lostError = err;
         log.debug({ master: name, err: err?.message }, 'probe connection lost');
         slot.wake?.();
       });
@@ -184,6 +196,12 @@ export class CareDaemon {
   }
 
   private async probeOnce(slot: MasterSlot): Promise<void> {
+    // The kept connection ended while the prober slept: the kernel's verdict on a silent master
+    // takes it out now; any other end is followed by this probe at once, which then decides.
+    const lostIdle = slot.lostAt !== undefined;
+    const silent = lostIdle ? silentPeerOutcome(slot.lostError) : undefined;
+    if (silent) this.onHealthOutcome(slot, silent, 'timeout');
+    slot.lostAt = undefined; // from here on, only a loss during or after this probe counts
     slot.lastStart = this.now();
     const result = await guardedProbe(
       this.clock,
@@ -192,7 +210,7 @@ export class CareDaemon {
     );
     slot.lastEnd = this.now();
     if (this.stopped) return;
-    this.onProbeResult(slot, result);
+    this.onProbeResult(slot, lostIdle ? { ...result, outcome: afterLoss(result.outcome) } : result);
     const state = this.health.get(slot.key)!;
     const at = nextProbeAt(
       slot.lastStart,
@@ -231,21 +249,31 @@ export class CareDaemon {
       },
       'probe',
     );
+    this.onHealthOutcome(slot, result.outcome, result.reason);
+  }
+
+  /** One result for a master's health: a probe's, or the kept connection's verdict. */
+  private onHealthOutcome(
+    slot: MasterSlot,
+    outcome: ProbeOutcome,
+    reason: FailureReason | undefined,
+  ): void {
+    const log = this.deps.logger;
     const before = this.health.get(slot.key)!;
-    const { state, transition } = nextHealth(before, result.outcome, this.config, this.now());
+    const { state, transition } = nextHealth(before, outcome, this.config, this.now());
     this.health.set(slot.key, state);
     const failureKey = `probe ${slot.name}`;
-    if (result.outcome.ok) {
+    if (outcome.ok) {
       const suppressed = this.repeats.clear(failureKey);
       if (suppressed)
         log.info({ master: slot.name, repeats: suppressed }, 'probe failures stopped');
     } else {
-      const d = this.repeats.occur(failureKey, this.now(), result.reason);
+      const d = this.repeats.occur(failureKey, this.now(), reason);
       if (d.log)
         log.warn(
           {
             master: slot.name,
-            reason: result.detail,
+            reason: outcome.reason,
             ...(d.suppressed ? { repeatsSinceLastLog: d.suppressed } : {}),
           },
           'probe failed',

@@ -10,6 +10,11 @@ export interface HealthState {
   since: number;
   /** Why the last probe failed, while it is failing. */
   lastFailure: string | undefined;
+  /**
+   * The last failure opened no connection (refused, unreachable, no SYN-ACK): nothing reached
+   * the apiserver, so probing such a master often costs it at most a SYN.
+   */
+  noConnection?: boolean;
 }
 
 export interface Thresholds {
@@ -17,7 +22,20 @@ export interface Thresholds {
   rise: number;
 }
 
-export type ProbeOutcome = { ok: true } | { ok: false; reason: string };
+export type ProbeOutcome =
+  | { ok: true }
+  | {
+      ok: false;
+      reason: string;
+      /** No connection was opened (see HealthState.noConnection). */
+      noConnection?: boolean;
+      /**
+       * Proof rather than a sample: the kernel gave up on the kept connection (keepalive or user
+       * timeout), or the master closed it and then refused a new one. Takes the master out at
+       * once instead of after `fall` failures.
+       */
+      decisive?: boolean;
+    };
 
 export interface Transition {
   from: HealthStatus;
@@ -45,8 +63,9 @@ export function nextHealth(
   now: number,
 ): { state: HealthState; transition: Transition | undefined } {
   const reason = outcome.ok ? undefined : outcome.reason;
+  const noConnection = !outcome.ok && outcome.noConnection === true;
   const become = (to: HealthStatus): { state: HealthState; transition: Transition } => ({
-    state: { status: to, streak: 0, since: now, lastFailure: reason },
+    state: { status: to, streak: 0, since: now, lastFailure: reason, noConnection },
     transition: { from: state.status, to, reason },
   });
   switch (state.status) {
@@ -56,20 +75,28 @@ export function nextHealth(
         if (state.status === 'unknown') return become('up');
         return { state: { ...state, streak: 0, lastFailure: undefined }, transition: undefined };
       }
-      if (state.streak + 1 >= t.fall) return become('down');
+      if (outcome.decisive || state.streak + 1 >= t.fall) return become('down');
       return {
-        state: { ...state, streak: state.streak + 1, lastFailure: reason },
+        state: { ...state, streak: state.streak + 1, lastFailure: reason, noConnection },
         transition: undefined,
       };
     case 'down':
       if (!outcome.ok)
-        return { state: { ...state, streak: 0, lastFailure: reason }, transition: undefined };
+        return {
+          state: { ...state, streak: 0, lastFailure: reason, noConnection },
+          transition: undefined,
+        };
       if (state.streak + 1 >= t.rise) return become('up');
       return { state: { ...state, streak: state.streak + 1 }, transition: undefined };
   }
 }
 
-/** A master whose status may be about to change is re-probed at the fast interval. */
+/**
+ * Re-probed at the fast interval: a master whose status may be about to change, and a down one
+ * that opened no connection, so that a restarted apiserver is back within moments of its first
+ * answer. A down master that does answer (500, a wrong certificate) is probed at the interval:
+ * thousands of workers polling a struggling apiserver fast would be load on it.
+ */
 export function wantsFastProbe(state: HealthState): boolean {
-  return state.streak > 0;
+  return state.streak > 0 || (state.status === 'down' && state.noConnection === true);
 }

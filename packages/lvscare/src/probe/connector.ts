@@ -7,7 +7,14 @@ import type { Duplex } from 'node:stream';
 import { setTcpLiveness } from './tcp-liveness.js';
 import type { HealthCheck } from '../config/care-config.js';
 
-/** The kernel-level side of failure detection, from the probe timeout. */
+/**
+ * The kernel-level side of failure detection, from the probe timeout. On an idle kept connection
+ * the kernel sends a keepalive every second (no HTTP, no TLS: the master's kernel answers it)
+ * and, with TCP_USER_TIMEOUT set, drops the connection at the first keepalive round that finds
+ * nothing acknowledged for the probe timeout: a black-holed master is known 1-2 s after it went
+ * silent. A master that is slow to answer /healthz still acknowledges at the TCP level, so it is
+ * never dropped this way.
+ */
 export function livenessFor(timeoutMs: number) {
   return {
     keepaliveIdleSeconds: 1,
@@ -15,6 +22,14 @@ export function livenessFor(timeoutMs: number) {
     keepaliveCount: 2,
     userTimeoutMs: Math.max(timeoutMs, 500),
   };
+}
+
+/** Probe connections whose TCP connect succeeded: a failure on one of them reached the master. */
+const reached = new WeakSet<object>();
+
+/** True when this probe socket got a TCP connection (a refused or unanswered connect did not). */
+export function reachedServer(socket: object | undefined): boolean {
+  return socket !== undefined && reached.has(socket);
 }
 
 function socketFd(socket: Socket): number | undefined {
@@ -40,7 +55,12 @@ export function probeAgent(
   }): Duplex => {
     const host = String(opts.host ?? '').replace(/^\[|\]$/g, '');
     const tcp = tcpConnect({ host, port: Number(opts.port), noDelay: true });
+    let lastError: Error | undefined;
+    // The kernel's verdict (ETIMEDOUT from keepalive or the user timeout, ECONNRESET) surfaces on
+    // the TCP socket; TLS on top reports it too, but keep it whichever says it first.
+    tcp.on('error', (err) => (lastError ??= err));
     tcp.once('connect', () => {
+      reached.add(conn);
       const fd = socketFd(tcp);
       if (fd === undefined) return;
       try {
@@ -49,7 +69,6 @@ export function probeAgent(
         // Only speeds detection up; the probe timeout still bounds everything.
       }
     });
-    let lastError: Error | undefined;
     const conn: Socket =
       health.scheme === 'http'
         ? tcp
@@ -63,7 +82,7 @@ export function probeAgent(
           });
     let established = false;
     conn.once(health.scheme === 'http' ? 'connect' : 'secureConnect', () => (established = true));
-    conn.on('error', (err) => (lastError = err));
+    conn.on('error', (err) => (lastError ??= err));
     conn.once('close', () => {
       if (established) onClosed(lastError);
     });

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import type { HealthCheck } from '../config/care-config.js';
 import { type Endpoint, formatEndpoint } from '../config/endpoint.js';
 import type { ProbeOutcome } from '../health/state.js';
-import { probeAgent } from './connector.js';
+import { probeAgent, reachedServer } from './connector.js';
 import { type FailureReason, classifyError, statusIsHealthy } from './outcome.js';
 
 export interface ProbeResult {
@@ -40,6 +40,7 @@ export class MasterProbe {
     const h = this.health;
     return new Promise((resolve) => {
       let settled = false;
+      let socket: object | undefined;
       const finish = (
         outcome: ProbeOutcome,
         reason: FailureReason | undefined,
@@ -57,7 +58,8 @@ export class MasterProbe {
           reason === 'tls' || reason === 'error'
             ? `${reason}: ${code ?? (err as Error).message}`
             : reason;
-        finish({ ok: false, reason: detail }, reason, detail);
+        const noConnection = !reachedServer(socket);
+        finish({ ok: false, reason: detail, noConnection }, reason, detail);
       };
       const req = request(
         {
@@ -87,11 +89,18 @@ export class MasterProbe {
         },
       );
       // The deadline covers connect, TLS, request and answer; hitting it drops the connection.
+      // An event loop that wakes late (a busy or descheduled CPU) runs due timers before it reads
+      // sockets, so an answer that arrived in time would lose to the deadline: the I/O already
+      // waiting is read first (setImmediate runs after the poll phase), then the deadline holds.
       const timer = setTimeout(() => {
-        const err = new ProbeTimeout(`no answer within ${h.timeoutMs}ms`);
-        fail(err);
-        req.destroy(err);
+        setImmediate(() => {
+          if (settled) return;
+          const err = new ProbeTimeout(`no answer within ${h.timeoutMs}ms`);
+          fail(err);
+          req.destroy(err);
+        });
       }, h.timeoutMs);
+      req.on('socket', (s) => (socket = s));
       req.on('error', fail);
       req.end(h.body);
     });

@@ -12,7 +12,7 @@ import type { VipSetup } from '../../src/vip/vip-setup.js';
 import { MemoryKernel } from './memory-kernel.js';
 import { VirtualClock } from './virtual-clock.js';
 
-export type ProbeMode = 'ok' | 'fail' | 'hang' | 'throw' | 'throw-sync';
+export type ProbeMode = 'ok' | 'fail' | 'refused' | 'hang' | 'throw' | 'throw-sync';
 export type VipMode = 'ok' | 'fail' | 'hang' | 'throw-sync';
 
 export const masters: Endpoint[] = ['192.168.0.2', '192.168.0.3', '192.168.0.4'].map((a) => ({
@@ -98,6 +98,8 @@ export interface Rig {
   probes: Map<string, number>;
   logs: Array<Record<string, unknown>>;
   setProbe(m: Endpoint, mode: ProbeMode): void;
+  /** The master's kept probe connection ends, with the error the socket reported if any. */
+  loseConnection(m: Endpoint, err?: Error): void;
 }
 
 export function makeRig(config = testConfig()): Rig {
@@ -121,38 +123,49 @@ export function makeRig(config = testConfig()): Rig {
     config.realServers.map((m) => [endpointKey(m), 'ok']),
   );
   const probes = new Map<string, number>();
+  const lost = new Map<string, (err: Error | undefined) => void>();
   const daemon = new CareDaemon(config, {
     kernel,
     vip,
     logger,
     metrics,
     clock,
-    probeFor: (m) => ({
-      probe(): Promise<ProbeResult> {
-        const key = endpointKey(m);
-        probes.set(key, (probes.get(key) ?? 0) + 1);
-        const mode = probeMode.get(key)!;
-        const result = (ok: boolean): ProbeResult => ({
-          outcome: ok ? { ok: true } : { ok: false, reason: 'status 500' },
-          reason: ok ? undefined : 'status',
-          detail: ok ? undefined : 'status 500',
-          durationMs: 1,
-        });
-        switch (mode) {
-          case 'ok':
-            return Promise.resolve(result(true));
-          case 'fail':
-            return Promise.resolve(result(false));
-          case 'hang':
-            return new Promise(() => {});
-          case 'throw':
-            return Promise.reject(new TypeError('Invalid character in header content (test)'));
-          case 'throw-sync':
-            throw new TypeError('Request path contains unescaped characters (test)');
-        }
-      },
-      close: async () => {},
-    }),
+    probeFor: (m, onLost) => {
+      lost.set(endpointKey(m), onLost);
+      return {
+        probe(): Promise<ProbeResult> {
+          const key = endpointKey(m);
+          probes.set(key, (probes.get(key) ?? 0) + 1);
+          const mode = probeMode.get(key)!;
+          const result = (ok: boolean): ProbeResult => ({
+            outcome: ok ? { ok: true } : { ok: false, reason: 'status 500' },
+            reason: ok ? undefined : 'status',
+            detail: ok ? undefined : 'status 500',
+            durationMs: 1,
+          });
+          switch (mode) {
+            case 'ok':
+              return Promise.resolve(result(true));
+            case 'fail':
+              return Promise.resolve(result(false));
+            case 'refused':
+              return Promise.resolve({
+                outcome: { ok: false, reason: 'refused', noConnection: true },
+                reason: 'refused',
+                detail: 'refused',
+                durationMs: 1,
+              });
+            case 'hang':
+              return new Promise(() => {});
+            case 'throw':
+              return Promise.reject(new TypeError('Invalid character in header content (test)'));
+            case 'throw-sync':
+              throw new TypeError('Request path contains unescaped characters (test)');
+          }
+        },
+        close: async () => {},
+      };
+    },
   });
   return {
     clock,
@@ -165,6 +178,7 @@ export function makeRig(config = testConfig()): Rig {
     probes,
     logs,
     setProbe: (m, mode) => probeMode.set(endpointKey(m), mode),
+    loseConnection: (m, err) => lost.get(endpointKey(m))!(err),
   };
 }
 

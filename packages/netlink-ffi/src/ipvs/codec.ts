@@ -134,16 +134,16 @@ export function decodeStats(parent: Attributes, stats64Type: number, statsType: 
   const s64 = parent.optNested(stats64Type, 'stats64');
   if (s64) {
     return {
-      conns: num(s64.optU64(IpvsStatsAttr.CONNS)),
-      inPackets: num(s64.optU64(IpvsStatsAttr.INPKTS)),
-      outPackets: num(s64.optU64(IpvsStatsAttr.OUTPKTS)),
-      inBytes: num(s64.optU64(IpvsStatsAttr.INBYTES)),
-      outBytes: num(s64.optU64(IpvsStatsAttr.OUTBYTES)),
-      cps: num(s64.optU64(IpvsStatsAttr.CPS)),
-      inPps: num(s64.optU64(IpvsStatsAttr.INPPS)),
-      outPps: num(s64.optU64(IpvsStatsAttr.OUTPPS)),
-      inBps: num(s64.optU64(IpvsStatsAttr.INBPS)),
-      outBps: num(s64.optU64(IpvsStatsAttr.OUTBPS)),
+      conns: num(s64.optU64Number(IpvsStatsAttr.CONNS)),
+      inPackets: num(s64.optU64Number(IpvsStatsAttr.INPKTS)),
+      outPackets: num(s64.optU64Number(IpvsStatsAttr.OUTPKTS)),
+      inBytes: num(s64.optU64Number(IpvsStatsAttr.INBYTES)),
+      outBytes: num(s64.optU64Number(IpvsStatsAttr.OUTBYTES)),
+      cps: num(s64.optU64Number(IpvsStatsAttr.CPS)),
+      inPps: num(s64.optU64Number(IpvsStatsAttr.INPPS)),
+      outPps: num(s64.optU64Number(IpvsStatsAttr.OUTPPS)),
+      inBps: num(s64.optU64Number(IpvsStatsAttr.INBPS)),
+      outBps: num(s64.optU64Number(IpvsStatsAttr.OUTBPS)),
     };
   }
   const s = parent.optNested(statsType, 'stats');
@@ -151,8 +151,8 @@ export function decodeStats(parent: Attributes, stats64Type: number, statsType: 
     conns: num(s?.optU32(IpvsStatsAttr.CONNS)),
     inPackets: num(s?.optU32(IpvsStatsAttr.INPKTS)),
     outPackets: num(s?.optU32(IpvsStatsAttr.OUTPKTS)),
-    inBytes: num(s?.optU64(IpvsStatsAttr.INBYTES)),
-    outBytes: num(s?.optU64(IpvsStatsAttr.OUTBYTES)),
+    inBytes: num(s?.optU64Number(IpvsStatsAttr.INBYTES)),
+    outBytes: num(s?.optU64Number(IpvsStatsAttr.OUTBYTES)),
     cps: num(s?.optU32(IpvsStatsAttr.CPS)),
     inPps: num(s?.optU32(IpvsStatsAttr.INPPS)),
     outPps: num(s?.optU32(IpvsStatsAttr.OUTPPS)),

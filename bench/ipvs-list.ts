@@ -1,0 +1,123 @@
+// `lvscare ipvs list --json` against `ipvsadm -Ln` with 1000 services x 3 destinations in the
+// kernel, each run as a fresh process the way an operator (or the image) runs it: the bundled
+// dist/image/lvscare.mjs through its own first line, start-up included. Beside them the floors
+// that say where the time goes: `node -e 0` (the runtime's own start-up) and `lvscare version`
+// (start-up plus loading the bundle). Runs where IPVS exists (the VM).
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { IpvsClient, type Destination, type Service } from '@kha/netlink-ffi';
+import type * as ArtifactModule from '../test/dist/support/artifact.js';
+import { summary } from './stats.js';
+
+const support = new URL('../../test/dist/support/', import.meta.url);
+const { LVSCARE_BIN } = (await import(
+  new URL('artifact.js', support).href
+)) as typeof ArtifactModule;
+
+const SERVICES = Number(process.env.KHA_BENCH_SERVICES ?? 1000);
+const DESTS = 3;
+const ROUNDS = Number(process.env.KHA_BENCH_ROUNDS ?? 5);
+
+const services: Service[] = Array.from({ length: SERVICES }, (_, i) => ({
+  family: 'inet',
+  protocol: 'tcp',
+  address: `10.${100 + (i >> 8)}.${i & 0xff}.1`,
+  port: 6443,
+  scheduler: 'rr',
+  flags: 0,
+  timeout: 0,
+  netmask: 32,
+}));
+const destinations: Destination[] = Array.from({ length: DESTS }, (_, d) => ({
+  address: `192.168.0.${d + 2}`,
+  port: 6443,
+  forward: 'masq',
+  weight: 1,
+  upperThreshold: 0,
+  lowerThreshold: 0,
+}));
+
+interface Way {
+  name: string;
+  cmd: string;
+  args: string[];
+  /** What the output must show, so a fast failure is never a fast result. */
+  check(stdout: string): void;
+}
+
+const ways: Way[] = [
+  {
+    name: 'lvscare ipvs list --json',
+    cmd: LVSCARE_BIN,
+    args: ['ipvs', 'list', '--json'],
+    check(out) {
+      const list = JSON.parse(out) as Array<{ destinations: unknown[] }>;
+      const dests = list.reduce((n, s) => n + s.destinations.length, 0);
+      if (list.length !== SERVICES || dests !== SERVICES * DESTS)
+        throw new Error(`lvscare listed ${list.length} services, ${dests} destinations`);
+    },
+  },
+  {
+    name: 'ipvsadm -Ln',
+    cmd: 'ipvsadm',
+    args: ['-Ln'],
+    check(out) {
+      const rows = out.split('\n').filter((l) => /^  -> \d/.test(l)).length;
+      if (rows !== SERVICES * DESTS) throw new Error(`ipvsadm listed ${rows} destinations`);
+    },
+  },
+  { name: 'lvscare version (start-up only)', cmd: LVSCARE_BIN, args: ['version'], check() {} },
+  { name: 'node -e 0 (runtime start-up)', cmd: process.execPath, args: ['-e', '0'], check() {} },
+];
+
+function timed(w: Way): number {
+  const t0 = performance.now();
+  const r = spawnSync(w.cmd, w.args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${w.name} failed (${r.status}): ${r.stderr}`);
+  w.check(r.stdout);
+  return ms;
+}
+
+async function main(): Promise<void> {
+  spawnSync('ipvsadm', ['-C']);
+  const client = await IpvsClient.open();
+  try {
+    const errors = await client.batch(
+      services.flatMap((service) => [
+        { op: 'create-service' as const, service },
+        ...destinations.map((destination) => ({
+          op: 'create-destination' as const,
+          service,
+          destination,
+        })),
+      ]),
+    );
+    if (errors.some((e) => e)) throw new Error(`set-up failed: ${errors.find((e) => e)?.message}`);
+    for (const w of ways) timed(w); // page cache and module caches warm for every way alike
+    const ms: Record<string, number[]> = Object.fromEntries(ways.map((w) => [w.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 ? [...ways].reverse() : ways;
+      for (const w of order) ms[w.name]!.push(timed(w));
+      console.log(`ipvs list round ${round + 1}/${ROUNDS} done`);
+    }
+    const result = {
+      services: SERVICES,
+      destinationsPerService: DESTS,
+      rounds: ROUNDS,
+      ms: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, summary(v)])),
+      ratioToIpvsadm:
+        summary(ms['lvscare ipvs list --json']!).median / summary(ms['ipvsadm -Ln']!).median,
+    };
+    for (const [k, v] of Object.entries(result.ms))
+      console.log(`${k}: ${v.median.toFixed(0)} ms (${v.min.toFixed(0)}–${v.max.toFixed(0)})`);
+    console.log(`lvscare / ipvsadm: ${result.ratioToIpvsadm.toFixed(2)}`);
+    const out = process.env.KHA_BENCH_OUT_DIR;
+    if (out) writeFileSync(`${out}/ipvs-list.json`, `${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await client.batch(services.map((service) => ({ op: 'remove-service' as const, service })));
+    await client.close();
+  }
+}
+
+await main();
