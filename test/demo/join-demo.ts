@@ -39,6 +39,8 @@ const paths = [
   join(node, 'modules-load.d'),
   '--sysctl-dir',
   join(node, 'sysctl.d'),
+  '--state-dir',
+  join(node, 'state'),
 ];
 const masters = topo.masters.map((m) => m.ip);
 let care: ReturnType<typeof spawn> | undefined;

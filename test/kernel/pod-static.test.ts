@@ -2,6 +2,7 @@
 // (kubelet's stand-in: the same Pod YAML) runs exactly that file with the image npm run image
 // built, and the pod keeps the VIP on the healthy masters. ipvsadm is the witness throughout.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   BRING_BACK_MS,
@@ -24,6 +25,7 @@ import {
   podmanLeftovers,
 } from '../support/pod.js';
 import { killAndRestore } from '../support/pod-failover.js';
+import { MONITORING_DIR, Prometheus, rulesWithFor } from '../support/prometheus.js';
 import { attempt } from '../support/run.js';
 
 let pod: StaticPod | undefined;
@@ -113,6 +115,54 @@ test("the liveness endpoint answers on the address the manifest's probe names", 
   // kubelet requests the probe from the node's network namespace; the pod shares it.
   const res = await fetch(url);
   assert.equal(res.status, 200, await res.text());
+});
+
+test("Prometheus scrapes the pod at the node's address with the shipped rules: a killed master fires LvscareMasterDown, resolved when back", async () => {
+  // The shipped rules with every `for:` at 5 s (the shipped ones are minutes), scraped and
+  // evaluated each second, from the router's namespace: it reaches the pod only over the bridge,
+  // at the worker's address and the port the manifest names, as another node's Prometheus would.
+  const port = Number(pod!.metricsAddress.split(':').pop());
+  const target = `${topo.workerIp}:${port}`;
+  const rules = rulesWithFor(
+    join(MONITORING_DIR, 'lvscare-rules.yaml'),
+    '5s',
+    join(node.dir, 'lvscare-rules.yaml'),
+  );
+  const alertMs = 2 * 1000 + 5000 + 15_000;
+  const prometheus = await Prometheus.start({
+    targets: [target],
+    ruleFiles: [rules],
+    intervalSeconds: 1,
+    netns: 'kha-router',
+    listen: '10.0.0.1:9090',
+  });
+  try {
+    const up = await prometheus.waitForData(`up{instance="${target}"} == 1`, 30_000);
+    assert.equal(up.length, 1, `the pod's metrics at ${target} scraped`);
+    const m1 = topo.masters[0]!;
+    const master = masterText(m1);
+    topo.killMaster(m1);
+    try {
+      const fired = await prometheus.waitForAlert(
+        'LvscareMasterDown',
+        { master },
+        'firing',
+        TAKE_OUT_MS + alertMs,
+      );
+      assert.equal(fired?.labels.instance, target);
+    } finally {
+      await topo.startMaster(m1);
+    }
+    await prometheus.waitForAlert(
+      'LvscareMasterDown',
+      { master },
+      'inactive',
+      BRING_BACK_MS + alertMs,
+    );
+    assert.ok(await waitAllAt(vip, all(), 1, BRING_BACK_MS), 'm1 back at weight 1');
+  } finally {
+    await prometheus.stop();
+  }
 });
 
 test('kha reset, then podman kube down as kubelet does once the manifest is gone: nothing left', async () => {

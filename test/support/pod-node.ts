@@ -34,6 +34,8 @@ export class PodNode {
     join(this.dir, 'modules-load.d'),
     '--sysctl-dir',
     join(this.dir, 'sysctl.d'),
+    '--state-dir',
+    join(this.dir, 'state'),
   ];
 
   constructor() {

@@ -53,6 +53,22 @@ interface PodSpec {
   };
 }
 
+/**
+ * The manifest as podman is given it. podman 4.3 turns a container's `ports` into port mappings
+ * and refuses them on the host network ("PortMappings can only be used with Bridge or slirp4netns
+ * networking"); kubelet maps nothing for a hostNetwork pod, where `containerPort` only names the
+ * port (the PodMonitor selects it by name). So a hostNetwork pod's `ports` are left out, and
+ * nothing else changes: the listener is the same, set by lvscare's --metrics-address.
+ */
+export function asPodmanPlays(text: string): string {
+  const pod = yaml.load(text) as {
+    spec: { hostNetwork?: boolean; containers: Array<Record<string, unknown>> };
+  };
+  if (!pod.spec.hostNetwork || !pod.spec.containers.some((c) => 'ports' in c)) return text;
+  for (const c of pod.spec.containers) delete c.ports;
+  return yaml.dump(pod, { lineWidth: -1, noRefs: true });
+}
+
 export class StaticPod {
   readonly spec: PodSpec;
   /** The text played: podman kube down needs it after kha reset removed the file. */
@@ -62,13 +78,13 @@ export class StaticPod {
     const text = readFileSync(manifestPath, 'utf8');
     this.spec = yaml.load(text) as PodSpec;
     this.played = join(tmpdir(), `kha-played-${this.spec.metadata.name}-${process.pid}.yaml`);
-    writeFileSync(this.played, text);
+    writeFileSync(this.played, asPodmanPlays(text));
   }
 
-  /** podman kube play of the manifest file exactly as it is. */
+  /** podman kube play of the manifest file as it is, less what asPodmanPlays says. */
   static play(manifestPath: string): StaticPod {
     const pod = new StaticPod(manifestPath);
-    podman('kube', 'play', '--quiet', manifestPath);
+    podman('kube', 'play', '--quiet', pod.played);
     return pod;
   }
 
