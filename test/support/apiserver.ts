@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
 import { type Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { type KubeApiStats, kubeApi } from './kube-api.js';
 
 export type HealthMode = 'ok' | 'fail' | 'slow' | 'hang';
 
@@ -18,6 +19,11 @@ export interface FakeApiserverOptions {
   altCert?: string | undefined;
   altKey?: string | undefined;
   controlPort?: number | undefined;
+  /** Serve the registration (EndpointSlices, Endpoints) from this registry file (registry.ts). */
+  registryFile?: string | undefined;
+  /** The CA client certificates must be signed by to read the registration. */
+  clientCa?: string | undefined;
+  bookmarkMs?: number | undefined;
 }
 
 export interface FakeApiserver {
@@ -29,6 +35,8 @@ export interface FakeApiserver {
   healthzRequests(): number;
   setHealth(mode: HealthMode, slowMs?: number): void;
   useAltCert(alt: boolean): void;
+  /** Requests to the registration API, when it is served. */
+  apiStats: KubeApiStats | undefined;
   close(): Promise<void>;
 }
 
@@ -43,9 +51,18 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
     o.altCert && o.altKey
       ? { cert: readFileSync(o.altCert), key: readFileSync(o.altKey) }
       : undefined;
+  const registration = o.registryFile
+    ? kubeApi({ registryFile: o.registryFile, bookmarkMs: o.bookmarkMs })
+    : undefined;
+  // Client certificates are asked for, not required: probes come without one, as to a real
+  // kube-apiserver, and the registration answers 401 to them.
+  const clientAuth = o.clientCa
+    ? { requestCert: true, rejectUnauthorized: false, ca: readFileSync(o.clientCa) }
+    : {};
   const server: HttpsServer = createHttpsServer(
-    { ...main, keepAliveTimeout: 120_000 },
+    { ...main, ...clientAuth, keepAliveTimeout: 120_000 },
     (req, res) => {
+      if (registration?.handle(req, res)) return;
       if (req.url?.startsWith('/healthz')) {
         healthz++;
         const answer = (): void => {
@@ -84,11 +101,13 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
     },
     useAltCert(useAlt) {
       if (!alt) throw new Error('no alternative certificate configured');
-      server.setSecureContext(useAlt ? alt : main);
+      server.setSecureContext({ ...(useAlt ? alt : main), ...clientAuth });
       // A new certificate comes with a restarted apiserver: kept connections end.
       for (const s of sockets) s.destroy();
     },
+    apiStats: registration?.stats,
     async close() {
+      registration?.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
       if (control) await new Promise<void>((r) => control!.close(() => r()));
