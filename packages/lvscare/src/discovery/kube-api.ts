@@ -15,7 +15,8 @@ export type DiscoveryErrorReason =
   | 'not-found'
   | 'gone'
   | 'status'
-  | 'bad-answer';
+  | 'bad-answer'
+  | 'empty-answer';
 
 export const DISCOVERY_ERROR_REASONS: readonly DiscoveryErrorReason[] = [
   'credentials',
@@ -28,6 +29,7 @@ export const DISCOVERY_ERROR_REASONS: readonly DiscoveryErrorReason[] = [
   'gone',
   'status',
   'bad-answer',
+  'empty-answer',
 ];
 
 export class DiscoveryError extends Error {
