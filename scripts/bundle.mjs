@@ -32,7 +32,10 @@ await build({
   external: ['koffi'],
   // prom-client loads the OpenTelemetry API only for exemplars on its default metrics, which
   // lvscare never registers (metrics/process-metrics.ts has its own).
-  alias: { '@opentelemetry/api': join(root, 'scripts/no-opentelemetry.cjs') },
+  alias: {
+    '@opentelemetry/api': join(root, 'scripts/no-opentelemetry.cjs'),
+    'string-width': join(root, 'scripts/string-width-narrow.mjs'),
+  },
   // Smaller source held in memory; identifiers are kept so stack traces stay readable.
   minifyWhitespace: true,
   minifySyntax: true,

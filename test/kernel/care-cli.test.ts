@@ -93,8 +93,8 @@ test('bad input: one line naming the flag and value, exit 2, nothing touched', (
   const routesBefore = run('ip', ['route', 'show']);
   const cases: Array<[string[], RegExp]> = [
     [
-      ['care', '--vs', vip.text, '--rs', '10.0.0.11:6443', '--rs', '10.0.0.11:6443'],
-      /--rs "10\.0\.0\.11:6443": is given twice/,
+      ['care', '--vs', vip.text, '--rs', '10.0.0.11:6443', '--interval', '1000h'],
+      /--interval "1000h": too large/,
     ],
     [['care', '--vs', vip.text, '--rs', '10.0.0.300:6443'], /--rs "10\.0\.0\.300:6443"/],
     [

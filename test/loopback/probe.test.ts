@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { MasterProbe, careConfig } from '@kha/lvscare';
+import { MasterProbe, careConfig, loadCaFile } from '@kha/lvscare';
 import { type FakeApiserver, startFakeApiserver } from '../support/apiserver.js';
 import { makePki } from '../support/pki.js';
 
@@ -29,12 +29,14 @@ before(async () => {
 after(() => api.close());
 
 function probeFor(flags: Record<string, unknown> = {}, onLost: () => void = () => {}) {
-  const c = careConfig({
-    vs: '10.103.97.2:6443',
-    rs: [`127.0.0.1:${api.port}`],
-    healthTimeout: '300ms',
-    ...flags,
-  });
+  const c = loadCaFile(
+    careConfig({
+      vs: '10.103.97.2:6443',
+      rs: [`127.0.0.1:${api.port}`],
+      healthTimeout: '300ms',
+      ...flags,
+    }),
+  );
   return new MasterProbe(c.realServers[0]!, c.health, onLost);
 }
 
@@ -51,7 +53,7 @@ test('a healthy master passes; 500 fails with reason "status"', async () => {
 });
 
 test('--health-status accepts an extra code', async () => {
-  const p = probeFor({ healthStatus: [500] });
+  const p = probeFor({ healthStatus: ['500'] });
   api.setHealth('fail');
   assert.equal((await p.probe()).outcome.ok, true);
   api.setHealth('ok');

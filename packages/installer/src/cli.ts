@@ -1,177 +1,150 @@
-// The kha CLI: join, reset, manifest, version. Bad input: one line, exit 2, nothing written.
+// The kha CLI: join, reset, manifest, version, help, completion. Bad input: one line per
+// problem, exit 2, nothing written. Parsing only picks the command and checks its flags.
 import {
-  EXIT_FAILURE,
+  type FlagMeta,
   EXIT_OK,
-  EXIT_USAGE,
   UsageError,
   VERSION,
-  type CommandSpec,
-  type FlagValue,
-  type Flags,
   careConfigOf,
+  cliParser,
+  describeIssues,
+  flagsOf,
   formatEndpoint,
-  parseCommandLine,
+  readPflagArgs,
+  reportError,
+  yargsOptions,
 } from '@kha/lvscare';
-import { NetlinkError } from '@kha/netlink-ffi';
+import type { Argv } from 'yargs';
+import * as z from 'zod/mini';
 import { MANIFEST_HEADER, kubeadmJoin } from './join.js';
-import { resetConfig, kubeadmReset } from './reset.js';
+import { kubeadmReset, resetConfig } from './reset.js';
 import {
-  DEFAULTS,
-  type RawKhaFlags,
-  khaSettings,
+  checkJoinFlags,
+  checkPodFlags,
+  joinFlags,
   pathsOf,
-  podSettings,
-  stringList,
+  podFlags,
+  resetFlags,
+  withCare,
 } from './settings.js';
 import { renderManifest } from './static-pod.js';
-import { DEFAULT_VIP, parseVip } from './vip.js';
 
-const POD_FLAGS: Flags = {
-  vip: {
-    type: 'string',
-    default: DEFAULTS.vip,
-    describe: 'the virtual address (port 6443 unless given as addr:port)',
-  },
-  master: {
-    type: 'list',
-    describe: 'a control-plane address[:port] or IPv4 range a-b',
-  },
-  image: { type: 'string', default: DEFAULTS.image, describe: 'the lvscare image' },
-  'ca-file': {
-    type: 'string',
-    default: DEFAULTS.caFile,
-    describe: "the cluster CA the pod verifies masters' certificates with",
-  },
-  'lvscare-arg': {
-    type: 'list',
-    describe: 'a further `lvscare care` flag for the pod, e.g. --lvscare-arg=--mode=link',
-  },
-  'metrics-address': {
-    type: 'string',
-    default: DEFAULTS.metricsAddress,
-    describe: "IP:PORT where the pod's lvscare serves /metrics, /healthz, /readyz",
-  },
+type Command = () => Promise<number>;
+
+const COMMAND_FLAGS: Record<string, Array<[string, FlagMeta]>> = {
+  join: flagsOf(joinFlags()),
+  reset: flagsOf(resetFlags()),
+  manifest: flagsOf(podFlags()),
 };
 
-const PATH_FLAGS: Flags = {
-  'manifest-dir': { type: 'string', default: DEFAULTS.manifestDir },
-  'hosts-file': { type: 'string', default: DEFAULTS.hostsFile },
-  'modules-load-dir': { type: 'string', default: DEFAULTS.modulesLoadDir },
-  'sysctl-dir': { type: 'string', default: DEFAULTS.sysctlDir },
-  'dry-run': { type: 'boolean', default: false, describe: 'print every step, change nothing' },
-};
-
-const COMMANDS: CommandSpec[] = [
-  {
-    name: 'join',
-    describe:
-      'prepare this worker (hosts entry, IPVS rules, lvscare static pod), then kubeadm join through the VIP',
-    flags: {
-      ...POD_FLAGS,
-      ...PATH_FLAGS,
-      'skip-kubeadm': {
-        type: 'boolean',
-        default: false,
-        describe: 'do everything but kubeadm join',
-      },
-    },
-    rest: 'kubeadm join arguments',
-  },
-  {
-    name: 'reset',
-    describe:
-      "undo kha join: the static pod, the IPVS rules and the mode's set-up, the hosts entry",
-    flags: {
-      ...PATH_FLAGS,
-      vip: { type: 'string', default: DEFAULTS.vip, describe: 'used when the manifest is gone' },
-      'lvscare-arg': {
-        type: 'list',
-        describe: 'lvscare flags join was given (--mode, --iface), used when the manifest is gone',
-      },
-      wait: {
-        type: 'string',
-        default: '60',
-        describe: 'seconds to wait for kubelet to stop lvscare',
-      },
-    },
-  },
-  {
-    name: 'manifest',
-    describe: 'print the kube-lvscare static pod manifest that join writes',
-    flags: POD_FLAGS,
-  },
-  { name: 'version', describe: 'print the version', flags: {} },
-];
-
-async function runCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
-  const parsed = parseCommandLine('kha', COMMANDS, argv);
-  if ('help' in parsed) {
-    out.write(parsed.help);
-    return EXIT_OK;
-  }
-  const a = parsed.values;
-  const flag = <T extends FlagValue>(name: string) => a[name] as T | undefined;
-  switch (parsed.command.name) {
-    case 'join': {
-      const settings = await khaSettings(a as RawKhaFlags);
-      return kubeadmJoin(
-        settings,
-        {
-          dryRun: flag<boolean>('dryRun') ?? false,
-          skipKubeadm: flag<boolean>('skipKubeadm') ?? false,
-          kubeadmArgs: parsed.rest,
-        },
-        out,
-      );
-    }
-    case 'reset': {
-      const paths = pathsOf(a as RawKhaFlags);
-      const waitText = flag<string>('wait') ?? '60';
-      const wait = Number(waitText);
-      if (!(wait >= 0) || waitText.trim() === '')
-        throw new UsageError(`--wait ${JSON.stringify(waitText)}: must be seconds, 0 or more`);
-      const config = await resetConfig(paths, async () => {
-        const vip = parseVip(flag<string>('vip') ?? DEFAULT_VIP, []);
-        return careConfigOf([
-          '--vs',
-          formatEndpoint(vip),
-          '--clean',
-          ...stringList(flag<string[]>('lvscareArg')),
-        ]);
-      });
-      return kubeadmReset(
-        paths,
-        config,
-        { waitMs: wait * 1000, dryRun: flag<boolean>('dryRun') ?? false },
-        out,
-      );
-    }
-    case 'manifest': {
-      const s = await podSettings(a as RawKhaFlags);
-      out.write(renderManifest(s, MANIFEST_HEADER));
-      return EXIT_OK;
-    }
-    default:
-      out.write(`kha ${VERSION} (node ${process.version})\n`);
-      return EXIT_OK;
-  }
+/** The flag values of a command, checked by its schema; every problem at once. */
+function checked<S extends z.ZodMiniType>(schema: S, values: unknown): z.output<S> {
+  const parsed = schema.safeParse(values, { reportInput: true });
+  if (!parsed.success) throw new UsageError(describeIssues(parsed.error.issues));
+  return parsed.data;
 }
 
 /** Runs the CLI and resolves with the exit status. */
 export async function main(
   argv: string[],
   out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
   try {
-    return await runCommand(argv, out);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`kha: ${err.message} (see kha --help)\n`);
-      return EXIT_USAGE;
-    }
-    const text =
-      err instanceof NetlinkError ? err.message : err instanceof Error ? err.message : String(err);
-    process.stderr.write(`kha: ${text}\n`);
-    return EXIT_FAILURE;
+    const command = await parseCommand(argv, out, err);
+    return command ? await command() : EXIT_OK;
+  } catch (e) {
+    return reportError('kha', e, err);
   }
+}
+
+async function parseCommand(
+  argv: string[],
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<Command | undefined> {
+  const args =
+    argv[0] === 'help'
+      ? [...argv.slice(1), '--help']
+      : argv[0] === 'completion' && argv[1] === 'bash'
+        ? ['completion', ...argv.slice(2)]
+        : argv;
+  const flags = COMMAND_FLAGS[args[0] ?? ''];
+  const read = flags ? readPflagArgs(args.slice(1), flags) : undefined;
+  if (read && read.problems.length > 0) throw new UsageError(read.problems);
+  const warn = (line: string) => err.write(`kha: warning: ${line}\n`);
+  const withFlags = (name: string) => (y: Argv) =>
+    y.options(yargsOptions(COMMAND_FLAGS[name] ?? []));
+  let chosen: Command | undefined;
+  await cliParser(
+    'kha',
+    read ? [args[0]!, ...read.args] : args,
+    VERSION,
+    (flags ?? []).map(([n]) => n),
+  )
+    .usage('kha <command> [flags]: node-local API server load balancing for kubeadm workers')
+    .command(
+      'join',
+      'prepare this worker (hosts entry, IPVS rules, lvscare static pod), then kubeadm join through the VIP; kubeadm join arguments after --',
+      withFlags('join'),
+      (a) => {
+        const { pod, ...f } = checkJoinFlags(a);
+        const kubeadmArgs = (Array.isArray(a['--']) ? a['--'] : []).map(String);
+        chosen = async () => {
+          const settings = { ...(await withCare(pod, warn)), ...pathsOf(f) };
+          return kubeadmJoin(
+            settings,
+            { dryRun: f.dryRun, skipKubeadm: f.skipKubeadm, kubeadmArgs },
+            out,
+          );
+        };
+      },
+    )
+    .command(
+      'reset',
+      "undo kha join: the static pod, the IPVS rules and the mode's set-up, the hosts entry",
+      withFlags('reset'),
+      (a) => {
+        const f = checked(z.object(resetFlags()), a);
+        chosen = async () => {
+          const paths = pathsOf(f);
+          const config = await resetConfig(paths, () =>
+            careConfigOf(['--vs', formatEndpoint(f.vip), '--clean', ...f.lvscareArg]),
+          );
+          return kubeadmReset(paths, config, { waitMs: f.wait, dryRun: f.dryRun }, out);
+        };
+      },
+    )
+    .command(
+      'manifest',
+      'print the kube-lvscare static pod manifest that join writes',
+      withFlags('manifest'),
+      (a) => {
+        const pod = checkPodFlags(a);
+        chosen = async () => {
+          out.write(renderManifest(await withCare(pod, warn), MANIFEST_HEADER));
+          return EXIT_OK;
+        };
+      },
+    )
+    .command(
+      'version',
+      'print the version',
+      (y) =>
+        y.option('short', {
+          type: 'boolean',
+          default: false,
+          describe: 'print just the version number',
+        }),
+      (a) => {
+        chosen = async () => {
+          out.write(a.short ? `${VERSION}\n` : `kha ${VERSION} (node ${process.version})\n`);
+          return EXIT_OK;
+        };
+      },
+    )
+    .command('help [command..]', 'show the help of a command, e.g. kha help join')
+    .demandCommand(1, 'name a command: join, reset, manifest, version, help, completion')
+    .parseAsync();
+  return chosen;
 }

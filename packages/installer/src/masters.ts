@@ -1,13 +1,10 @@
 // --master values as sealos takes them: an address, address:port, or an IPv4 range a-b.
 import { addressFamily, addressToBytes, bytesToAddress } from '@kha/netlink-ffi';
-import { type Endpoint, UsageError, formatEndpoint, parseEndpoint } from '@kha/lvscare';
+import { type Endpoint, UsageError, formatEndpoint, parseEndpoint, why } from '@kha/lvscare';
 
 export const DEFAULT_APISERVER_PORT = 6443;
 /** A range longer than this is a typo, not a control plane. */
 export const MAX_RANGE = 64;
-
-const bad = (value: string, why: string): UsageError =>
-  new UsageError(`--master ${JSON.stringify(value)}: ${why}`);
 
 function ipv4ToNumber(a: string): number {
   return addressToBytes(a).readUInt32BE(0);
@@ -19,18 +16,19 @@ function numberToIpv4(n: number): string {
   return bytesToAddress(b, 'inet');
 }
 
-function parseOne(value: string): Endpoint[] {
-  const range = /^(\d+\.\d+\.\d+\.\d+)-(\d+\.\d+\.\d+\.\d+)(?::(\d+))?$/.exec(value.trim());
+/** The masters one --master value names; throws through why() when it names none. */
+export function mastersIn(value: string): Endpoint[] {
+  const range = /^([0-9.]+)-([0-9.]+)(?::([0-9]+))?$/.exec(value.trim());
   if (range) {
-    const [, from, to, portText] = range as unknown as [string, string, string, string | undefined];
+    const [, from = '', to = '', portText] = range;
     if (addressFamily(from) !== 'inet' || addressFamily(to) !== 'inet')
-      throw bad(value, 'not an IPv4 range');
+      return why('not an IPv4 range');
     const port = portText === undefined ? DEFAULT_APISERVER_PORT : Number(portText);
-    if (!(port >= 1 && port <= 65535)) throw bad(value, 'port out of range');
+    if (!(port >= 1 && port <= 65535)) return why('port out of range');
     const a = ipv4ToNumber(from);
     const b = ipv4ToNumber(to);
-    if (b < a) throw bad(value, 'the range ends before it starts');
-    if (b - a + 1 > MAX_RANGE) throw bad(value, `more than ${MAX_RANGE} addresses`);
+    if (b < a) return why('the range ends before it starts');
+    if (b - a + 1 > MAX_RANGE) return why(`more than ${MAX_RANGE} addresses`);
     return Array.from({ length: b - a + 1 }, (_, i) => ({
       family: 'inet' as const,
       address: numberToIpv4(a + i),
@@ -38,24 +36,41 @@ function parseOne(value: string): Endpoint[] {
     }));
   }
   const e = parseEndpoint(value, DEFAULT_APISERVER_PORT);
-  if (!e) throw bad(value, 'not an address, address:port ([addr]:port for IPv6) or range a-b');
-  return [e];
+  return e ? [e] : why('not an address, address:port ([addr]:port for IPv6) or range a-b');
+}
+
+/** Problems across --master values: none given, one master twice, IPv4 mixed with IPv6. */
+export function mastersProblems(lists: Endpoint[][]): Array<[string | undefined, string]> {
+  if (lists.length === 0)
+    return [[undefined, 'is required: one per control-plane node, e.g. --master 192.168.0.2']];
+  const problems: Array<[string | undefined, string]> = [];
+  const seen: Endpoint[] = [];
+  for (const e of lists.flat()) {
+    if (seen.some((o) => o.address === e.address && o.port === e.port))
+      problems.push([formatEndpoint(e), 'is given twice']);
+    else if (seen[0] && seen[0].family !== e.family)
+      problems.push([formatEndpoint(e), 'mixes IPv4 and IPv6 masters']);
+    else seen.push(e);
+  }
+  return problems;
 }
 
 /** Every master, in order, ports defaulted to 6443; duplicates and mixed families are bad input. */
 export function parseMasters(values: string[]): Endpoint[] {
-  if (values.length === 0)
-    throw new UsageError(
-      '--master is required: one per control-plane node, e.g. --master 192.168.0.2',
-    );
-  const out: Endpoint[] = [];
+  const lists: Endpoint[][] = [];
+  const problems: string[] = [];
   for (const v of values) {
-    for (const e of parseOne(v)) {
-      if (out.some((o) => o.address === e.address && o.port === e.port))
-        throw bad(v, `${formatEndpoint(e)} is given twice`);
-      if (out[0] && out[0].family !== e.family) throw bad(v, 'mixes IPv4 and IPv6 masters');
-      out.push(e);
+    try {
+      lists.push(mastersIn(v));
+    } catch (err) {
+      problems.push(
+        `--master ${JSON.stringify(v)}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
-  return out;
+  if (problems.length === 0)
+    for (const [v, p] of mastersProblems(lists))
+      problems.push(v === undefined ? `--master ${p}` : `--master ${JSON.stringify(v)}: ${p}`);
+  if (problems.length > 0) throw new UsageError(problems);
+  return lists.flat();
 }

@@ -1,23 +1,10 @@
 // Where the pod's lvscare serves /metrics, /healthz and /readyz. The default is every address of
 // the node: the pod shares the host's network, so this is what a cluster's Prometheus (on another
 // node, or in the pod network) can reach, as with node-exporter. The endpoint is read-only.
-import { UsageError, parseEndpoint } from '@kha/lvscare';
 
 export interface MetricsAddress {
   host: string;
   port: number;
-}
-
-export const DEFAULT_METRICS_ADDRESS = '0.0.0.0:9299';
-
-/** `--metrics-address ADDR:PORT`; the pod always serves it (its liveness probe needs /healthz). */
-export function parseMetricsAddress(text: string): MetricsAddress {
-  const e = parseEndpoint(text);
-  if (!e)
-    throw new UsageError(
-      `--metrics-address ${JSON.stringify(text)}: not an IP:PORT such as ${DEFAULT_METRICS_ADDRESS}, 127.0.0.1:9299 or [::]:9299`,
-    );
-  return { host: e.address, port: e.port };
 }
 
 export function formatMetricsAddress(a: MetricsAddress): string {

@@ -1,56 +1,258 @@
-// kha's flags, checked into settings before anything is touched: every problem here is bad
-// input (exit 2) and nothing has been written yet.
+// kha's flags, one zod schema each (type, default, constraint, message), checked into settings
+// before anything is touched: every problem here is bad input (exit 2), reported at once, and
+// nothing has been written yet. The file system is looked at only after the flags are valid.
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
+  CARE_FLAGS,
   type CareConfig,
   type Endpoint,
   UsageError,
   VERSION,
-  careConfigOf,
+  describeIssues,
+  flag,
+  flagWithDefault,
   formatEndpoint,
+  list,
+  parseCareArgs,
+  parseEndpoint,
+  readPflagArgs,
+  text,
+  whenParsed,
+  why,
 } from '@kha/lvscare';
-import { parseMasters } from './masters.js';
-import {
-  DEFAULT_METRICS_ADDRESS,
-  type MetricsAddress,
-  parseMetricsAddress,
-} from './metrics-address.js';
-import { DEFAULT_VIP, parseVip } from './vip.js';
+import * as z from 'zod/mini';
+import { mastersIn, mastersProblems } from './masters.js';
+import { formatMetricsAddress } from './metrics-address.js';
+import { DEFAULT_VIP, vipClash, vipOf } from './vip.js';
 
-export const DEFAULTS = {
-  vip: DEFAULT_VIP,
-  image: `kha/lvscare:${VERSION}`,
-  manifestDir: '/etc/kubernetes/manifests',
-  hostsFile: '/etc/hosts',
-  caFile: '/etc/kubernetes/pki/ca.crt',
-  modulesLoadDir: '/etc/modules-load.d',
-  sysctlDir: '/etc/sysctl.d',
-  metricsAddress: DEFAULT_METRICS_ADDRESS,
+const absolute = (t: string) => (t.startsWith('/') ? t : why('must be an absolute path'));
+const path = (t: string) => (t !== '' ? t : why('must not be empty'));
+
+/** The flags of `kha join` and `kha manifest` that shape the static pod and the rules. */
+export const podFlags = () => ({
+  vip: flagWithDefault(
+    {
+      kind: 'string',
+      default: DEFAULT_VIP,
+      describe: 'the virtual address (port 6443 unless given as addr:port)',
+    },
+    text(vipOf),
+  ),
+  master: flagWithDefault(
+    { kind: 'list', default: [], describe: 'a control-plane address[:port] or IPv4 range a-b' },
+    list(mastersIn),
+  ),
+  image: flagWithDefault(
+    { kind: 'string', default: `kha/lvscare:${VERSION}`, describe: 'the lvscare image' },
+    text((t) => (/^[a-z0-9][\w.\-/:@]*$/i.test(t) ? t : why('not an image reference'))),
+  ),
+  caFile: flagWithDefault(
+    {
+      kind: 'string',
+      default: '/etc/kubernetes/pki/ca.crt',
+      describe: "the cluster CA the pod verifies masters' certificates with",
+    },
+    text(absolute),
+  ),
+  metricsAddress: flagWithDefault(
+    {
+      kind: 'string',
+      default: '0.0.0.0:9299',
+      describe: "ADDR:PORT of lvscare's /metrics, /healthz, /readyz in the pod",
+    },
+    text((t) => {
+      const e = parseEndpoint(t) ?? why('not an ADDR:PORT (IPv6 as [addr]:port)');
+      return { host: e.address, port: e.port };
+    }),
+  ),
+  lvscareArg: flagWithDefault(
+    {
+      kind: 'list',
+      default: [],
+      describe: 'a further `lvscare care` flag for the pod, e.g. --lvscare-arg=--mode=link',
+    },
+    z.array(z.string()),
+  ),
+});
+
+/** Where kha writes, for join and reset. */
+export const pathFlags = () => ({
+  manifestDir: flagWithDefault(
+    {
+      kind: 'string',
+      default: '/etc/kubernetes/manifests',
+      describe: 'where kubelet reads static pods',
+    },
+    text(path),
+  ),
+  hostsFile: flagWithDefault(
+    { kind: 'string', default: '/etc/hosts', describe: 'the hosts file' },
+    text(path),
+  ),
+  modulesLoadDir: flagWithDefault(
+    { kind: 'string', default: '/etc/modules-load.d', describe: 'kernel modules to load at boot' },
+    text(path),
+  ),
+  sysctlDir: flagWithDefault(
+    { kind: 'string', default: '/etc/sysctl.d', describe: 'sysctls to set at boot' },
+    text(path),
+  ),
+  dryRun: flagWithDefault(
+    { kind: 'boolean', default: false, describe: 'print every step, change nothing' },
+    z.boolean(),
+  ),
+});
+
+/** The flags of `kha join` beside the pod's. */
+const joinOnlyFlags = () => ({
+  ...pathFlags(),
+  skipKubeadm: flagWithDefault(
+    { kind: 'boolean', default: false, describe: 'do everything but kubeadm join' },
+    z.boolean(),
+  ),
+});
+
+export const joinFlags = () => ({ ...podFlags(), ...joinOnlyFlags() });
+
+export const resetFlags = () => ({
+  ...pathFlags(),
+  vip: podFlags().vip,
+  lvscareArg: flagWithDefault(
+    {
+      kind: 'list',
+      default: [],
+      describe: 'lvscare flags join was given (--mode, --iface), used when the manifest is gone',
+    },
+    z.array(z.string()),
+  ),
+  wait: flagWithDefault(
+    { kind: 'string', default: '60', describe: 'seconds to wait for kubelet to stop lvscare' },
+    text((t) =>
+      /^[0-9]+(\.[0-9]+)?$/.test(t) && Number(t) <= 3600
+        ? Number(t) * 1000
+        : why('must be seconds, from 0 to 3600'),
+    ),
+  ),
+});
+
+type Issue = { code: 'custom'; path: string[]; input: unknown; message: string };
+const issue = (flagName: string, input: unknown, message: string): Issue => ({
+  code: 'custom',
+  path: [flagName],
+  input,
+  message,
+});
+
+/** The pod flags checked together: masters read (ranges expanded), the VIP beside them. */
+const podSchema = z.pipe(
+  z.object(podFlags()).check(
+    // across values: whenever the flags they read parsed, whatever else did not
+    z.superRefine(
+      (f, ctx) => {
+        for (const [v, message] of mastersProblems(f.master))
+          ctx.issues.push(issue('master', v, message));
+      },
+      { when: whenParsed(['master']) },
+    ),
+    z.superRefine(
+      (f, ctx) => {
+        for (const [name, v, message] of vipClash(f.vip, f.master.flat()))
+          ctx.issues.push(issue(name, v, message));
+      },
+      { when: whenParsed(['vip', 'master']) },
+    ),
+  ),
+  z.transform((f) => ({
+    vip: f.vip,
+    masters: f.master.flat(),
+    image: f.image,
+    caFile: f.caFile,
+    metricsAddress: f.metricsAddress,
+    lvscareArgs: f.lvscareArg,
+  })),
+);
+
+export type PodFlagValues = z.input<typeof podSchema>;
+export type PodSettings = PodFlags & {
+  /** What lvscare runs with: the rules step uses it exactly as `lvscare care --run-once`. */
+  care: CareConfig;
 };
 
-/** Flags kha sets itself (and from what); giving them through --lvscare-arg would contradict it. */
+/** Flags kha sets itself in the pod, by lvscare's canonical names, and the kha flag that does. */
 const OWN_FLAGS: Record<string, string> = {
-  '--vs': 'from --vip',
-  '--rs': 'from --master',
-  '--run-once': 'during join',
-  '--clean': 'in kha reset',
-  '-C': 'in kha reset',
-  '--health-ca-file': 'from --ca-file',
-  '--metrics-address': "from kha's --metrics-address",
+  vs: '--vip',
+  rs: '--master',
+  'run-once': 'kha join creates the rules itself',
+  clean: 'kha reset removes them',
+  'health-ca-file': '--ca-file',
+  'metrics-address': '--metrics-address',
 };
 
-export interface RawKhaFlags {
-  vip?: string | undefined;
-  master?: Array<string | number> | undefined;
-  image?: string | undefined;
-  manifestDir?: string | undefined;
-  hostsFile?: string | undefined;
-  caFile?: string | undefined;
-  modulesLoadDir?: string | undefined;
-  sysctlDir?: string | undefined;
-  lvscareArg?: Array<string | number> | undefined;
-  metricsAddress?: string | undefined;
+/**
+ * lvscare's own reading and checks of the flags it will run with, reported as kha's. A flag kha
+ * sets itself is refused by its canonical name, whatever the spelling (-C, --clean=t, --no-clean).
+ */
+export async function lvscareConfig(
+  pod: Pick<PodSettings, 'vip' | 'masters' | 'metricsAddress' | 'lvscareArgs'>,
+  warn: (line: string) => void = () => {},
+): Promise<CareConfig> {
+  const prefix = (p: string) => `--lvscare-arg: ${p}`;
+  const given = readPflagArgs(pod.lvscareArgs, CARE_FLAGS).given;
+  const conflicts = Object.entries(OWN_FLAGS)
+    .filter(([name]) => given.has(name))
+    .map(([name, own]) =>
+      prefix(`--${name} conflicts with what kha sets itself (${own}); use that instead`),
+    );
+  if (conflicts.length > 0) throw new UsageError(conflicts);
+  const metrics = pod.metricsAddress;
+  try {
+    const { config, notes } = await parseCareArgs([
+      '--vs',
+      formatEndpoint(pod.vip),
+      ...pod.masters.flatMap((m) => ['--rs', formatEndpoint(m)]),
+      '--metrics-address',
+      formatMetricsAddress(metrics),
+      ...pod.lvscareArgs,
+    ]);
+    for (const note of notes) warn(prefix(note));
+    return config;
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(err.problems.map(prefix));
+    throw err;
+  }
+}
+
+/** What the static pod and the rules are made from, from the flag values (PodFlagValues). */
+/** The pod flags checked (every problem at once), before lvscare's own checks. */
+export function checkPodFlags(values: Readonly<Record<string, unknown>>): PodFlags {
+  const parsed = podSchema.safeParse(values, { reportInput: true });
+  if (!parsed.success) throw new UsageError(describeIssues(parsed.error.issues));
+  return parsed.data;
+}
+
+type PodFlags = z.output<typeof podSchema>;
+
+/** Every flag of `kha join` checked, the pod's and the rest's problems reported together. */
+export function checkJoinFlags(values: Readonly<Record<string, unknown>>) {
+  const pod = podSchema.safeParse(values, { reportInput: true });
+  const rest = z.object(joinOnlyFlags()).safeParse(values, { reportInput: true });
+  const issues = [...(pod.error?.issues ?? []), ...(rest.error?.issues ?? [])];
+  if (!pod.success || !rest.success) throw new UsageError(describeIssues(issues));
+  return { pod: pod.data, ...rest.data };
+}
+
+/** The pod flags with what lvscare will run with: the static pod and the rules are made from it. */
+export async function withCare(pod: PodFlags, warn?: (line: string) => void): Promise<PodSettings> {
+  return { ...pod, care: await lvscareConfig(pod, warn) };
+}
+
+/** What the static pod and the rules are made from, from the flag values (PodFlagValues). */
+export async function podSettings(
+  values: Readonly<Record<string, unknown>>,
+  warn?: (line: string) => void,
+): Promise<PodSettings> {
+  return withCare(checkPodFlags(values), warn);
 }
 
 export interface Paths {
@@ -60,118 +262,52 @@ export interface Paths {
   sysctlDir: string;
 }
 
-export interface PodSettings {
-  vip: Endpoint;
-  masters: Endpoint[];
-  image: string;
-  caFile: string;
-  lvscareArgs: string[];
-  /** Where the pod's lvscare serves /metrics, /healthz, /readyz (its --metrics-address). */
-  metricsAddress: MetricsAddress;
-  /** What lvscare runs with: the rules step uses it exactly as `lvscare care --run-once`. */
-  care: CareConfig;
-}
-
 export type KhaSettings = PodSettings & Paths;
 
 /** A directory kha can create files in: it exists (or its nearest existing parent does) and is writable. */
-export function checkWritableDir(flag: string, path: string): void {
-  let p = resolve(path);
+function writableDirProblem(flagName: string, dir: string): string | undefined {
+  let p = resolve(dir);
   for (;;) {
     let isDir: boolean;
     try {
       isDir = statSync(p).isDirectory();
     } catch {
       const up = dirname(p);
-      if (up === p) break;
+      if (up === p) return undefined;
       p = up;
       continue;
     }
-    if (!isDir) throw new UsageError(`--${flag} ${JSON.stringify(path)}: ${p} is not a directory`);
+    if (!isDir) return `--${flagName} ${JSON.stringify(dir)}: ${p} is not a directory`;
     try {
       accessSync(p, constants.W_OK);
     } catch (err) {
-      throw new UsageError(
-        `--${flag} ${JSON.stringify(path)}: ${p} is not writable (${(err as NodeJS.ErrnoException).code}); run as root on a writable file system`,
-      );
+      const code = err instanceof Error && 'code' in err ? String(err.code) : String(err);
+      return `--${flagName} ${JSON.stringify(dir)}: ${p} is not writable (${code}); run as root on a writable file system`;
     }
-    return;
+    return undefined;
   }
 }
 
-function checkHostsFile(path: string): void {
+function hostsFileProblem(file: string): string | undefined {
   let regular: boolean;
   try {
-    regular = statSync(path).isFile();
+    regular = statSync(file).isFile();
   } catch (err) {
-    throw new UsageError(
-      `--hosts-file ${JSON.stringify(path)}: cannot be read (${(err as NodeJS.ErrnoException).code})`,
-    );
+    const code = err instanceof Error && 'code' in err ? String(err.code) : String(err);
+    return `--hosts-file ${JSON.stringify(file)}: cannot be read (${code})`;
   }
-  if (!regular) throw new UsageError(`--hosts-file ${JSON.stringify(path)}: not a regular file`);
-  checkWritableDir('hosts-file', dirname(path));
+  if (!regular) return `--hosts-file ${JSON.stringify(file)}: not a regular file`;
+  return writableDirProblem('hosts-file', dirname(file));
 }
 
-export function pathsOf(raw: RawKhaFlags): Paths {
-  const paths = {
-    manifestDir: raw.manifestDir ?? DEFAULTS.manifestDir,
-    hostsFile: raw.hostsFile ?? DEFAULTS.hostsFile,
-    modulesLoadDir: raw.modulesLoadDir ?? DEFAULTS.modulesLoadDir,
-    sysctlDir: raw.sysctlDir ?? DEFAULTS.sysctlDir,
-  };
-  checkHostsFile(paths.hostsFile);
-  checkWritableDir('manifest-dir', paths.manifestDir);
-  checkWritableDir('modules-load-dir', paths.modulesLoadDir);
-  checkWritableDir('sysctl-dir', paths.sysctlDir);
-  return paths;
-}
-
-/** lvscare's own checks on the flags it will run with, reported as kha's flags. */
-export async function lvscareConfig(
-  vip: Endpoint,
-  masters: Endpoint[],
-  lvscareArgs: string[],
-): Promise<CareConfig> {
-  for (const a of lvscareArgs) {
-    const own = Object.keys(OWN_FLAGS).find((f) => a === f || a.startsWith(`${f}=`));
-    if (own)
-      throw new UsageError(
-        `--lvscare-arg ${JSON.stringify(a)}: kha sets ${own} itself (${OWN_FLAGS[own]})`,
-      );
-  }
-  try {
-    return await careConfigOf([
-      '--vs',
-      formatEndpoint(vip),
-      ...masters.flatMap((m) => ['--rs', formatEndpoint(m)]),
-      ...lvscareArgs,
-    ]);
-  } catch (err) {
-    throw new UsageError(`--lvscare-arg: ${(err as Error).message}`);
-  }
-}
-
-export function stringList(v: Array<string | number> | undefined): string[] {
-  return (v ?? []).map(String);
-}
-
-/** What the static pod and the rules are made from. */
-export async function podSettings(raw: RawKhaFlags): Promise<PodSettings> {
-  const masters = parseMasters(stringList(raw.master));
-  const vip = parseVip(raw.vip ?? DEFAULTS.vip, masters);
-  const image = raw.image ?? DEFAULTS.image;
-  if (!/^[a-z0-9][\w.\-/:@]*$/i.test(image))
-    throw new UsageError(`--image ${JSON.stringify(image)}: not an image reference`);
-  const caFile = raw.caFile ?? DEFAULTS.caFile;
-  if (!caFile.startsWith('/'))
-    throw new UsageError(`--ca-file ${JSON.stringify(caFile)}: must be an absolute path`);
-  const lvscareArgs = stringList(raw.lvscareArg);
-  const metricsAddress = parseMetricsAddress(raw.metricsAddress ?? DEFAULTS.metricsAddress);
-  const care = { ...(await lvscareConfig(vip, masters, lvscareArgs)), metricsAddress };
-  return { vip, masters, image, caFile, lvscareArgs, metricsAddress, care };
-}
-
-export async function khaSettings(raw: RawKhaFlags): Promise<KhaSettings> {
-  const pod = await podSettings(raw);
-  return { ...pod, ...pathsOf(raw) };
+/** The paths, once the flags are valid: every one that will not do is reported at once. */
+export function pathsOf(p: Paths): Paths {
+  const problems = [
+    hostsFileProblem(p.hostsFile),
+    writableDirProblem('manifest-dir', p.manifestDir),
+    writableDirProblem('modules-load-dir', p.modulesLoadDir),
+    writableDirProblem('sysctl-dir', p.sysctlDir),
+  ].filter((x): x is string => x !== undefined);
+  if (problems.length > 0) throw new UsageError(problems);
+  return p;
 }

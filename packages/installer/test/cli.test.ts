@@ -43,7 +43,7 @@ const cases: Array<[string, (dir: string) => string[], RegExp]> = [
   [
     'the VIP equal to a master',
     () => ['--master', '10.103.97.2'],
-    /--vip "10\.103\.97\.2": is the master/,
+    /--vip "10\.103\.97\.2:6443": is the master/,
   ],
   ['a bad VIP', () => ['--master', '192.168.0.2', '--vip', '10.103.97'], /--vip "10\.103\.97"/],
   [
@@ -60,6 +60,66 @@ const cases: Array<[string, (dir: string) => string[], RegExp]> = [
     /--lvscare-arg: --scheduler "fastest"/,
   ],
   ['no master', () => [], /--master is required/],
+  [
+    'a loopback VIP',
+    () => ['--master', '192.168.0.2', '--vip', '127.0.0.1'],
+    /--vip "127\.0\.0\.1": a loopback/,
+  ],
+  [
+    'a multicast VIP',
+    () => ['--master', '192.168.0.2', '--vip', '224.0.0.5'],
+    /a multicast address/,
+  ],
+  [
+    'the unspecified VIP',
+    () => ['--master', '192.168.0.2', '--vip', '0.0.0.0'],
+    /the unspecified address/,
+  ],
+  [
+    'the broadcast VIP',
+    () => ['--master', '192.168.0.2', '--vip', '255.255.255.255'],
+    /the broadcast/,
+  ],
+  [
+    'a VIP with a zone id',
+    () => ['--master', 'fd00::2', '--vip', 'fe80::1%eth0'],
+    /--vip "fe80::1%eth0": not an address/,
+  ],
+  [
+    'a VIP in other digits',
+    () => ['--master', '192.168.0.2', '--vip', '１０.103.97.2'],
+    /--vip "１０\.103\.97\.2"/,
+  ],
+  [
+    'a bad metrics address',
+    () => ['--master', '192.168.0.2', '--metrics-address', 'localhost'],
+    /--metrics-address "localhost": not an ADDR:PORT/,
+  ],
+  ...[
+    ['-C', /--clean conflicts/],
+    ['--clean=true', /--clean conflicts/],
+    ['--no-clean', /--clean conflicts/],
+    ['--run-once', /--run-once conflicts/],
+    ['--rs=10.0.0.9:6443', /--rs conflicts/],
+    ['--vs=10.0.0.9:6443', /--vs conflicts/],
+    ['--health-ca-file=/x.crt', /--health-ca-file conflicts/],
+    [
+      '--metrics-address=127.0.0.1:9400',
+      /--metrics-address conflicts with what kha sets itself \(--metrics-address\)/,
+    ],
+    ['-rs=10.0.0.9:6443', /--lvscare-arg: Unknown arguments: r, s/],
+    ['--C', /--lvscare-arg: unknown flag: --C \(the shorthand is -C\)/],
+    ['-health-ca-file=/x.crt', /--lvscare-arg: Unknown arguments/],
+    ['--interval=1000h', /--lvscare-arg: --interval "1000h": too large/],
+    [
+      '--health-req-headers=Bad Name=x',
+      /--lvscare-arg: --health-req-headers "Bad Name=x": not an HTTP header/,
+    ],
+  ].map(([arg, message]): [string, (dir: string) => string[], RegExp] => [
+    `--lvscare-arg=${String(arg)}`,
+    () => ['--master', '192.168.0.2', `--lvscare-arg=${String(arg)}`],
+    message as RegExp,
+  ]),
 ];
 
 for (const [what, args, message] of cases) {
@@ -85,3 +145,58 @@ for (const [what, args, message] of cases) {
     );
   });
 }
+
+test('every problem at once, one line each, exit 2', () => {
+  const { flags } = sandbox();
+  const r = spawnSync(
+    process.execPath,
+    [
+      kha,
+      'join',
+      ...flags,
+      '--master',
+      '192.168.0.300',
+      '--vip',
+      '127.0.0.1',
+      '--image',
+      'Bad Image',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 2);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 3, r.stderr);
+  assert.match(r.stderr, /--vip "127\.0\.0\.1": a loopback/);
+  assert.match(r.stderr, /--image "Bad Image": not an image reference/);
+  assert.match(r.stderr, /--master "192\.168\.0\.300"/);
+  const across = spawnSync(
+    process.execPath,
+    [
+      kha,
+      'manifest',
+      '--master',
+      '192.168.0.2',
+      '--master',
+      '192.168.0.2',
+      '--vip',
+      '224.0.0.1',
+      '--image',
+      'Bad Image',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(across.status, 2);
+  assert.equal(across.stderr.trim().split('\n').length, 3, across.stderr);
+  assert.match(across.stderr, /--master "192\.168\.0\.2:6443": is given twice/);
+});
+
+test('kha help join, version --short, completion bash', () => {
+  const help = spawnSync(process.execPath, [kha, 'help', 'join'], { encoding: 'utf8' });
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /--metrics-address[\s\S]*\[default: "0\.0\.0\.0:9299"\]/);
+  assert.match(help.stdout, /--lvscare-arg/);
+  const version = spawnSync(process.execPath, [kha, 'version', '--short'], { encoding: 'utf8' });
+  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  const completion = spawnSync(process.execPath, [kha, 'completion', 'bash'], { encoding: 'utf8' });
+  assert.match(completion.stdout, /_kha_yargs_completions/);
+});

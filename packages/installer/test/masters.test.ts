@@ -28,7 +28,7 @@ const rejects: Array<[string[], RegExp]> = [
   [['192.168.0.300'], /--master "192\.168\.0\.300": not an address/],
   [['192.168.0.4-192.168.0.2'], /ends before it starts/],
   [['10.0.0.1-10.0.1.1'], /more than 64 addresses/],
-  [['192.168.0.2', '192.168.0.1-192.168.0.3'], /192\.168\.0\.2:6443 is given twice/],
+  [['192.168.0.2', '192.168.0.1-192.168.0.3'], /--master "192\.168\.0\.2:6443": is given twice/],
   [['192.168.0.2', 'fd00::2'], /mixes IPv4 and IPv6/],
   [['master-1'], /not an address/],
 ];

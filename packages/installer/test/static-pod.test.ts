@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { parseCareFlags } from '@kha/lvscare';
+import { formatEndpoint, parseCareArgs } from '@kha/lvscare';
 import yaml from 'js-yaml';
 import { Pod } from 'kubernetes-models/v1';
 import { main } from '../src/cli.js';
@@ -18,7 +18,7 @@ async function captured(argv: string[]): Promise<{ status: number; out: string }
 const masters = ['--master', '192.168.0.2-192.168.0.4'];
 
 test('the manifest is a valid Pod by the Kubernetes schema (kubernetes-models)', async () => {
-  for (const extra of [[], ['--lvscare-arg=--mode=link', '--metrics-address=[::]:9400']]) {
+  for (const extra of [[], ['--lvscare-arg=--mode=link', '--metrics-address=127.0.0.1:9400']]) {
     const { status, out } = await captured(['manifest', ...masters, ...extra]);
     assert.equal(status, 0);
     const pod = new Pod(yaml.load(out) as object);
@@ -64,11 +64,16 @@ test("the container's args are exactly what lvscare care parses, CA verification
   const { out } = await captured(['manifest', ...masters, '--lvscare-arg=--fall=3']);
   const args = (yaml.load(out) as any).spec.containers[0].args as string[];
   assert.equal(args[0], 'care');
-  const raw = await parseCareFlags(args.slice(1));
-  assert.equal(raw.vs, '10.103.97.2:6443');
-  assert.deepEqual(raw.rs, ['192.168.0.2:6443', '192.168.0.3:6443', '192.168.0.4:6443']);
-  assert.equal(raw.healthCaFile, '/etc/kubernetes/pki/ca.crt');
-  assert.equal(String(raw.fall), '3');
+  const { config } = await parseCareArgs(args.slice(1));
+  assert.equal(formatEndpoint(config.vip), '10.103.97.2:6443');
+  assert.deepEqual(config.realServers.map(formatEndpoint), [
+    '192.168.0.2:6443',
+    '192.168.0.3:6443',
+    '192.168.0.4:6443',
+  ]);
+  assert.equal(config.health.caFile, '/etc/kubernetes/pki/ca.crt');
+  assert.equal(config.health.insecureSkipVerify, false);
+  assert.equal(config.fall, 3);
 });
 
 const container = (s: Awaited<ReturnType<typeof podSettings>>): any =>
@@ -100,19 +105,22 @@ test('--metrics-address moves the listener, the port and the probe together', as
     assert.equal(c.ports[0].containerPort, 9400);
     assert.equal(c.livenessProbe.httpGet.host, probe, given);
     assert.equal(c.livenessProbe.httpGet.port, 9400);
-    const raw = await parseCareFlags(c.args.slice(1));
-    assert.equal(raw.metricsAddress, arg, 'lvscare parses what the pod passes');
+    const { config } = await parseCareArgs(c.args.slice(1));
+    assert.deepEqual(config.metricsAddress, s.metricsAddress, 'lvscare parses what the pod passes');
   }
 });
 
 test('a bad --metrics-address, or one also given through --lvscare-arg, is a usage error', async () => {
   for (const [argv, message] of [
-    [['--metrics-address', 'localhost:9299'], /--metrics-address "localhost:9299": not an IP:PORT/],
-    [['--metrics-address', ''], /--metrics-address "": not an IP:PORT/],
-    [['--metrics-address', '0.0.0.0:0'], /--metrics-address "0.0.0.0:0": not an IP:PORT/],
+    [
+      ['--metrics-address', 'localhost:9299'],
+      /--metrics-address "localhost:9299": not an ADDR:PORT/,
+    ],
+    [['--metrics-address', ''], /--metrics-address "": not an ADDR:PORT/],
+    [['--metrics-address', '0.0.0.0:0'], /--metrics-address "0.0.0.0:0": not an ADDR:PORT/],
     [
       ['--lvscare-arg=--metrics-address=127.0.0.1:9400'],
-      /--lvscare-arg "--metrics-address=127.0.0.1:9400": kha sets --metrics-address itself \(from kha's --metrics-address\)/,
+      /--lvscare-arg: --metrics-address conflicts with what kha sets itself \(--metrics-address\)/,
     ],
   ] as const) {
     const errors: string[] = [];

@@ -1,10 +1,18 @@
-import { IpvsClient, NetlinkError } from '@kha/netlink-ffi';
-import { type CommandSpec, parseCommandLine } from './command-line.js';
-import { CARE_COMMAND } from './commands/care-args.js';
-import type { RawCareFlags } from './config/care-config.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
+// The lvscare CLI: care, version, ipvs list, help, completion. Parsing only picks the command and
+// checks its flags; the command runs after yargs has returned.
+import { IpvsClient } from '@kha/netlink-ffi';
+import { EXIT_OK, UsageError, reportError } from './exit.js';
 import { type ServiceWithDestinations, renderTable, toJson } from './ipvs-view.js';
-import { care } from './commands/care.js';
+import {
+  CARE_COMMAND,
+  CARE_DESCRIBE,
+  CARE_ENV_PREFIX,
+  CARE_FLAGS,
+  careFromParsed,
+  careOptions,
+  readCareArgs,
+} from './commands/care-args.js';
+import { cliParser } from './commands/cli-parser.js';
 import { VERSION } from './version.js';
 
 async function listIpvs(json: boolean, out: NodeJS.WritableStream): Promise<void> {
@@ -21,54 +29,88 @@ async function listIpvs(json: boolean, out: NodeJS.WritableStream): Promise<void
   }
 }
 
-const COMMANDS: CommandSpec[] = [
-  CARE_COMMAND,
-  { name: 'version', describe: 'print the version', flags: {} },
-  {
-    name: 'ipvs list',
-    describe: 'list virtual services and their real servers, like ipvsadm -Ln --stats',
-    flags: { json: { type: 'boolean', default: false, describe: 'print JSON' } },
-  },
-];
+type Command = () => Promise<number>;
 
-/** Runs the CLI and resolves with the exit status; prints one line on error, never a stack trace. */
+/** Runs the CLI and resolves with the exit status; prints one line per problem, never a stack trace. */
 export async function main(
   argv: string[],
   out: NodeJS.WritableStream = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+  err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
   try {
-    const parsed = parseCommandLine('lvscare', COMMANDS, argv, {
-      prefix: 'CARE',
-      vars: process.env,
-    });
-    if ('help' in parsed) {
-      out.write(parsed.help);
-      return EXIT_OK;
-    }
-    switch (parsed.command.name) {
-      case 'care':
-        return await care(parsed.values as RawCareFlags);
-      case 'version':
-        out.write(`lvscare ${VERSION} (node ${process.version})\n`);
-        return EXIT_OK;
-      default:
-        await listIpvs(parsed.values.json === true, out);
-        return EXIT_OK;
-    }
-  } catch (err) {
-    return reportError(err);
+    const command = await parseCommand(argv, out, env);
+    return command ? await command() : EXIT_OK;
+  } catch (e) {
+    return reportError('lvscare', e, err);
   }
 }
 
-function reportError(err: unknown): number {
-  if (err instanceof UsageError) {
-    process.stderr.write(`lvscare: ${err.message} (see lvscare --help)\n`);
-    return EXIT_USAGE;
-  }
-  if (err instanceof NetlinkError) {
-    process.stderr.write(`lvscare: ${err.message}\n`);
-    return EXIT_FAILURE;
-  }
-  process.stderr.write(`lvscare: ${err instanceof Error ? err.message : String(err)}\n`);
-  return EXIT_FAILURE;
+async function parseCommand(
+  argv: string[],
+  out: NodeJS.WritableStream,
+  env: NodeJS.ProcessEnv,
+): Promise<Command | undefined> {
+  // `help care` is `care --help`, as cobra's help command; `completion bash` is yargs' completion.
+  const args =
+    argv[0] === 'help'
+      ? [...argv.slice(1), '--help']
+      : argv[0] === 'completion' && argv[1] === 'bash'
+        ? ['completion', ...argv.slice(2)]
+        : argv;
+  const read = args[0] === 'care' ? readCareArgs(args.slice(1), env) : undefined;
+  let chosen: Command | undefined;
+  const parser = cliParser(
+    'lvscare',
+    read ? ['care', ...read.args] : args,
+    VERSION,
+    read ? CARE_FLAGS.map(([n]) => n) : [],
+  )
+    .usage("lvscare <command> [flags]: a drop-in for sealos lvscare, on the node's own IPVS")
+    .command(
+      CARE_COMMAND,
+      CARE_DESCRIBE,
+      (y) => careOptions(y, CARE_ENV_PREFIX),
+      (a) => {
+        const { config, notes } = careFromParsed(a, read ?? readCareArgs([]), a.ignored);
+        chosen = async () => (await import('./commands/care.js')).care(config, notes);
+      },
+    )
+    .command(
+      'version',
+      'print the version',
+      (y) =>
+        y.option('short', {
+          type: 'boolean',
+          default: false,
+          describe: 'print just the version number',
+        }),
+      (a) => {
+        if (a._.length > 1)
+          throw new UsageError(`version takes no arguments: ${a._.slice(1).join(' ')}`);
+        chosen = async () => {
+          out.write(a.short ? `${VERSION}\n` : `lvscare ${VERSION} (node ${process.version})\n`);
+          return EXIT_OK;
+        };
+      },
+    )
+    .command('ipvs', 'inspect what the kernel holds', (y) =>
+      y
+        .command(
+          'list',
+          'list virtual services and their real servers, like ipvsadm -Ln --stats',
+          (yy) => yy.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+          (a) => {
+            chosen = async () => {
+              await listIpvs(a.json, out);
+              return EXIT_OK;
+            };
+          },
+        )
+        .demandCommand(1, 'name an ipvs subcommand: list'),
+    )
+    .command('help [command..]', 'show the help of a command, e.g. lvscare help care')
+    .demandCommand(1, 'name a command: care, version, ipvs list, help, completion');
+  await parser.parseAsync();
+  return chosen;
 }

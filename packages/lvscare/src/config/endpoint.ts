@@ -7,12 +7,16 @@ export interface Endpoint {
   port: number;
 }
 
+// Only ASCII hex digits, dots and colons: no zone id ("fe80::1%eth0", whose zone IPVS cannot
+// hold and which would be dropped without a word) and no other script's digits.
+const ADDRESS_TEXT = /^[0-9A-Fa-f.:]+$/;
+
 /** "10.0.0.1:6443", "[fd00::1]:6443"; with defaultPort, a bare address too. */
 export function parseEndpoint(text: string, defaultPort?: number): Endpoint | undefined {
   const t = text.trim();
   let host: string;
   let portText: string | undefined;
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  const bracketed = /^\[([^\]]+)\](?::([^:]*))?$/.exec(t);
   if (bracketed) {
     host = bracketed[1]!;
     portText = bracketed[2];
@@ -24,16 +28,33 @@ export function parseEndpoint(text: string, defaultPort?: number): Endpoint | un
     host = t.slice(0, i);
     portText = t.slice(i + 1);
   }
+  if (!ADDRESS_TEXT.test(host)) return undefined;
   const family = addressFamily(host);
   if (!family) return undefined;
   if (portText === undefined) {
     if (defaultPort === undefined) return undefined;
     return { family, address: canonicalAddress(host), port: defaultPort };
   }
-  if (!/^\d+$/.test(portText)) return undefined;
+  if (!/^[0-9]{1,5}$/.test(portText)) return undefined;
   const port = Number(portText);
   if (port < 1 || port > 65535) return undefined;
   return { family, address: canonicalAddress(host), port };
+}
+
+/** Why no node could serve this address as a VIP, or undefined when it can. */
+export function unusableVip(e: Pick<Endpoint, 'address' | 'family'>): string | undefined {
+  if (e.family === 'inet') {
+    const [a = 0] = e.address.split('.').map(Number);
+    if (e.address === '0.0.0.0') return 'the unspecified address, not one a node can serve';
+    if (e.address === '255.255.255.255') return 'the broadcast address, not one a node can serve';
+    if (a === 127) return 'a loopback address: only this node could reach it';
+    if (a >= 224 && a <= 239) return 'a multicast address, not one a node can serve';
+    return undefined;
+  }
+  if (e.address === '::') return 'the unspecified address, not one a node can serve';
+  if (e.address === '::1') return 'a loopback address: only this node could reach it';
+  if (/^ff/i.test(e.address)) return 'a multicast address, not one a node can serve';
+  return undefined;
 }
 
 export function formatEndpoint(e: Pick<Endpoint, 'address' | 'port' | 'family'>): string {

@@ -1,0 +1,51 @@
+// The daemon's entry: metrics, the HTTP endpoints, the care loop, and the only signal handlers
+// of the package (SIGTERM/SIGINT stop the loop and leave the rules in place).
+import type { IpvsClient } from '@kha/netlink-ffi';
+import { type CareConfig, describeConfig } from '../config/care-config.js';
+import { formatEndpoint } from '../config/endpoint.js';
+import { CareDaemon } from '../daemon/care.js';
+import { boundAddress, startHttpServer } from '../http/server.js';
+import type { Logger } from '../log/logger.js';
+import { CareMetrics } from '../metrics/metrics.js';
+import { MasterProbe } from '../probe/prober.js';
+import { EXPIRE_NODEST_CONN, ensureSysctl } from '../vip/sysctl.js';
+import type { VipSetup } from '../vip/vip-setup.js';
+
+export async function runDaemon(
+  config: CareConfig,
+  ipvs: IpvsClient,
+  vip: VipSetup,
+  log: Logger,
+): Promise<number> {
+  const sysctl = ensureSysctl(EXPIRE_NODEST_CONN, '1');
+  if (sysctl)
+    log.warn(`${sysctl}; connections to a removed master will linger until they time out`);
+  const metrics = new CareMetrics(
+    config.realServers.map(formatEndpoint),
+    formatEndpoint(config.vip),
+  );
+  const daemon = new CareDaemon(config, {
+    ipvs,
+    vip,
+    logger: log,
+    metrics,
+    probeFor: (m, onLost) => new MasterProbe(m, config.health, onLost),
+  });
+  const server = config.metricsAddress
+    ? await startHttpServer(config.metricsAddress.host, config.metricsAddress.port, metrics, daemon)
+    : undefined;
+  log.info(
+    { ...describeConfig(config), metrics: server ? boundAddress(server) : 'disabled' },
+    'lvscare care started',
+  );
+  await daemon.start();
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info({ signal }, 'stopping; the rules stay in place');
+  await daemon.stop();
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  server?.closeAllConnections();
+  return 0;
+}
