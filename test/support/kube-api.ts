@@ -22,6 +22,7 @@ export interface KubeApiStats {
   watches: Record<RegistryKind, number>;
   refused: number;
   gone: number;
+  unavailable: number;
 }
 
 function status(res: ServerResponse, code: number, reason: string, message: string): void {
@@ -63,6 +64,7 @@ export function kubeApi(o: KubeApiOptions): {
     watches: { EndpointSlice: 0, Endpoints: 0 },
     refused: 0,
     gone: 0,
+    unavailable: 0,
   };
   const open = new Set<ServerResponse>();
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -76,6 +78,11 @@ export function kubeApi(o: KubeApiOptions): {
     const kind = COLLECTIONS[url.pathname];
     if (!kind || !state) {
       status(res, 404, 'NotFound', `the server could not find the requested resource`);
+      return true;
+    }
+    if (state.outage) {
+      stats.unavailable++;
+      status(res, 503, 'ServiceUnavailable', 'etcdserver: request timed out');
       return true;
     }
     if (state.forbidden.includes(kind)) {
@@ -122,6 +129,10 @@ export function kubeApi(o: KubeApiOptions): {
       return true;
     }
     const flush = (s: RegistryState): void => {
+      if (s.outage) {
+        end();
+        return;
+      }
       if (from < s.compacted) {
         stats.gone++;
         send('ERROR', {

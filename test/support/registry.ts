@@ -19,6 +19,8 @@ export interface RegistryState {
   compacted: number;
   /** Kinds answered with 403 Forbidden (the Node authorizer without EndpointSlice access). */
   forbidden: RegistryKind[];
+  /** Every request answered 503 and open watches ended, as when the API servers lose etcd. */
+  outage?: boolean;
   objects: Record<RegistryKind, Record<string, unknown> | undefined>;
   events: RegistryEvent[];
 }
@@ -133,6 +135,12 @@ export function compact(file: string): void {
 export function forbid(file: string, kinds: RegistryKind[]): void {
   const s = readRegistry(file);
   s.forbidden = kinds;
+  writeRegistry(file, s);
+}
+
+export function setOutage(file: string, on: boolean): void {
+  const s = readRegistry(file);
+  s.outage = on;
   writeRegistry(file, s);
 }
 
