@@ -98,6 +98,14 @@ export const podFlags = () => ({
     },
     text(absolute),
   ),
+  discoverStateFile: flagWithDefault(
+    {
+      kind: 'string',
+      default: DISCOVERY_STATE_FILE,
+      describe: "lvscare's discovered masters; its directory is the pod's one writable mount",
+    },
+    text(absolute),
+  ),
   discoverCidr: flag(
     { kind: 'string', describe: 'ignore discovered masters outside this CIDR' },
     text((t) => (t === '' ? undefined : parseCidr(t) ? t : why('not a CIDR, e.g. 10.0.0.0/24'))),
@@ -142,6 +150,13 @@ const joinOnlyFlags = () => ({
 });
 
 export const joinFlags = () => ({ ...podFlags(), ...joinOnlyFlags() });
+
+/** The flags of `kha update`: the pod's, where its manifest is, and --dry-run. */
+export const updateFlags = () => ({
+  ...podFlags(),
+  manifestDir: pathFlags().manifestDir,
+  dryRun: pathFlags().dryRun,
+});
 
 export const resetFlags = () => ({
   ...pathFlags(),
@@ -202,7 +217,7 @@ const podSchema = z.pipe(
       ? ({
           kubeconfig: f.kubeconfig,
           certDir: KUBELET_CERT_DIR,
-          stateFile: DISCOVERY_STATE_FILE,
+          stateFile: f.discoverStateFile,
           cidr: f.discoverCidr,
         } satisfies PodDiscovery)
       : undefined,
@@ -225,7 +240,7 @@ const OWN_FLAGS: Record<string, string> = {
   'metrics-address': '--metrics-address',
   kubeconfig: '--kubeconfig (with --discover)',
   'discover-cidr': '--discover-cidr',
-  'discover-state-file': 'kha keeps it in /var/lib/kha/lvscare',
+  'discover-state-file': '--discover-state-file',
 };
 
 /**
