@@ -2,8 +2,11 @@
 // -> apply -> metrics, every interval and at once whenever a master changes state.
 import type { DestinationExtended, IpvsClient } from '@kha/netlink-ffi';
 import type { CareConfig } from '../config/care-config.js';
+import type { DiscoveredMasters } from '../discovery/discovered-masters.js';
+import { type Membership, servedMasters } from '../discovery/membership.js';
+import { servedDestinations } from '../discovery/served.js';
 import { formatEndpoint } from '../config/endpoint.js';
-import { type ObservedDestination, desiredDestinations, endpointKey } from '../health/desired.js';
+import { type ObservedDestination, endpointKey } from '../health/desired.js';
 import { type HealthState, initialHealth, nextHealth, wantsFastProbe } from '../health/state.js';
 import type { Logger } from '../log/logger.js';
 import { RepeatLimiter } from '../log/repeat-limiter.js';
@@ -35,12 +38,16 @@ export interface CareDeps {
     master: CareConfig['realServers'][number],
     onConnectionLost: (err: Error | undefined) => void,
   ): Probe;
+  /** Master discovery (--kubeconfig): the masters served follow it; absent, --rs alone. */
+  discovery?: DiscoveredMasters | undefined;
   now?: () => number;
 }
 
 interface MasterSlot {
   name: string;
   key: string;
+  /** Set when the master left the served set: its probe loop ends. */
+  retired: boolean;
   probe: Probe;
   lastStart: number;
   lastEnd: number;
@@ -55,7 +62,8 @@ export class CareDaemon {
   private readonly now: () => number;
   private readonly wanted: WantedService;
   private readonly health = new Map<string, HealthState>();
-  private readonly slots: MasterSlot[] = [];
+  private readonly slots = new Map<string, MasterSlot>();
+  private started = false;
   private readonly repeats = new RepeatLimiter(LOG_REPEAT_WINDOW_MS);
   private applied: Applied | undefined;
   private observed = new Map<string, ObservedDestination>();
@@ -79,14 +87,48 @@ export class CareDaemon {
   }
 
   async start(): Promise<void> {
-    const log = this.deps.logger;
-    for (const m of this.config.realServers) {
+    // Discovery first: its state file names masters the kernel may hold, which must not look
+    // foreign to the first reconcile.
+    await this.deps.discovery?.start();
+    this.syncSlots();
+    // Adopt whatever the kernel holds before the first probe answers: a restart changes nothing.
+    await this.reconcile();
+    this.started = true;
+    for (const slot of this.slots.values()) this.loops.push(this.probeLoop(slot));
+    this.scheduleReconcile();
+  }
+
+  /** Who is served now: the seed and, with discovery, the discovered and the retiring. */
+  private membership(): Membership {
+    return (
+      this.deps.discovery?.membership ?? {
+        seed: this.config.realServers,
+        discovered: [],
+        retiring: [],
+      }
+    );
+  }
+
+  /** Discovery changed the membership: probe the new masters, stop probing the gone ones. */
+  onMembershipChange(): void {
+    if (this.stopped) return;
+    this.syncSlots();
+    // Before start() has run its first reconcile, that one will see the change.
+    if (this.started) void this.requestReconcile();
+  }
+
+  private syncSlots(): void {
+    const served = servedMasters(this.membership());
+    const keys = new Set(served.map(endpointKey));
+    for (const m of served) {
       const key = endpointKey(m);
+      if (this.slots.has(key)) continue;
       const name = formatEndpoint(m);
       this.health.set(key, initialHealth(this.now()));
       const slot: MasterSlot = {
         name,
         key,
+        retired: false,
         probe: undefined as unknown as Probe,
         lastStart: 0,
         lastEnd: 0,
@@ -95,25 +137,33 @@ export class CareDaemon {
       };
       slot.probe = this.deps.probeFor(m, (err) => {
         slot.lostAt = this.now();
-        log.debug({ master: name, err: err?.message }, 'probe connection lost');
+        this.deps.logger.debug({ master: name, err: err?.message }, 'probe connection lost');
         slot.wake?.();
       });
-      this.slots.push(slot);
+      this.slots.set(key, slot);
+      if (this.deps.discovery) this.deps.metrics.addMaster(name);
+      if (this.started) this.loops.push(this.probeLoop(slot));
     }
-    // Adopt whatever the kernel holds before the first probe answers: a restart changes nothing.
-    await this.reconcile();
-    for (const slot of this.slots) this.loops.push(this.probeLoop(slot));
-    this.scheduleReconcile();
+    for (const [key, slot] of this.slots) {
+      if (keys.has(key)) continue;
+      slot.retired = true;
+      slot.wake?.();
+      this.slots.delete(key);
+      this.health.delete(key);
+      this.repeats.clear(`probe ${slot.name}`);
+      this.deps.metrics.removeMaster(slot.name);
+    }
   }
 
   /** Stops probing and reconciling; the rules stay in the kernel, so traffic goes on. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconcileTimer);
-    for (const s of this.slots) s.wake?.();
+    await this.deps.discovery?.stop();
+    for (const s of this.slots.values()) s.wake?.();
     await Promise.allSettled(this.loops);
     await this.reconciling;
-    await Promise.allSettled(this.slots.map((s) => s.probe.close()));
+    await Promise.allSettled([...this.slots.values()].map((s) => s.probe.close()));
   }
 
   private scheduleReconcile(): void {
@@ -124,11 +174,12 @@ export class CareDaemon {
   }
 
   private async probeLoop(slot: MasterSlot): Promise<void> {
-    while (!this.stopped) {
+    while (!this.stopped && !slot.retired) {
       slot.lastStart = this.now();
       const result = await slot.probe.probe();
       slot.lastEnd = this.now();
       if (this.stopped) return;
+      if (slot.retired) break;
       this.onProbeResult(slot, result);
       const state = this.health.get(slot.key)!;
       const at = nextProbeAt(
@@ -141,11 +192,12 @@ export class CareDaemon {
       slot.lostAt = undefined;
       await this.sleepUntil(slot, at);
     }
+    if (slot.retired) await slot.probe.close();
   }
 
   private sleepUntil(slot: MasterSlot, at: number): Promise<void> {
     const ms = at - this.now();
-    if (ms <= 0 || this.stopped) return Promise.resolve();
+    if (ms <= 0 || this.stopped || slot.retired) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {
@@ -227,8 +279,9 @@ export class CareDaemon {
       }
       const kernel = await readKernel(ipvs, this.config.vip);
       this.observed = new Map(kernel.destinations.map((d) => [endpointKey(d), d]));
-      const desired = desiredDestinations(
-        this.config.realServers,
+      const membership = this.membership();
+      const desired = servedDestinations(
+        membership,
         this.health,
         this.observed,
         this.draining,
@@ -238,7 +291,7 @@ export class CareDaemon {
       if (desired.failOpen !== this.failOpen) {
         if (desired.failOpen)
           log.error(
-            { masters: this.slots.map((s) => s.name) },
+            { masters: [...this.slots.values()].map((s) => s.name) },
             'no master is healthy: failing open, every master kept at full weight',
           );
         else log.info('a master is healthy again: fail-open ended');
@@ -246,7 +299,7 @@ export class CareDaemon {
       }
       const plan = planReconcile(
         this.wanted,
-        this.config.realServers,
+        servedMasters(membership),
         desired.weights,
         kernel,
         this.applied,
@@ -266,6 +319,9 @@ export class CareDaemon {
         ? (await readKernel(ipvs, this.config.vip)).destinations
         : kernel.destinations;
       this.lastGoodReconcile = this.now();
+      this.deps.discovery?.observeKernel(
+        new Map(this.kernelDestinations.map((d) => [endpointKey(d), d])),
+      );
       metrics.reconciled(this.failOpen, this.kernelDestinations, Date.now());
       const suppressed = this.repeats.clear('reconcile');
       if (suppressed !== undefined) log.info({ repeats: suppressed }, 'reconcile works again');
@@ -306,6 +362,11 @@ export class CareDaemon {
     if (!this.kernelDestinations.some((d) => d.weight > 0))
       return 'the virtual server has no destination with weight above 0';
     return undefined;
+  }
+
+  /** For /readyz's text: trouble that does not make the node unready (discovery failing). */
+  readyNote(): string | undefined {
+    return this.deps.discovery?.trouble();
   }
 
   /** Health of every master, for tests and logs. */

@@ -8,6 +8,8 @@ export interface Liveness {
   notAlive(): string | undefined;
   /** Why the rules are not in place, or undefined when they are. */
   notReady(): string | undefined;
+  /** Trouble worth showing in /readyz that does not change its status (discovery failing). */
+  readyNote?(): string | undefined;
 }
 
 export async function startHttpServer(
@@ -36,7 +38,9 @@ export async function startHttpServer(
     }
     if (path === '/readyz') {
       const why = state.notReady();
-      return why ? answer(503, `${why}\n`) : answer(200, 'ok\n');
+      const note = state.readyNote?.();
+      const text = `${why ?? 'ok'}\n${note ? `${note}\n` : ''}`;
+      return answer(why ? 503 : 200, text);
     }
     answer(404, 'not found: try /metrics, /healthz or /readyz\n');
   });
