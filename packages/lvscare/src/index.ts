@@ -29,3 +29,5 @@ export * from './discovery/kube-api.js';
 export * from './discovery/master-discovery.js';
 export * from './discovery/state-file.js';
 export * from './discovery/api-objects.js';
+export * from './discovery/discovered-masters.js';
+export { DiscoveryMetrics } from './metrics/discovery-metrics.js';
