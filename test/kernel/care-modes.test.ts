@@ -1,5 +1,8 @@
 // --mode route and link carrying client traffic on a multi-NIC worker, IPv6, --run-once, --clean.
 import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   BRING_BACK_MS,
@@ -16,6 +19,7 @@ import {
   waitAllAt,
   waitTakenOut,
   TAKE_OUT_MS,
+  METRICS,
   withClient,
   scenarioTopology,
 } from '../support/care-scenario.js';
@@ -141,4 +145,36 @@ test('IPv6 VIP in route mode carries traffic and fails over', async () => {
   const r = await lvscare(['care', '--vs', vip6.text, '--clean', '--mode', 'route']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(run('ip', ['-6', 'route', 'show', `${vip6.address}/128`]).trim(), '');
+});
+
+test('link mode with nft failing: the virtual server is still kept and fails over; /readyz and metrics say why', async () => {
+  const bin = mkdtempSync(join(tmpdir(), 'kha-no-nft-'));
+  writeFileSync(join(bin, 'nft'), '#!/bin/sh\necho "nft: simulated failure" >&2\nexit 1\n');
+  chmodSync(join(bin, 'nft'), 0o755);
+  const all = topo.masters.map((m) => masterText(m));
+  care = new LvscareProcess(careArgs(topo, vip4, ['--mode', 'link']), {
+    PATH: `${bin}:${process.env.PATH}`,
+  });
+  await care.waitForLog((l) => l.msg === 'lvscare care started', 30_000);
+  assert.ok(
+    await waitAllAt(vip4, all, 1, BRING_BACK_MS),
+    'the virtual server is set up although the NAT step fails',
+  );
+  await topo.control(topo.masters[0]!, 'healthz=fail');
+  try {
+    assert.ok(await waitTakenOut(vip4, all[0]!, TAKE_OUT_MS), 'failover goes on');
+  } finally {
+    await topo.control(topo.masters[0]!, 'healthz=ok');
+  }
+  const ready = await fetch(`http://${METRICS}/readyz`);
+  assert.equal(ready.status, 503);
+  assert.match(await ready.text(), /link mode set-up failing: link mode: NAT rule \(nft\)/);
+  const metrics = await (await fetch(`http://${METRICS}/metrics`)).text();
+  assert.match(metrics, /^lvscare_vip_setup_ok 0$/m);
+  assert.match(metrics, /^lvscare_vip_setup_errors_total [1-9]/m);
+  assert.ok(care.logs.some((l) => l.msg?.startsWith('VIP set-up failed')));
+  await stopCare(care);
+  care = undefined;
+  const r = await lvscare(['care', '--vs', vip4.text, '--clean', '--mode', 'link']);
+  assert.equal(r.code, 0, r.stderr);
 });

@@ -10,6 +10,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,6 +82,8 @@ exit \${KUBEADM_STATUS:-0}
     join(dir, 'modules-load.d'),
     '--sysctl-dir',
     join(dir, 'sysctl.d'),
+    '--state-dir',
+    join(dir, 'state'),
   ];
   return { dir, hosts, manifests, flags, kubeadmLog, env: { PATH: `${bin}:${process.env.PATH}` } };
 }
@@ -94,12 +97,23 @@ function kha(node: Node, args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 const masterFlags = () => topo.masters.flatMap((m) => ['--master', m.ip]);
-const KUBEADM_ARGS = [
-  '--token',
-  'abcdef.0123456789abcdef',
-  '--discovery-token-ca-cert-hash',
-  'sha256:00',
-];
+const TOKEN = 'abcdef.0123456789abcdef';
+
+/** sha256 of the cluster CA's public key, by kubeadm's documented openssl recipe. */
+function caCertHash(): string {
+  const pub = spawnSync('openssl', ['x509', '-pubkey', '-noout', '-in', topo.caCert]).stdout;
+  const der = spawnSync('openssl', ['pkey', '-pubin', '-outform', 'der'], { input: pub }).stdout;
+  const hex = spawnSync('openssl', ['dgst', '-sha256', '-hex'], { input: der })
+    .stdout.toString()
+    .trim()
+    .split(/\s+/)
+    .pop();
+  return `sha256:${hex}`;
+}
+
+let kubeadmArgsMemo: string[] | undefined;
+const kubeadmArgs = (): string[] =>
+  (kubeadmArgsMemo ??= ['--token', TOKEN, '--discovery-token-ca-cert-hash', caCertHash()]);
 
 const joinArgs = (node: Node, extra: string[] = []) => [
   'join',
@@ -109,7 +123,7 @@ const joinArgs = (node: Node, extra: string[] = []) => [
   topo.caCert,
   ...extra,
   '--',
-  ...KUBEADM_ARGS,
+  ...kubeadmArgs(),
 ];
 
 /** Everything join leaves behind that a re-run must reproduce exactly. */
@@ -140,9 +154,12 @@ test('kha join: hosts entry and rules before kubeadm runs, kubeadm gets the join
   const r = kha(node, joinArgs(node));
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.deepEqual(readFileSync(node.kubeadmLog, 'utf8').split('\n').filter(Boolean), [
-    `join apiserver.cluster.local:6443 ${KUBEADM_ARGS.join(' ')}`,
+    `join apiserver.cluster.local:6443 ${kubeadmArgs().join(' ')}`,
     'kubeadm: VIP ready',
   ]);
+  assert.ok(!r.stdout.includes(TOKEN), 'the bootstrap token is never printed');
+  assert.doesNotMatch(r.stdout, /cluster-info could not be read/, 'read and CA-verified');
+  assert.match(r.stdout, /--token <redacted> --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}/);
   const s = endState(node);
   assert.deepEqual(
     s.rules.sort(),
@@ -273,4 +290,75 @@ test('--dry-run prints every step and changes nothing', () => {
   assert.deepEqual(readdirSync(node.manifests), []);
   assert.deepEqual(savedRules(), []);
   assert.equal(existsSync(node.kubeadmLog), false);
+});
+
+const setClusterInfoServer = async (server: string) => {
+  for (const m of topo.masters)
+    await topo.control(m, `clusterInfoServer=${encodeURIComponent(server)}`);
+};
+
+test('preflight: cluster-info sending kubelet past the VIP stops join before anything is written; the override joins anyway', async () => {
+  resetKernel();
+  const node = freshNode();
+  await setClusterInfoServer(`https://${topo.masters[0]!.ip}:6443`);
+  try {
+    const r = kha(node, joinArgs(node));
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /controlPlaneEndpoint: apiserver\.cluster\.local:6443/);
+    assert.match(r.stdout, /--ignore-control-plane-endpoint/);
+    assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
+    assert.deepEqual(readdirSync(node.manifests), []);
+    assert.deepEqual(savedRules(), []);
+    assert.equal(existsSync(node.kubeadmLog), false, 'kubeadm never ran');
+    assert.equal(existsSync(join(node.dir, 'state')), false, 'nothing recorded');
+    const forced = kha(node, joinArgs(node, ['--ignore-control-plane-endpoint']));
+    assert.equal(forced.status, 0, forced.stdout + forced.stderr);
+  } finally {
+    await setClusterInfoServer('https://apiserver.cluster.local:6443');
+  }
+});
+
+test('kha reset undoes the recorded join even when the manifest was edited or is already gone', () => {
+  resetKernel();
+  const node = freshNode();
+  assert.equal(kha(node, joinArgs(node, ['--skip-kubeadm'])).status, 0);
+  const manifest = join(node.manifests, 'kube-lvscare.yaml');
+  writeFileSync(manifest, readFileSync(manifest, 'utf8').replaceAll(vip4.text, '10.103.97.9:6443'));
+  const r = kha(node, ['reset', ...node.flags]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.deepEqual(savedRules(), [], "the joined VIP's rules are gone");
+  assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
+  assert.deepEqual(readdirSync(node.manifests), []);
+
+  // An interrupted reset: the manifest already gone, the rules still there.
+  resetKernel();
+  const again = freshNode();
+  assert.equal(kha(again, joinArgs(again, ['--skip-kubeadm'])).status, 0);
+  rmSync(join(again.manifests, 'kube-lvscare.yaml'));
+  const resumed = kha(again, ['reset', ...again.flags]);
+  assert.equal(resumed.status, 0, resumed.stdout + resumed.stderr);
+  assert.deepEqual(savedRules(), []);
+  assert.equal(readFileSync(again.hosts, 'utf8'), HOSTS_BEFORE);
+});
+
+test('kha reset with nothing recorded and no manifest says so and exits 1', () => {
+  resetKernel();
+  const node = freshNode();
+  const r = kha(node, ['reset', ...node.flags]);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /cannot know what to undo/);
+  assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
+});
+
+test('an edit to the hosts file after join: reset keeps it and keeps the backup', () => {
+  resetKernel();
+  const node = freshNode();
+  assert.equal(kha(node, joinArgs(node, ['--skip-kubeadm'])).status, 0);
+  writeFileSync(node.hosts, `${readFileSync(node.hosts, 'utf8')}10.1.1.1 added-later\n`);
+  const r = kha(node, ['reset', ...node.flags]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(readFileSync(node.hosts, 'utf8'), /10\.1\.1\.1 added-later/);
+  assert.doesNotMatch(readFileSync(node.hosts, 'utf8'), /# kha/);
+  assert.equal(readFileSync(`${node.hosts}.kha-backup`, 'utf8'), HOSTS_BEFORE);
+  assert.match(r.stdout, /kept as .*kha-backup/);
 });

@@ -1,7 +1,9 @@
 // A stand-in kube-apiserver: HTTPS with /healthz answering as the real one does ("ok", or 500
-// listing the failed checks), "/" answering its name for client traffic, and a plain-HTTP control
-// port to switch its health, slowness or certificate while it runs.
-import { readFileSync } from 'node:fs';
+// listing the failed checks), the public cluster-info ConfigMap (kube-public) as kubeadm reads it,
+// "/" answering its name for client traffic, and a plain-HTTP control port to switch its health,
+// slowness, certificate or cluster-info server while it runs.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
 import { type Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -24,6 +26,26 @@ export interface FakeApiserverOptions {
   /** The CA client certificates must be signed by to read the registration. */
   clientCa?: string | undefined;
   bookmarkMs?: number | undefined;
+  /** The cluster CA put in cluster-info; by default the test PKI's CA beside `cert`, when there. */
+  caCert?: string | undefined;
+  /** cluster-info's server; by default https://apiserver.cluster.local:6443 (kha's VIP name). */
+  clusterInfoServer?: string | undefined;
+}
+
+export const CLUSTER_INFO_PATH = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
+
+/** The ConfigMap as kube-apiserver serves it to anonymous clients. */
+export function clusterInfoBody(server: string, caPem: string | undefined): string {
+  const ca = caPem
+    ? `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}\n`
+    : '';
+  const kubeconfig = `apiVersion: v1\nclusters:\n- cluster:\n${ca}    server: ${server}\n  name: ""\ncontexts: null\ncurrent-context: ""\nkind: Config\npreferences: {}\nusers: null\n`;
+  return JSON.stringify({
+    kind: 'ConfigMap',
+    apiVersion: 'v1',
+    metadata: { name: 'cluster-info', namespace: 'kube-public' },
+    data: { kubeconfig },
+  });
 }
 
 export interface FakeApiserver {
@@ -34,6 +56,8 @@ export interface FakeApiserver {
   /** /healthz requests answered so far. */
   healthzRequests(): number;
   setHealth(mode: HealthMode, slowMs?: number): void;
+  /** What cluster-info gives as the API server. */
+  setClusterInfoServer(server: string): void;
   useAltCert(alt: boolean): void;
   /** Requests to the registration API, when it is served. */
   apiStats: KubeApiStats | undefined;
@@ -46,6 +70,11 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
   let connections = 0;
   let healthz = 0;
   const sockets = new Set<Socket>();
+  const caPath =
+    o.caCert ??
+    ['kha-test-ca.crt', 'ca.crt'].map((f) => join(dirname(o.cert), f)).find((f) => existsSync(f));
+  const caPem = caPath ? readFileSync(caPath, 'utf8') : undefined;
+  let clusterInfoServer = o.clusterInfoServer ?? 'https://apiserver.cluster.local:6443';
   const main = { cert: readFileSync(o.cert), key: readFileSync(o.key) };
   const alt =
     o.altCert && o.altKey
@@ -62,6 +91,11 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
   const server: HttpsServer = createHttpsServer(
     { ...main, ...clientAuth, keepAliveTimeout: 120_000 },
     (req, res) => {
+      if (req.url === CLUSTER_INFO_PATH) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(clusterInfoBody(clusterInfoServer, caPem));
+        return;
+      }
       if (registration?.handle(req, res)) return;
       if (req.url?.startsWith('/healthz')) {
         healthz++;
@@ -99,6 +133,9 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
       mode = m;
       slowMs = ms;
     },
+    setClusterInfoServer(server) {
+      clusterInfoServer = server;
+    },
     useAltCert(useAlt) {
       if (!alt) throw new Error('no alternative certificate configured');
       server.setSecureContext({ ...(useAlt ? alt : main), ...clientAuth });
@@ -124,6 +161,8 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
       const url = new URL(req.url ?? '/', 'http://control');
       const h = url.searchParams.get('healthz');
       if (h) api.setHealth(h as HealthMode, Number(url.searchParams.get('ms') ?? 0));
+      const server = url.searchParams.get('clusterInfoServer');
+      if (server) api.setClusterInfoServer(server);
       const c = url.searchParams.get('cert');
       if (c) api.useAltCert(c === 'alt');
       res.end(JSON.stringify({ name: o.name, mode, connections, healthz }));

@@ -18,14 +18,15 @@ async function statOrUndefined(path: string) {
   }
 }
 
-/** Replaces `path` with `content` atomically; returns false (nothing written) when it already holds it. */
+/** Replaces `path` with `content` (text is written as UTF-8) atomically; returns false (nothing written) when it already holds it. */
 export async function writeFileAtomically(
   path: string,
-  content: string,
+  content: string | Buffer,
   options: WriteOptions = {},
 ): Promise<boolean> {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   const existing = await statOrUndefined(path);
-  if (existing && (await fs.readFile(path, 'utf8')) === content) return false;
+  if (existing && (await fs.readFile(path)).equals(bytes)) return false;
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.kha-${randomBytes(4).toString('hex')}`);
   const handle = await fs.open(
@@ -34,7 +35,7 @@ export async function writeFileAtomically(
     existing ? existing.mode & 0o7777 : (options.mode ?? 0o644),
   );
   try {
-    await handle.writeFile(content, 'utf8');
+    await handle.writeFile(bytes);
     if (existing) {
       await handle.chmod(existing.mode & 0o7777);
       await handle.chown(existing.uid, existing.gid);

@@ -5,11 +5,9 @@ import {
   EXIT_OK,
   UsageError,
   VERSION,
-  careConfigOf,
   cliParser,
   describeIssues,
   flagsOf,
-  formatEndpoint,
   readPflagArgs,
   reportError,
   yargsOptions,
@@ -17,7 +15,8 @@ import {
 import type { Argv } from 'yargs';
 import * as z from 'zod/mini';
 import { MANIFEST_HEADER, kubeadmJoin } from './join.js';
-import { kubeadmReset, resetConfig } from './reset.js';
+import { redactError } from './redact.js';
+import { kubeadmReset } from './reset.js';
 import {
   checkJoinFlags,
   checkPodFlags,
@@ -57,7 +56,7 @@ export async function main(
     const command = await parseCommand(argv, out, err);
     return command ? await command() : EXIT_OK;
   } catch (e) {
-    return reportError('kha', e, err);
+    return reportError('kha', redactError(e, argv), err);
   }
 }
 
@@ -97,7 +96,12 @@ async function parseCommand(
           const settings = { ...(await withCare(pod, warn)), ...pathsOf(f) };
           return kubeadmJoin(
             settings,
-            { dryRun: f.dryRun, skipKubeadm: f.skipKubeadm, kubeadmArgs },
+            {
+              dryRun: f.dryRun,
+              skipKubeadm: f.skipKubeadm,
+              checkControlPlaneEndpoint: !f.ignoreControlPlaneEndpoint,
+              kubeadmArgs,
+            },
             out,
           );
         };
@@ -111,10 +115,11 @@ async function parseCommand(
         const f = checked(z.object(resetFlags()), a);
         chosen = async () => {
           const paths = pathsOf(f);
-          const config = await resetConfig(paths, () =>
-            careConfigOf(['--vs', formatEndpoint(f.vip), '--clean', ...f.lvscareArg]),
+          return kubeadmReset(
+            paths,
+            { waitMs: f.wait, dryRun: f.dryRun, stateDir: paths.stateDir },
+            out,
           );
-          return kubeadmReset(paths, config, { waitMs: f.wait, dryRun: f.dryRun }, out);
         };
       },
     )

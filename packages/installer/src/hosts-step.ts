@@ -1,55 +1,108 @@
 // The hosts-file entry on disk: added with a backup of the file as it was before kha first
-// changed it, removed by restoring that backup when nothing else changed since.
+// changed it, removed by restoring that backup when nothing else changed since. Bytes throughout:
+// nothing in the file or its backup is re-encoded. A hosts file that is a symbolic link is
+// written through to the file it points at (the link itself stays a link).
 import { promises as fs } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { writeFileAtomically } from './atomic-write.js';
 import { withApiserverEntry, withoutApiserverEntry } from './hosts-file.js';
 
 export const BACKUP_SUFFIX = '.kha-backup';
 
-async function readIfPresent(path: string): Promise<string | undefined> {
+async function readIfPresent(path: string): Promise<Buffer | undefined> {
   try {
-    return await fs.readFile(path, 'utf8');
+    return await fs.readFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
 }
 
-/** What adding the entry would do, without doing it. */
-export async function hostsEntryNeeded(path: string, vip: string): Promise<boolean> {
-  const current = await fs.readFile(path, 'utf8');
-  return withApiserverEntry(current, vip) !== current;
+/** Where the hosts file's bytes live: the file itself, or the target of a symbolic link. */
+export interface HostsTarget {
+  /** The file to read and replace. */
+  file: string;
+  /** Set when `path` is a symbolic link: the file behind it, written in its place. */
+  linkTarget: string | undefined;
 }
 
-/** Adds (or re-points) the entry; returns whether the file changed. */
-export async function addHostsEntry(path: string, vip: string): Promise<boolean> {
-  const current = await fs.readFile(path, 'utf8');
+export async function hostsTarget(path: string): Promise<HostsTarget> {
+  const st = await fs.lstat(path);
+  if (!st.isSymbolicLink()) return { file: path, linkTarget: undefined };
+  let target: string;
+  try {
+    target = await fs.realpath(path);
+  } catch (err) {
+    throw new Error(
+      `${path} is a symbolic link to ${resolve(dirname(path), await fs.readlink(path))}, which cannot be read (${(err as NodeJS.ErrnoException).code}); point it at a file or replace it with one`,
+    );
+  }
+  if (!(await fs.stat(target)).isFile())
+    throw new Error(`${path} is a symbolic link to ${target}, which is not a regular file`);
+  try {
+    await fs.access(dirname(target), fs.constants.W_OK);
+  } catch (err) {
+    throw new Error(
+      `${path} is a symbolic link to ${target}, whose directory cannot be written (${(err as NodeJS.ErrnoException).code}); kha writes through links and will not replace one with a file: make ${target} writable or replace the link with a regular file`,
+    );
+  }
+  return { file: target, linkTarget: target };
+}
+
+/** What adding the entry would do, without doing it. */
+export async function hostsEntryNeeded(path: string, vip: string): Promise<boolean> {
+  const current = await fs.readFile(path);
+  return !withApiserverEntry(current, vip).equals(current);
+}
+
+export interface HostsChange {
+  changed: boolean;
+  /** The file written in place of a symbolic link `path`, if it is one. */
+  linkTarget: string | undefined;
+}
+
+/** Adds (or re-points) the entry; says whether the file changed and where it was written. */
+export async function addHostsEntry(path: string, vip: string): Promise<HostsChange> {
+  const target = await hostsTarget(path);
+  const current = await fs.readFile(target.file);
   const next = withApiserverEntry(current, vip);
-  if (next === current) return false;
+  if (next.equals(current)) return { changed: false, linkTarget: target.linkTarget };
   const backup = path + BACKUP_SUFFIX;
   // Kept once: a re-run (or a second join) must not overwrite the original with our own edit.
   if ((await readIfPresent(backup)) === undefined) {
-    const { mode } = await fs.stat(path);
+    const { mode } = await fs.stat(target.file);
     await writeFileAtomically(backup, current, { mode: mode & 0o7777 });
   }
-  await writeFileAtomically(path, next);
-  return true;
+  await writeFileAtomically(target.file, next);
+  return { changed: true, linkTarget: target.linkTarget };
 }
+
+export type HostsRemoval = 'restored' | 'entry removed' | 'unchanged';
 
 /**
  * Takes the entry out: byte for byte the file from before join when nobody edited it since,
- * otherwise only our line goes. Returns what happened.
+ * otherwise only our line goes. The backup is deleted only once it has been restored; when the
+ * file was edited since join it stays, for the operator to compare.
  */
 export async function removeHostsEntry(
   path: string,
   vip: string,
-): Promise<'restored' | 'entry removed' | 'unchanged'> {
-  const current = await fs.readFile(path, 'utf8');
+): Promise<{
+  result: HostsRemoval;
+  backupKept: string | undefined;
+  linkTarget: string | undefined;
+}> {
+  const target = await hostsTarget(path);
+  const current = await fs.readFile(target.file);
   const backup = path + BACKUP_SUFFIX;
   const original = await readIfPresent(backup);
   const { content, exact } = withoutApiserverEntry(current, original, vip);
-  const changed = await writeFileAtomically(path, content);
-  if (original !== undefined) await fs.rm(backup, { force: true });
-  if (!changed) return 'unchanged';
-  return exact ? 'restored' : 'entry removed';
+  const changed = await writeFileAtomically(target.file, content);
+  const restored = exact && changed;
+  if (original !== undefined && (restored || content.equals(original)))
+    await fs.rm(backup, { force: true });
+  const backupKept =
+    original !== undefined && !restored && !content.equals(original) ? backup : undefined;
+  const result: HostsRemoval = !changed ? 'unchanged' : exact ? 'restored' : 'entry removed';
+  return { result, backupKept, linkTarget: target.linkTarget };
 }

@@ -8,16 +8,27 @@ import { writeFileAtomically } from './atomic-write.js';
 import { MODULES_LOAD_FILE, SYSCTL_FILE } from './boot-config.js';
 import { APISERVER_NAME, entryLine } from './hosts-file.js';
 import { addHostsEntry, hostsEntryNeeded } from './hosts-step.js';
-import { kubeadmJoinArgs, runKubeadm } from './kubeadm.js';
+import { kubeadmJoinArgs, onlyOurManifest, runKubeadm } from './kubeadm.js';
 import { findOnPath, preflight } from './preflight.js';
+import { redactArgs } from './redact.js';
 import { installRules } from './rules-step.js';
 import type { KhaSettings } from './settings.js';
-import { MANIFEST_FILE, renderManifest } from './static-pod.js';
+import {
+  type JoinRecord,
+  readState,
+  sameSetup,
+  withJoin,
+  withoutCaFile,
+  writeState,
+} from './state.js';
+import { MANIFEST_FILE, careArgs, renderManifest } from './static-pod.js';
 
 export interface JoinOptions {
   dryRun: boolean;
   skipKubeadm: boolean;
   kubeadmArgs: string[];
+  /** Refuse when cluster-info sends kubelet elsewhere than the VIP's name (default on). */
+  checkControlPlaneEndpoint?: boolean;
 }
 
 export type StepName = 'preflight' | 'hosts' | 'rules' | 'manifest' | 'kubeadm';
@@ -36,6 +47,27 @@ function interruptionPoint(step: StepName): void {
   if (process.env.KHA_TEST_KILL_AFTER === step) process.kill(process.pid, 'SIGKILL');
 }
 
+/** What join sets up, for reset. */
+export function joinRecord(s: KhaSettings): JoinRecord {
+  return {
+    vip: formatEndpoint(s.vip),
+    careArgs: withoutCaFile(careArgs(s).slice(1)),
+    hostsFile: s.hostsFile,
+    manifestPath: manifestPath(s),
+    modulesLoadDir: s.modulesLoadDir,
+    sysctlDir: s.sysctlDir,
+    kha: VERSION,
+    at: new Date().toISOString(),
+  };
+}
+
+async function recordJoin(s: KhaSettings): Promise<void> {
+  const record = joinRecord(s);
+  const state = await readState(s.stateDir);
+  if (state?.status === 'joined' && state.joins.some((j) => sameSetup(j, record))) return;
+  await writeState(s.stateDir, withJoin(state, record));
+}
+
 export async function kubeadmJoin(
   s: KhaSettings,
   o: JoinOptions,
@@ -49,7 +81,11 @@ export async function kubeadmJoin(
   const step = (title: string) => say(`[${++n}/${total}] ${title}`);
 
   step('preflight');
-  const checked = await preflight(s.care, { needKubeadm: !o.skipKubeadm });
+  const checked = await preflight(s.care, {
+    needKubeadm: !o.skipKubeadm,
+    kubeadmArgs: o.kubeadmArgs,
+    checkControlPlaneEndpoint: o.checkControlPlaneEndpoint ?? true,
+  });
   for (const w of checked.warnings) say(`  warning: ${w}`);
   if (checked.problems.length > 0) {
     for (const p of checked.problems) say(`  problem: ${p}`);
@@ -57,6 +93,8 @@ export async function kubeadmJoin(
     return EXIT_FAILURE;
   }
   say('  ok');
+  // Recorded before anything changes, so reset knows what to undo from any point on.
+  if (!o.dryRun) await recordJoin(s);
   interruptionPoint('preflight');
 
   step(`hosts file ${s.hostsFile}`);
@@ -67,7 +105,8 @@ export async function kubeadmJoin(
         : '  entry already in place',
     );
   } else {
-    const changed = await addHostsEntry(s.hostsFile, s.vip.address);
+    const { changed, linkTarget } = await addHostsEntry(s.hostsFile, s.vip.address);
+    if (linkTarget) say(`  ${s.hostsFile} is a symbolic link: written through to ${linkTarget}`);
     say(changed ? `  added "${entryLine(s.vip.address)}"` : '  entry already in place');
   }
   interruptionPoint('hosts');
@@ -91,8 +130,10 @@ export async function kubeadmJoin(
   }
   interruptionPoint('manifest');
 
-  const args = kubeadmJoinArgs(s.vip, o.kubeadmArgs);
-  step(`kubeadm ${args.join(' ')}`);
+  const args = kubeadmJoinArgs(s.vip, o.kubeadmArgs, {
+    onlyOurManifest: !o.dryRun && (await onlyOurManifest(s.manifestDir, MANIFEST_FILE)),
+  });
+  step(`kubeadm ${redactArgs(args).join(' ')}`);
   let status = EXIT_OK;
   if (o.skipKubeadm) {
     say('  skipped (--skip-kubeadm)');

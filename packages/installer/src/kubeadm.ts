@@ -1,11 +1,37 @@
 // kubeadm join through the VIP's name, its output streamed, its exit status kept.
 import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { resolve } from 'node:path';
 import { constants } from 'node:os';
 import type { Endpoint } from '@kha/lvscare';
 import { APISERVER_NAME } from './hosts-file.js';
 
-export function kubeadmJoinArgs(vip: Endpoint, args: string[]): string[] {
-  return ['join', `${APISERVER_NAME}:${vip.port}`, ...args];
+/** Where kubeadm looks, and the name of its check that wants that directory empty. */
+export const KUBEADM_MANIFEST_DIR = '/etc/kubernetes/manifests';
+export const MANIFEST_DIR_CHECK = 'DirAvailable--etc-kubernetes-manifests';
+
+/**
+ * kubeadm join's arguments. kubeadm up to 1.22 refuses a non-empty manifests directory in its
+ * preflight; when the only file there is kha's own manifest, that one check is skipped by name.
+ */
+export function kubeadmJoinArgs(
+  vip: Endpoint,
+  args: string[],
+  options: { onlyOurManifest: boolean } = { onlyOurManifest: false },
+): string[] {
+  const skip = options.onlyOurManifest ? [`--ignore-preflight-errors=${MANIFEST_DIR_CHECK}`] : [];
+  return ['join', `${APISERVER_NAME}:${vip.port}`, ...args, ...skip];
+}
+
+/** Whether kubeadm's manifests directory is `dir` and holds nothing but kha's file. */
+export async function onlyOurManifest(dir: string, file: string): Promise<boolean> {
+  if (resolve(dir) !== KUBEADM_MANIFEST_DIR) return false;
+  try {
+    const entries = await fs.readdir(dir);
+    return entries.length === 1 && entries[0] === file;
+  } catch {
+    return false;
+  }
 }
 
 export function runKubeadm(path: string, args: string[]): Promise<number> {

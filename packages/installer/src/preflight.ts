@@ -5,6 +5,14 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { type CareConfig, type Endpoint, formatEndpoint } from '@kha/lvscare';
 import { IpvsClient, RouteClient } from '@kha/netlink-ffi';
+import {
+  CLUSTER_INFO_PATH,
+  type ClusterInfo,
+  caCertHash,
+  caCertHashes,
+  parseClusterInfo,
+  serverProblem,
+} from './cluster-info.js';
 import { vipConflicts } from './vip-conflicts.js';
 
 export interface PreflightResult {
@@ -50,9 +58,86 @@ function healthz(master: Endpoint, timeoutMs: number): Promise<string | undefine
   });
 }
 
+/** GET a master's path over HTTPS, anonymously; verified against `ca` when given. */
+function fetchText(
+  master: Endpoint,
+  path: string,
+  timeoutMs: number,
+  ca: string | undefined,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: master.address,
+        port: master.port,
+        path,
+        headers: { accept: 'application/json' },
+        rejectUnauthorized: ca !== undefined,
+        ...(ca !== undefined && { ca }),
+        timeout: timeoutMs,
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        let size = 0;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          size += chunk.length;
+          if (size > 1 << 20) req.destroy(new Error('answer larger than 1 MiB'));
+          else body += chunk;
+        });
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(body) : reject(new Error(`answered ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (err) => reject(new Error((err as NodeJS.ErrnoException).code ?? err.message)));
+    req.end();
+  });
+}
+
+/**
+ * cluster-info from the first master that gives it, read as kubeadm does: anonymously, and, when
+ * kubeadm is given CA hashes, only from a master whose CA matches one and whose certificate that
+ * CA signed. Throws with every master's reason when none gives it.
+ */
+export async function readClusterInfo(
+  masters: Endpoint[],
+  kubeadmArgs: readonly string[],
+  timeoutMs: number,
+): Promise<ClusterInfo> {
+  const pins = caCertHashes(kubeadmArgs);
+  const reasons: string[] = [];
+  for (const m of masters) {
+    try {
+      const info = parseClusterInfo(await fetchText(m, CLUSTER_INFO_PATH, timeoutMs, undefined));
+      if (pins.length === 0) return info;
+      if (!info.caPem) throw new Error('cluster-info holds no CA to check the CA hash against');
+      const hash = caCertHash(info.caPem);
+      if (!pins.includes(hash))
+        throw new Error(`its CA is ${hash}, not the --discovery-token-ca-cert-hash given`);
+      // Read again over TLS verified against that CA: the answer is the cluster's own.
+      return parseClusterInfo(await fetchText(m, CLUSTER_INFO_PATH, timeoutMs, info.caPem));
+    } catch (err) {
+      reasons.push(`${formatEndpoint(m)}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(reasons.join('; '));
+}
+
+export interface PreflightOptions {
+  needKubeadm: boolean;
+  probeTimeoutMs?: number;
+  /** kubeadm's join arguments (for the CA hash). */
+  kubeadmArgs?: readonly string[];
+  /** Check that cluster-info sends kubelet through the VIP's name (join's default). */
+  checkControlPlaneEndpoint?: boolean;
+}
+
 export async function preflight(
   config: CareConfig,
-  options: { needKubeadm: boolean; probeTimeoutMs?: number },
+  options: PreflightOptions,
 ): Promise<PreflightResult> {
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -89,5 +174,20 @@ export async function preflight(
         `master ${formatEndpoint(m)} /healthz: ${answers[i]} (continuing: it may still be starting)`,
       );
   });
+  if (options.checkControlPlaneEndpoint) {
+    try {
+      const info = await readClusterInfo(
+        config.realServers,
+        options.kubeadmArgs ?? [],
+        options.probeTimeoutMs ?? 3000,
+      );
+      const problem = serverProblem(info.server, config.vip.port);
+      if (problem) problems.push(problem);
+    } catch (err) {
+      warnings.push(
+        `cluster-info could not be read from any master (${(err as Error).message}): controlPlaneEndpoint not checked`,
+      );
+    }
+  }
   return { problems, warnings };
 }

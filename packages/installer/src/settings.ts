@@ -24,6 +24,7 @@ import {
 } from '@kha/lvscare';
 import * as z from 'zod/mini';
 import { mastersIn, mastersProblems } from './masters.js';
+import { DEFAULT_STATE_DIR } from './state.js';
 import { formatMetricsAddress } from './metrics-address.js';
 import {
   DISCOVERY_STATE_FILE,
@@ -134,6 +135,14 @@ export const pathFlags = () => ({
     { kind: 'string', default: '/etc/sysctl.d', describe: 'sysctls to set at boot' },
     text(path),
   ),
+  stateDir: flagWithDefault(
+    {
+      kind: 'string',
+      default: DEFAULT_STATE_DIR,
+      describe: "kha's record of what join did, which reset undoes",
+    },
+    text(path),
+  ),
   dryRun: flagWithDefault(
     { kind: 'boolean', default: false, describe: 'print every step, change nothing' },
     z.boolean(),
@@ -145,6 +154,15 @@ const joinOnlyFlags = () => ({
   ...pathFlags(),
   skipKubeadm: flagWithDefault(
     { kind: 'boolean', default: false, describe: 'do everything but kubeadm join' },
+    z.boolean(),
+  ),
+  ignoreControlPlaneEndpoint: flagWithDefault(
+    {
+      kind: 'boolean',
+      default: false,
+      describe:
+        "join even when the cluster's cluster-info sends kubelet to an API server other than apiserver.cluster.local (kubelet then bypasses the VIP)",
+    },
     z.boolean(),
   ),
 });
@@ -160,15 +178,6 @@ export const updateFlags = () => ({
 
 export const resetFlags = () => ({
   ...pathFlags(),
-  vip: podFlags().vip,
-  lvscareArg: flagWithDefault(
-    {
-      kind: 'list',
-      default: [],
-      describe: 'lvscare flags join was given (--mode, --iface), used when the manifest is gone',
-    },
-    z.array(z.string()),
-  ),
   wait: flagWithDefault(
     { kind: 'string', default: '60', describe: 'seconds to wait for kubelet to stop lvscare' },
     text((t) =>
@@ -317,6 +326,8 @@ export interface Paths {
   hostsFile: string;
   modulesLoadDir: string;
   sysctlDir: string;
+  /** kha's own record of what join did (state.json), read by reset. */
+  stateDir: string;
 }
 
 export type KhaSettings = PodSettings & Paths;
@@ -364,6 +375,7 @@ export function pathsOf(p: Paths): Paths {
     writableDirProblem('manifest-dir', p.manifestDir),
     writableDirProblem('modules-load-dir', p.modulesLoadDir),
     writableDirProblem('sysctl-dir', p.sysctlDir),
+    writableDirProblem('state-dir', p.stateDir),
   ].filter((x): x is string => x !== undefined);
   if (problems.length > 0) throw new UsageError(problems);
   return p;

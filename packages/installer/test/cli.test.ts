@@ -24,6 +24,8 @@ function sandbox() {
     join(dir, 'modules-load.d'),
     '--sysctl-dir',
     join(dir, 'sysctl.d'),
+    '--state-dir',
+    join(dir, 'state'),
   ];
   const snapshot = () => ({
     files: readdirSync(dir, { recursive: true }),
@@ -128,7 +130,7 @@ for (const [what, args, message] of cases) {
     const before = snapshot();
     const r = spawnSync(
       process.execPath,
-      [kha, 'join', ...flags, ...args(dir), '--', '--token', 'x'],
+      [kha, 'join', ...flags, ...args(dir), '--', '--token', 'abcdef.0123456789abcdef'],
       {
         encoding: 'utf8',
       },

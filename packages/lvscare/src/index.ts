@@ -30,4 +30,3 @@ export * from './discovery/master-discovery.js';
 export * from './discovery/state-file.js';
 export * from './discovery/api-objects.js';
 export * from './discovery/discovered-masters.js';
-export { DiscoveryMetrics } from './metrics/discovery-metrics.js';

@@ -10,6 +10,7 @@ import { boundAddress, startHttpServer } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
 import { CareMetrics } from '../metrics/metrics.js';
 import { MasterProbe } from '../probe/prober.js';
+import { ipvsKernel } from '../reconcile/kernel.js';
 import { EXPIRE_NODEST_CONN, ensureSysctl } from '../vip/sysctl.js';
 import type { VipSetup } from '../vip/vip-setup.js';
 
@@ -34,7 +35,7 @@ export async function runDaemon(
       })
     : undefined;
   const daemon: CareDaemon = new CareDaemon(config, {
-    ipvs,
+    kernel: ipvsKernel(ipvs),
     vip,
     logger: log,
     metrics,

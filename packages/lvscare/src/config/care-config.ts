@@ -128,10 +128,16 @@ function careSchema(notes: Notes) {
           insecureSkipVerify: f.healthCaFile === undefined && f.healthInsecureSkipVerify,
         },
         metricsAddress: f.metricsAddress,
-        /** Master discovery through the API (--kubeconfig), or undefined: --rs alone. */
-        discovery: f.kubeconfig
-          ? { kubeconfig: f.kubeconfig, cidr: f.discoverCidr, stateFile: f.discoverStateFile }
-          : undefined,
+        /** Master discovery through the API (--kubeconfig); absent: --rs alone. */
+        ...(f.kubeconfig
+          ? {
+              discovery: {
+                kubeconfig: f.kubeconfig,
+                cidr: f.discoverCidr,
+                stateFile: f.discoverStateFile,
+              },
+            }
+          : {}),
         logLevel: f.logger,
         logFormat: f.logFormat,
       };

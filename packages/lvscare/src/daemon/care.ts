@@ -1,26 +1,31 @@
 // The lvscare daemon: probe -> health state -> desired destinations -> diff against the kernel
-// -> apply -> metrics, every interval and at once whenever a master changes state.
-import type { DestinationExtended, IpvsClient } from '@kha/netlink-ffi';
+// -> apply -> metrics, every interval and at once whenever a master changes state. The VIP's
+// set-up (route or link mode) runs beside the IPVS reconcile, never in front of it: whatever the
+// set-up does (fails, hangs), failover, repairs and fail-open go on.
+import type { DestinationExtended } from '@kha/netlink-ffi';
 import type { CareConfig } from '../config/care-config.js';
 import type { DiscoveredMasters } from '../discovery/discovered-masters.js';
 import { type Membership, servedMasters } from '../discovery/membership.js';
-import { servedDestinations } from '../discovery/served.js';
 import { formatEndpoint } from '../config/endpoint.js';
-import { type ObservedDestination, endpointKey } from '../health/desired.js';
+import { endpointKey } from '../health/desired.js';
 import { type HealthState, initialHealth, nextHealth, wantsFastProbe } from '../health/state.js';
 import type { Logger } from '../log/logger.js';
 import { RepeatLimiter } from '../log/repeat-limiter.js';
 import type { CareMetrics } from '../metrics/metrics.js';
 import type { ProbeResult } from '../probe/prober.js';
-import { readKernel, applyAction } from '../reconcile/kernel.js';
+import type { IpvsKernel } from '../reconcile/kernel.js';
+import { type Applied, type WantedService, appliedAfter } from '../reconcile/plan.js';
 import {
-  type Applied,
-  type WantedService,
-  appliedAfter,
-  describeAction,
-  planReconcile,
-} from '../reconcile/plan.js';
-import type { VipSetup } from '../vip/vip-setup.js';
+  type LogEvent,
+  reportActions,
+  reportFailOpen,
+  reportFailure,
+  reportRecovery,
+} from '../reconcile/report.js';
+import { applyPlan, planRound } from '../reconcile/round.js';
+import { VipSetupError, type VipSetup } from '../vip/vip-setup.js';
+import { type Clock, systemClock, withDeadline } from './clock.js';
+import { guardedProbe } from './probe-guard.js';
 import { nextProbeAt } from './probe-schedule.js';
 
 export interface Probe {
@@ -29,7 +34,8 @@ export interface Probe {
 }
 
 export interface CareDeps {
-  ipvs: IpvsClient;
+  /** Our virtual server in the kernel (ipvsKernel(ipvs) in production). */
+  kernel: IpvsKernel;
   vip: VipSetup;
   logger: Logger;
   metrics: CareMetrics;
@@ -40,7 +46,7 @@ export interface CareDeps {
   ): Probe;
   /** Master discovery (--kubeconfig): the masters served follow it; absent, --rs alone. */
   discovery?: DiscoveredMasters | undefined;
-  now?: () => number;
+  clock?: Clock;
 }
 
 interface MasterSlot {
@@ -58,41 +64,68 @@ interface MasterSlot {
 /** Failures repeating within this window are counted, not logged again. */
 const LOG_REPEAT_WINDOW_MS = 60_000;
 
+/** A VIP set-up still running after this long is reported as failing (nft alone may take 10 s). */
+export function vipDeadlineMs(intervalMs: number): number {
+  return Math.max(2 * intervalMs, 15_000);
+}
+
 export class CareDaemon {
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly wanted: WantedService;
   private readonly health = new Map<string, HealthState>();
   private readonly slots = new Map<string, MasterSlot>();
   private started = false;
   private readonly repeats = new RepeatLimiter(LOG_REPEAT_WINDOW_MS);
   private applied: Applied | undefined;
-  private observed = new Map<string, ObservedDestination>();
   private draining = new Map<string, number>();
   private kernelDestinations: DestinationExtended[] = [];
   private failOpen = false;
   private stopped = false;
-  private reconcileTimer: NodeJS.Timeout | undefined;
+  private cancelReconcileTimer: (() => void) | undefined;
   private reconciling: Promise<void> | undefined;
   private reconcileAgain = false;
   private lastTick = 0;
-  private lastGoodReconcile = 0;
+  private lastGoodReconcile: number | undefined;
   private readonly loops: Promise<void>[] = [];
+  /** The VIP set-up in progress, and since when; undefined between runs. */
+  private vipRun: { done: Promise<void>; since: number } | undefined;
+  /** Why the VIP set-up last failed; undefined once it works. */
+  private vipProblem: string | undefined = 'VIP set-up not done yet';
 
   constructor(
     private readonly config: CareConfig,
     private readonly deps: CareDeps,
   ) {
-    this.now = deps.now ?? (() => performance.now());
+    this.clock = deps.clock ?? systemClock;
     this.wanted = { vip: config.vip, scheduler: config.scheduler };
   }
 
+  private now(): number {
+    return this.clock.now();
+  }
+
   async start(): Promise<void> {
+    const log = this.deps.logger;
+    const verify = this.config.health.scheme === 'https' && !this.config.health.insecureSkipVerify;
+    this.deps.metrics.tlsVerify(verify);
+    if (this.config.health.scheme === 'https' && !verify)
+      log.warn(
+        "masters' TLS certificates are not verified (no --health-ca-file): anything answering on a master's address passes the health check; give --health-ca-file /etc/kubernetes/pki/ca.crt",
+      );
     // Discovery first: its state file names masters the kernel may hold, which must not look
     // foreign to the first reconcile.
     await this.deps.discovery?.start();
     this.syncSlots();
     // Adopt whatever the kernel holds before the first probe answers: a restart changes nothing.
-    await this.reconcile();
+    // The first VIP set-up is given its deadline to be in place before start returns.
+    await this.requestReconcile();
+    if (this.vipRun)
+      await withDeadline(
+        this.clock,
+        this.vipRun.done,
+        vipDeadlineMs(this.config.intervalMs),
+        () => {},
+      );
     this.started = true;
     for (const slot of this.slots.values()) this.loops.push(this.probeLoop(slot));
     this.scheduleReconcile();
@@ -158,50 +191,73 @@ export class CareDaemon {
   /** Stops probing and reconciling; the rules stay in the kernel, so traffic goes on. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.reconcileTimer);
+    this.cancelReconcileTimer?.();
     await this.deps.discovery?.stop();
     for (const s of this.slots.values()) s.wake?.();
     await Promise.allSettled(this.loops);
     await this.reconciling;
+    if (this.vipRun)
+      await withDeadline(
+        this.clock,
+        this.vipRun.done,
+        vipDeadlineMs(this.config.intervalMs),
+        () => {},
+      );
     await Promise.allSettled([...this.slots.values()].map((s) => s.probe.close()));
   }
 
   private scheduleReconcile(): void {
     if (this.stopped) return;
-    this.reconcileTimer = setTimeout(() => {
+    this.cancelReconcileTimer = this.clock.after(this.config.intervalMs, () => {
       void this.requestReconcile().finally(() => this.scheduleReconcile());
-    }, this.config.intervalMs);
+    });
   }
 
   private async probeLoop(slot: MasterSlot): Promise<void> {
     while (!this.stopped && !slot.retired) {
-      slot.lastStart = this.now();
-      const result = await slot.probe.probe();
-      slot.lastEnd = this.now();
-      if (this.stopped) return;
-      if (slot.retired) break;
-      this.onProbeResult(slot, result);
-      const state = this.health.get(slot.key)!;
-      const at = nextProbeAt(
-        slot.lastStart,
-        slot.lastEnd,
-        wantsFastProbe(state),
-        slot.lostAt,
-        this.config,
-      );
-      slot.lostAt = undefined;
-      await this.sleepUntil(slot, at);
+      try {
+        await this.probeOnce(slot);
+      } catch (err) {
+        // Nothing in a round is expected to throw; if something does, the loop goes on.
+        this.deps.logger.error(
+          { master: slot.name, err: (err as Error)?.message },
+          'probe round failed',
+        );
+        await this.sleepUntil(slot, this.now() + this.config.intervalMs);
+      }
     }
     if (slot.retired) await slot.probe.close();
+  }
+
+  private async probeOnce(slot: MasterSlot): Promise<void> {
+    slot.lastStart = this.now();
+    const result = await guardedProbe(
+      this.clock,
+      () => slot.probe.probe(),
+      this.config.health.timeoutMs,
+    );
+    slot.lastEnd = this.now();
+    if (this.stopped || slot.retired) return;
+    this.onProbeResult(slot, result);
+    const state = this.health.get(slot.key)!;
+    const at = nextProbeAt(
+      slot.lastStart,
+      slot.lastEnd,
+      wantsFastProbe(state),
+      slot.lostAt,
+      this.config,
+    );
+    slot.lostAt = undefined;
+    await this.sleepUntil(slot, at);
   }
 
   private sleepUntil(slot: MasterSlot, at: number): Promise<void> {
     const ms = at - this.now();
     if (ms <= 0 || this.stopped || slot.retired) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const cancel = this.clock.after(ms, done);
       function done(): void {
-        clearTimeout(timer);
+        cancel();
         slot.wake = undefined;
         resolve();
       }
@@ -252,7 +308,7 @@ export class CareDaemon {
     }
   }
 
-  /** Runs a reconcile now, or right after the one in progress. */
+  /** Runs a reconcile now, or right after the one in progress. Never rejects. */
   requestReconcile(): Promise<void> {
     if (this.reconciling) {
       this.reconcileAgain = true;
@@ -263,81 +319,135 @@ export class CareDaemon {
         this.reconcileAgain = false;
         await this.reconcile();
       } while (this.reconcileAgain && !this.stopped);
-    })().finally(() => {
-      this.reconciling = undefined;
-    });
+    })()
+      .catch((err: unknown) => {
+        this.deps.logger.error({ err: (err as Error)?.message }, 'reconcile loop failed');
+      })
+      .finally(() => {
+        this.reconciling = undefined;
+      });
     return this.reconciling;
   }
 
   private async reconcile(): Promise<void> {
-    const { logger: log, metrics, ipvs } = this.deps;
     this.lastTick = this.now();
+    this.ensureVip();
+    await this.reconcileIpvs();
+  }
+
+  private emit(event: LogEvent | undefined): void {
+    if (event) this.deps.logger[event.level](event.fields, event.msg);
+  }
+
+  /** read -> plan -> apply -> report, for our virtual server. Never throws. */
+  private async reconcileIpvs(): Promise<void> {
+    const { metrics, kernel } = this.deps;
     try {
-      for (const kind of await this.deps.vip.ensure()) {
-        metrics.repaired(kind);
-        log.warn({ kind }, 'repaired VIP set-up');
-      }
-      const kernel = await readKernel(ipvs, this.config.vip);
-      this.observed = new Map(kernel.destinations.map((d) => [endpointKey(d), d]));
+      const view = await kernel.read(this.config.vip);
       const membership = this.membership();
-      const desired = servedDestinations(
-        membership,
-        this.health,
-        this.observed,
-        this.draining,
-        this.config.drainTimeoutMs,
-        this.now(),
+      const plan = planRound({
+        wanted: this.wanted,
+        masters: membership.seed,
+        discovered: membership.discovered,
+        retiring: membership.retiring,
+        health: this.health,
+        kernel: view,
+        applied: this.applied,
+        draining: this.draining,
+        drainTimeoutMs: this.config.drainTimeoutMs,
+        now: this.now(),
+      });
+      this.emit(
+        reportFailOpen(
+          this.failOpen,
+          plan.failOpen,
+          [...this.slots.values()].map((s) => s.name),
+        ),
       );
-      if (desired.failOpen !== this.failOpen) {
-        if (desired.failOpen)
-          log.error(
-            { masters: [...this.slots.values()].map((s) => s.name) },
-            'no master is healthy: failing open, every master kept at full weight',
-          );
-        else log.info('a master is healthy again: fail-open ended');
-        this.failOpen = desired.failOpen;
-      }
-      const plan = planReconcile(
-        this.wanted,
-        servedMasters(membership),
-        desired.weights,
-        kernel,
-        this.applied,
-      );
-      for (const action of plan) {
-        await applyAction(ipvs, this.wanted, action);
-        if (action.repair) {
-          metrics.repaired(action.repair);
-          log.warn({ repair: action.repair }, `repaired: ${describeAction(action)}`);
-        } else {
-          log.info(describeAction(action));
-        }
-      }
-      this.applied = appliedAfter(desired.weights);
-      this.draining = desired.draining;
-      this.kernelDestinations = plan.length
-        ? (await readKernel(ipvs, this.config.vip)).destinations
-        : kernel.destinations;
+      this.failOpen = plan.failOpen;
+      const { done, error } = await applyPlan(kernel, this.wanted, plan.actions);
+      const report = reportActions(done);
+      for (const kind of report.repairs) metrics.repaired(kind);
+      for (const event of report.events) this.emit(event);
+      if (error !== undefined) throw error;
+      this.applied = appliedAfter(plan.weights);
+      this.draining = plan.draining;
+      this.kernelDestinations = plan.actions.length
+        ? (await kernel.read(this.config.vip)).destinations
+        : view.destinations;
       this.lastGoodReconcile = this.now();
       this.deps.discovery?.observeKernel(
         new Map(this.kernelDestinations.map((d) => [endpointKey(d), d])),
       );
       metrics.reconciled(this.failOpen, this.kernelDestinations, Date.now());
-      const suppressed = this.repeats.clear('reconcile');
-      if (suppressed !== undefined) log.info({ repeats: suppressed }, 'reconcile works again');
+      this.emit(reportRecovery(this.repeats, 'reconcile', 'reconcile works again'));
     } catch (err) {
       metrics.reconcileFailed();
-      const d = this.repeats.occur('reconcile', this.now());
-      if (d.log)
-        log.error(
-          {
-            err: (err as Error).message,
-            ...(d.suppressed ? { repeatsSinceLastLog: d.suppressed } : {}),
-          },
-          'reconcile failed',
-        );
+      const event = reportFailure(this.repeats, 'reconcile', this.now(), err, 'reconcile failed');
+      if (event) this.emit(event);
       else metrics.suppressedLog();
     }
+  }
+
+  /**
+   * Starts the VIP set-up unless one is still running; one running past its deadline is reported
+   * as failing (and left to finish). Never waits and never throws.
+   */
+  private ensureVip(): void {
+    if (this.vipRun) {
+      const age = this.now() - this.vipRun.since;
+      const deadline = vipDeadlineMs(this.config.intervalMs);
+      if (age > deadline)
+        this.vipFailed(
+          new Error(
+            `${this.deps.vip.mode} mode set-up has not finished after ${Math.round(age)}ms`,
+          ),
+        );
+      return;
+    }
+    const since = this.now();
+    const done = Promise.resolve()
+      .then(() => this.deps.vip.ensure())
+      .then(
+        (repairs) => {
+          this.vipRepaired(repairs);
+          this.vipProblem = undefined;
+          this.deps.metrics.vipSetup(true);
+          this.emit(reportRecovery(this.repeats, 'vip', 'VIP set-up works again'));
+        },
+        (err: unknown) => {
+          if (err instanceof VipSetupError) this.vipRepaired(err.repairs);
+          this.vipFailed(err);
+        },
+      )
+      .catch((err: unknown) =>
+        this.deps.logger.error({ err: (err as Error)?.message }, 'VIP set-up report failed'),
+      )
+      .finally(() => {
+        if (this.vipRun?.done === done) this.vipRun = undefined;
+      });
+    this.vipRun = { done, since };
+  }
+
+  private vipRepaired(repairs: string[]): void {
+    for (const kind of repairs) {
+      this.deps.metrics.repaired(kind);
+      this.deps.logger.warn({ kind }, 'repaired VIP set-up');
+    }
+  }
+
+  private vipFailed(err: unknown): void {
+    this.vipProblem = `${this.deps.vip.mode} mode set-up failing: ${err instanceof Error ? err.message : String(err)}`;
+    this.deps.metrics.vipSetup(false);
+    const event = reportFailure(
+      this.repeats,
+      'vip',
+      this.now(),
+      err,
+      'VIP set-up failed; the IPVS rules are kept right regardless, retrying every interval',
+    );
+    if (event) this.emit(event);
+    else this.deps.metrics.suppressedLog();
   }
 
   /** For /healthz: the loop must have ticked within three intervals. */
@@ -351,9 +461,12 @@ export class CareDaemon {
         : undefined;
   }
 
-  /** For /readyz: the last reconcile succeeded recently and the VIP has a usable destination. */
+  /**
+   * For /readyz: the last reconcile succeeded recently, the VIP has a usable destination, and
+   * the mode's set-up is in place.
+   */
   notReady(): string | undefined {
-    if (this.lastGoodReconcile === 0) return 'no successful reconcile yet';
+    if (this.lastGoodReconcile === undefined) return 'no successful reconcile yet';
     if (
       this.now() - this.lastGoodReconcile >
       3 * this.config.intervalMs + this.config.health.timeoutMs
@@ -361,7 +474,7 @@ export class CareDaemon {
       return 'the last reconcile failed';
     if (!this.kernelDestinations.some((d) => d.weight > 0))
       return 'the virtual server has no destination with weight above 0';
-    return undefined;
+    return this.vipProblem;
   }
 
   /** For /readyz's text: trouble that does not make the node unready (discovery failing). */

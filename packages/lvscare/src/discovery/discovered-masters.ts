@@ -7,7 +7,6 @@ import { formatEndpoint } from '../config/endpoint.js';
 import type { ObservedDestination } from '../health/desired.js';
 import type { Logger } from '../log/logger.js';
 import { RepeatLimiter } from '../log/repeat-limiter.js';
-import type { DiscoveryMetrics } from '../metrics/discovery-metrics.js';
 import { type DiscoverCidr, admitDiscovered } from './admission.js';
 import type { DiscoveryErrorReason } from './kube-api.js';
 import { loadKubeconfig } from './kubeconfig.js';
@@ -26,9 +25,16 @@ export interface DiscoveryConfig {
   timings?: DiscoveryTimings;
 }
 
+/** What discovery reports to Prometheus (metrics/discovery-metrics.ts). */
+export interface DiscoveryCounters {
+  discovered(count: number): void;
+  failed(reason: DiscoveryErrorReason): void;
+  synced(epochMs: number): void;
+}
+
 export interface DiscoveredMastersDeps {
   logger: Logger;
-  metrics: DiscoveryMetrics;
+  metrics: DiscoveryCounters;
   /** The membership changed: probe the new masters, drain the dropped ones. */
   onChange(m: Membership): void;
   now?: () => number;

@@ -1,8 +1,9 @@
 // What Prometheus sees of master discovery (only registered when --kubeconfig is given).
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { DiscoveryCounters } from '../discovery/discovered-masters.js';
 import { DISCOVERY_ERROR_REASONS } from '../discovery/kube-api.js';
 
-export class DiscoveryMetrics {
+export class DiscoveryMetrics implements DiscoveryCounters {
   private readonly masters: Gauge;
   private readonly errors: Counter;
   private readonly lastSync: Gauge;

@@ -71,6 +71,21 @@ export class CareMetrics {
     help: 'Unix time of the last reconcile that left the kernel as desired.',
     registers: [this.registry],
   });
+  private readonly vipSetupErrors = new Counter({
+    name: 'lvscare_vip_setup_errors_total',
+    help: "Rounds in which the mode's VIP set-up (route or dummy link, NAT rule) failed or overran.",
+    registers: [this.registry],
+  });
+  private readonly vipSetupOk = new Gauge({
+    name: 'lvscare_vip_setup_ok',
+    help: "1 while the mode's VIP set-up is in place, 0 while it fails (IPVS is kept right regardless).",
+    registers: [this.registry],
+  });
+  private readonly probeTlsVerify = new Gauge({
+    name: 'lvscare_probe_tls_verify',
+    help: "1 when health probes verify the masters' TLS certificates against a CA, 0 when they do not.",
+    registers: [this.registry],
+  });
   private readonly logsSuppressed = new Counter({
     name: 'lvscare_log_repeats_suppressed_total',
     help: 'Repeats of an ongoing failure that were counted instead of logged.',
@@ -101,6 +116,7 @@ export class CareMetrics {
       this.repairs.inc({ kind }, 0);
     }
     this.failOpen.set(0);
+    this.vipSetupErrors.inc(0);
     this.registerKernelGauges();
   }
 
@@ -244,6 +260,15 @@ export class CareMetrics {
     this.failOpen.set(failOpen ? 1 : 0);
     this.kernelDestinations = destinations;
     this.lastReconcile.set(at / 1000);
+  }
+
+  vipSetup(ok: boolean): void {
+    this.vipSetupOk.set(ok ? 1 : 0);
+    if (!ok) this.vipSetupErrors.inc();
+  }
+
+  tlsVerify(on: boolean): void {
+    this.probeTlsVerify.set(on ? 1 : 0);
   }
 
   suppressedLog(): void {

@@ -119,3 +119,16 @@ export async function applyAction(
       return ipvs.removeDestination(key, action.destination);
   }
 }
+
+/** What the daemon needs of the kernel's IPVS table: the seam its unit tests fill in. */
+export interface IpvsKernel {
+  read(vip: Endpoint): Promise<KernelView>;
+  apply(wanted: WantedService, action: Action): Promise<void>;
+}
+
+export function ipvsKernel(ipvs: IpvsClient): IpvsKernel {
+  return {
+    read: (vip) => readKernel(ipvs, vip),
+    apply: (wanted, action) => applyAction(ipvs, wanted, action),
+  };
+}

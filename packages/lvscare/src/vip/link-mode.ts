@@ -3,21 +3,40 @@
 // through their own gateway, so the VIP's traffic to them is masqueraded to the node's address.
 import { NetlinkError, type RouteClient } from '@kha/netlink-ffi';
 import type { CareConfig } from '../config/care-config.js';
+import type { Endpoint } from '../config/endpoint.js';
 import { installNatRule, natRulePresent, removeNatRule } from './nat-rule.js';
 import { VS_CONNTRACK, ensureSysctl } from './sysctl.js';
-import type { VipSetup } from './vip-setup.js';
+import { type VipSetup, VipSetupError } from './vip-setup.js';
 
 /** nft is a process; the NAT rule is checked every this many rounds, the link every round. */
 export const NAT_CHECK_EVERY = 10;
 
+/** The source-NAT rule's operations (nft); replaceable in unit tests. */
+export interface NatRule {
+  present(vip: Endpoint, masters: Endpoint[]): Promise<boolean>;
+  install(vip: Endpoint, masters: Endpoint[]): Promise<void>;
+  remove(vip: Endpoint): Promise<void>;
+}
+
+const nftRule: NatRule = {
+  present: natRulePresent,
+  install: installNatRule,
+  remove: removeNatRule,
+};
+
 export class LinkMode implements VipSetup {
   readonly mode = 'link' as const;
-  private established = false;
+  /** Each piece once set up: from then on, finding it missing is a repair. */
+  private linkEstablished = false;
+  private natEstablished = false;
   private rounds = 0;
+  /** False until the NAT rule is known right; while false it is checked every round. */
+  private natInPlace = false;
 
   constructor(
     private readonly config: CareConfig,
     private readonly rt: RouteClient,
+    private readonly nat: NatRule = nftRule,
   ) {}
 
   private get prefixLength(): number {
@@ -26,47 +45,63 @@ export class LinkMode implements VipSetup {
 
   async ensure(): Promise<string[]> {
     const repairs: string[] = [];
-    const note = (kind: string): void => {
-      if (this.established) repairs.push(kind);
-    };
+    // The round counts whatever happens in it, so a failing step is retried on schedule.
+    const round = this.rounds++;
+    try {
+      await this.ensureLink((kind) => this.linkEstablished && repairs.push(kind));
+      this.linkEstablished = true;
+      if (!this.natInPlace || round % NAT_CHECK_EVERY === 0) {
+        this.natInPlace = false;
+        await this.ensureNat((kind) => this.natEstablished && repairs.push(kind));
+        this.natInPlace = this.natEstablished = true;
+      }
+    } catch (err) {
+      throw new VipSetupError(`link mode: ${(err as Error).message}`, repairs, { cause: err });
+    }
+    return repairs;
+  }
+
+  private async ensureLink(note: (kind: string) => unknown): Promise<void> {
     const { iface, vip } = this.config;
     let link = await this.rt.link(iface);
     if (!link) {
       await this.rt.createDummyLink(iface);
       link = await this.rt.link(iface);
-      if (!link) throw new Error(`link mode: created ${iface} but cannot read it back`);
+      if (!link) throw new Error(`created ${iface} but cannot read it back`);
       note('link-missing');
     } else if (link.kind !== undefined && link.kind !== 'dummy') {
       throw new Error(
-        `link mode: ${iface} exists and is a ${link.kind} link, not ours; choose another --iface`,
+        `${iface} exists and is a ${link.kind} link, not ours; choose another --iface`,
       );
     }
     if (!link.up) {
       await this.rt.setLinkUp(link.index);
       note('link-down');
     }
+    const index = link.index;
     const addrs = await this.rt.addresses(vip.family);
     if (
       !addrs.some(
         (a) =>
-          a.index === link!.index &&
-          a.address === vip.address &&
-          a.prefixLength === this.prefixLength,
+          a.index === index && a.address === vip.address && a.prefixLength === this.prefixLength,
       )
     ) {
-      await this.rt.addAddress(link.index, vip.address, this.prefixLength);
+      await this.rt.addAddress(index, vip.address, this.prefixLength);
       note('address-missing');
     }
-    if (!this.established || this.rounds % NAT_CHECK_EVERY === 0) {
-      ensureSysctl(VS_CONNTRACK, '1');
-      if (!(await natRulePresent(vip, this.config.realServers))) {
-        await installNatRule(vip, this.config.realServers);
-        note('nat-rule-missing');
+  }
+
+  private async ensureNat(note: (kind: string) => unknown): Promise<void> {
+    const { vip, realServers } = this.config;
+    ensureSysctl(VS_CONNTRACK, '1');
+    if (!(await this.nat.present(vip, realServers))) {
+      try {
+        await this.nat.install(vip, realServers);
+      } catch (err) {
+        throw new Error(`NAT rule (nft): ${(err as Error).message}`, { cause: err });
       }
+      note('nat-rule-missing');
     }
-    this.rounds++;
-    this.established = true;
-    return repairs;
   }
 
   async clean(): Promise<void> {
@@ -75,6 +110,6 @@ export class LinkMode implements VipSetup {
     } catch (err) {
       if (!(err instanceof NetlinkError && err.is('ENODEV'))) throw err;
     }
-    await removeNatRule(this.config.vip);
+    await this.nat.remove(this.config.vip);
   }
 }

@@ -15,6 +15,21 @@ export interface VipSetup {
   clean(): Promise<void>;
 }
 
+/**
+ * A set-up that failed part-way: `repairs` are what it did put right before failing, so they are
+ * still counted.
+ */
+export class VipSetupError extends Error {
+  constructor(
+    message: string,
+    readonly repairs: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'VipSetupError';
+  }
+}
+
 class NoMode implements VipSetup {
   readonly mode = 'none' as const;
   async ensure(): Promise<string[]> {

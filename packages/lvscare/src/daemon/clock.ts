@@ -1,0 +1,45 @@
+// The daemon's time: a monotonic clock and timers, injected so unit tests can run it on virtual
+// time.
+
+export interface Clock {
+  /** Milliseconds on a monotonic clock. */
+  now(): number;
+  /** Calls `fn` once after `ms`; returns what cancels it. */
+  after(ms: number, fn: () => void): () => void;
+}
+
+/** setTimeout fires at once for anything above this; longer waits are cut to it. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  after(ms, fn) {
+    const timer = setTimeout(fn, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
+    return () => clearTimeout(timer);
+  },
+};
+
+/**
+ * The promise's outcome, or `late()`'s value when it has not settled within `ms`. The promise
+ * itself is left to settle (or not) on its own.
+ */
+export function withDeadline<T>(
+  clock: Clock,
+  work: Promise<T>,
+  ms: number,
+  late: () => T,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const cancel = clock.after(ms, () => resolve(late()));
+    work.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      (err: unknown) => {
+        cancel();
+        reject(err);
+      },
+    );
+  });
+}

@@ -1,0 +1,118 @@
+// CareDaemon's guarantees on paths the kernel tier cannot force cheaply: a VIP set-up that fails
+// or hangs, probes that throw or never settle. Virtual time, in-memory kernel.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { makeRig, masters, startRig, stopRig, testConfig } from './support/daemon-rig.js';
+
+const [m1, m2, m3] = masters as [(typeof masters)[0], (typeof masters)[0], (typeof masters)[0]];
+
+test('a failing VIP set-up does not stop failover, repairs or readiness reporting', async () => {
+  const rig = makeRig();
+  rig.vip.how = 'fail';
+  await startRig(rig);
+  assert.equal(rig.kernel.usable(), 3, 'the virtual server is created although the set-up fails');
+  assert.match(rig.daemon.notReady() ?? '', /route mode set-up failing: no route to any master/);
+  rig.setProbe(m1, 'fail');
+  await rig.clock.advance(3000);
+  assert.ok(!((rig.kernel.weightOf(m1) ?? 0) > 0), 'failover happened');
+  rig.kernel.deleteService();
+  await rig.clock.advance(1100);
+  assert.equal(rig.kernel.usable(), 2, 'a deleted virtual server is recreated');
+  const text = await rig.metrics.text();
+  assert.match(text, /lvscare_vip_setup_errors_total [1-9]/);
+  assert.match(text, /lvscare_vip_setup_ok 0/);
+  const logged = rig.logs.filter((l) => String(l.msg).startsWith('VIP set-up failed'));
+  assert.equal(logged.length, 1, 'repeats within the window are counted, not logged');
+  assert.ok(rig.vip.calls >= 4, 'retried every interval');
+  rig.vip.how = 'ok';
+  await rig.clock.advance(1100);
+  assert.equal(rig.daemon.notReady(), undefined);
+  assert.match(await rig.metrics.text(), /lvscare_vip_setup_ok 1/);
+  assert.ok(rig.logs.some((l) => l.msg === 'VIP set-up works again'));
+  await stopRig(rig);
+});
+
+test('a VIP set-up that throws synchronously is a failure like any other', async () => {
+  const rig = makeRig();
+  rig.vip.how = 'throw-sync';
+  await startRig(rig);
+  assert.equal(rig.kernel.usable(), 3);
+  assert.match(rig.daemon.notReady() ?? '', /set-up threw/);
+  await stopRig(rig);
+});
+
+test('a VIP set-up that hangs: start returns, the loop keeps ticking, readiness says why', async () => {
+  const config = testConfig();
+  const rig = makeRig(config);
+  rig.vip.how = 'hang';
+  await startRig(rig);
+  assert.equal(rig.kernel.usable(), 3);
+  rig.setProbe(m2, 'fail');
+  await rig.clock.advance(3000);
+  assert.ok(!((rig.kernel.weightOf(m2) ?? 0) > 0), 'failover while the set-up hangs');
+  await rig.clock.advance(16_000);
+  assert.equal(rig.daemon.notAlive(), undefined);
+  assert.match(rig.daemon.notReady() ?? '', /has not finished after/);
+  await stopRig(rig);
+});
+
+test('a probe that throws (sync or async) is a failed probe with reason error, and the loop goes on', async () => {
+  const rig = makeRig();
+  await startRig(rig);
+  await rig.clock.advance(500);
+  rig.setProbe(m1, 'throw');
+  rig.setProbe(m2, 'throw-sync');
+  const before = rig.probes.get('192.168.0.2|6443')!;
+  await rig.clock.advance(4000);
+  assert.equal(rig.daemon.healthOf().get('192.168.0.2|6443')?.status, 'down');
+  assert.equal(rig.daemon.healthOf().get('192.168.0.3|6443')?.status, 'down');
+  assert.equal(rig.kernel.weightOf(m3), 1);
+  assert.ok(rig.probes.get('192.168.0.2|6443')! > before + 2, 'the probe loop keeps going');
+  assert.match(
+    await rig.metrics.text(),
+    /lvscare_probe_failures_total\{[^}]*reason="error"\} [1-9]/,
+  );
+  assert.ok(
+    rig.logs.some((l) => l.msg === 'probe failed' && /error: probe threw/.test(String(l.reason))),
+  );
+  rig.setProbe(m1, 'ok');
+  await rig.clock.advance(3000);
+  assert.equal(rig.daemon.healthOf().get('192.168.0.2|6443')?.status, 'up');
+  assert.equal(rig.kernel.weightOf(m1), 1);
+  await stopRig(rig);
+});
+
+test('a probe that never settles counts as failed after the outer deadline', async () => {
+  const rig = makeRig();
+  await startRig(rig);
+  await rig.clock.advance(500);
+  rig.setProbe(m3, 'hang');
+  // fall 2, each hung probe failing 300 ms + 1 s grace after it started.
+  await rig.clock.advance(2 * (300 + 1000) + 1000);
+  assert.equal(rig.daemon.healthOf().get('192.168.0.4|6443')?.status, 'down');
+  assert.ok(!((rig.kernel.weightOf(m3) ?? 0) > 0));
+  assert.match(
+    await rig.metrics.text(),
+    /lvscare_probe_failures_total\{[^}]*reason="timeout"\} [1-9]/,
+  );
+  await stopRig(rig);
+});
+
+test('TLS without a CA: warned at start at warn level, exported as a metric', async () => {
+  const rig = makeRig();
+  await startRig(rig);
+  const warn = rig.logs.find((l) => /not verified/.test(String(l.msg)));
+  assert.equal(warn?.level, 'warn');
+  assert.match(await rig.metrics.text(), /lvscare_probe_tls_verify 0/);
+  await stopRig(rig);
+  const base = testConfig();
+  const verified = makeRig(
+    testConfig({
+      health: { ...base.health, ca: 'PEM', caFile: '/ca.crt', insecureSkipVerify: false },
+    }),
+  );
+  await startRig(verified);
+  assert.ok(!verified.logs.some((l) => /not verified/.test(String(l.msg))));
+  assert.match(await verified.metrics.text(), /lvscare_probe_tls_verify 1/);
+  await stopRig(verified);
+});

@@ -1,0 +1,179 @@
+// A CareDaemon on virtual time with an in-memory kernel, a scriptable VIP set-up and scriptable
+// probes, for unit and model-based tests of the loop's guarantees.
+import { Writable } from 'node:stream';
+import type { CareConfig } from '../../src/config/care-config.js';
+import type { Endpoint } from '../../src/config/endpoint.js';
+import { CareDaemon } from '../../src/daemon/care.js';
+import { endpointKey } from '../../src/health/desired.js';
+import { createLogger } from '../../src/log/logger.js';
+import { CareMetrics } from '../../src/metrics/metrics.js';
+import type { ProbeResult } from '../../src/probe/prober.js';
+import type { VipSetup } from '../../src/vip/vip-setup.js';
+import { MemoryKernel } from './memory-kernel.js';
+import { VirtualClock } from './virtual-clock.js';
+
+export type ProbeMode = 'ok' | 'fail' | 'hang' | 'throw' | 'throw-sync';
+export type VipMode = 'ok' | 'fail' | 'hang' | 'throw-sync';
+
+export const masters: Endpoint[] = ['192.168.0.2', '192.168.0.3', '192.168.0.4'].map((a) => ({
+  family: 'inet',
+  address: a,
+  port: 6443,
+}));
+
+export function testConfig(over: Partial<CareConfig> = {}): CareConfig {
+  return {
+    vip: { family: 'inet', address: '10.103.97.2', port: 6443 },
+    realServers: masters,
+    scheduler: 'rr',
+    mode: 'route',
+    iface: 'lvscare',
+    nodeIp: undefined,
+    masqueradeBit: undefined,
+    runOnce: false,
+    clean: false,
+    intervalMs: 1000,
+    fastIntervalMs: 200,
+    fall: 2,
+    rise: 2,
+    drainTimeoutMs: 3000,
+    health: {
+      scheme: 'https',
+      path: '/healthz',
+      method: 'GET',
+      body: undefined,
+      headers: {},
+      extraStatuses: [],
+      timeoutMs: 300,
+      ca: undefined,
+      caFile: undefined,
+      insecureSkipVerify: true,
+    },
+    metricsAddress: undefined,
+    logLevel: 'info',
+    logFormat: 'json',
+    ...over,
+  };
+}
+
+class ScriptedVip implements VipSetup {
+  readonly mode = 'route' as const;
+  how: VipMode = 'ok';
+  calls = 0;
+  ensure(): Promise<string[]> {
+    this.calls++;
+    switch (this.how) {
+      case 'ok':
+        return Promise.resolve([]);
+      case 'fail':
+        return Promise.reject(new Error('no route to any master (test)'));
+      case 'hang':
+        return new Promise(() => {});
+      case 'throw-sync':
+        throw new Error('set-up threw (test)');
+    }
+  }
+  async clean(): Promise<void> {}
+}
+
+/** Metrics that also keep what each successful reconcile ended with. */
+class RecordingMetrics extends CareMetrics {
+  readonly ends: Array<{ failOpen: boolean; usable: number }> = [];
+  onReconciled: (() => void) | undefined;
+  override reconciled(...args: Parameters<CareMetrics['reconciled']>): void {
+    super.reconciled(...args);
+    this.ends.push({ failOpen: args[0], usable: args[1].filter((d) => d.weight > 0).length });
+    this.onReconciled?.();
+  }
+}
+
+export interface Rig {
+  clock: VirtualClock;
+  kernel: MemoryKernel;
+  vip: ScriptedVip;
+  metrics: RecordingMetrics;
+  daemon: CareDaemon;
+  config: CareConfig;
+  probeMode: Map<string, ProbeMode>;
+  probes: Map<string, number>;
+  logs: Array<Record<string, unknown>>;
+  setProbe(m: Endpoint, mode: ProbeMode): void;
+}
+
+export function makeRig(config = testConfig()): Rig {
+  const clock = new VirtualClock();
+  const kernel = new MemoryKernel();
+  const vip = new ScriptedVip();
+  const metrics = new RecordingMetrics(
+    config.realServers.map((m) => `${m.address}:${m.port}`),
+    `${config.vip.address}:${config.vip.port}`,
+  );
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = createLogger('info', 'json', sink);
+  const probeMode = new Map<string, ProbeMode>(
+    config.realServers.map((m) => [endpointKey(m), 'ok']),
+  );
+  const probes = new Map<string, number>();
+  const daemon = new CareDaemon(config, {
+    kernel,
+    vip,
+    logger,
+    metrics,
+    clock,
+    probeFor: (m) => ({
+      probe(): Promise<ProbeResult> {
+        const key = endpointKey(m);
+        probes.set(key, (probes.get(key) ?? 0) + 1);
+        const mode = probeMode.get(key)!;
+        const result = (ok: boolean): ProbeResult => ({
+          outcome: ok ? { ok: true } : { ok: false, reason: 'status 500' },
+          reason: ok ? undefined : 'status',
+          detail: ok ? undefined : 'status 500',
+          durationMs: 1,
+        });
+        switch (mode) {
+          case 'ok':
+            return Promise.resolve(result(true));
+          case 'fail':
+            return Promise.resolve(result(false));
+          case 'hang':
+            return new Promise(() => {});
+          case 'throw':
+            return Promise.reject(new TypeError('Invalid character in header content (test)'));
+          case 'throw-sync':
+            throw new TypeError('Request path contains unescaped characters (test)');
+        }
+      },
+      close: async () => {},
+    }),
+  });
+  return {
+    clock,
+    kernel,
+    vip,
+    metrics,
+    daemon,
+    config,
+    probeMode,
+    probes,
+    logs,
+    setProbe: (m, mode) => probeMode.set(endpointKey(m), mode),
+  };
+}
+
+/** Starts the rig's daemon on virtual time. */
+export async function startRig(rig: Rig): Promise<void> {
+  await rig.clock.until(rig.daemon.start(), 60_000);
+}
+
+/** Stops it, time running (a probe or set-up in flight is waited for up to its deadline). */
+export async function stopRig(rig: Rig): Promise<void> {
+  await rig.clock.until(rig.daemon.stop(), 60_000);
+}
