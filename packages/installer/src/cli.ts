@@ -141,10 +141,8 @@ async function parseCommand(
       withFlags('update'),
       (a) => {
         const pod = checkPodFlags(a);
-        const f = checked(
-          z.object({ manifestDir: updateFlags().manifestDir, dryRun: updateFlags().dryRun }),
-          a,
-        );
+        const { manifestDir, stateDir, dryRun } = updateFlags();
+        const f = checked(z.object({ manifestDir, stateDir, dryRun }), a);
         chosen = async () => kubeadmUpdate(await withCare(pod, warn), f, out);
       },
     )

@@ -173,6 +173,7 @@ export const joinFlags = () => ({ ...podFlags(), ...joinOnlyFlags() });
 export const updateFlags = () => ({
   ...podFlags(),
   manifestDir: pathFlags().manifestDir,
+  stateDir: pathFlags().stateDir,
   dryRun: pathFlags().dryRun,
 });
 

@@ -25,7 +25,29 @@ test('kha update rewrites the manifest as kha manifest prints it, and the state 
   const state = join(dir, 'lvscare', 'masters.json');
   mkdirSync(manifests);
   mkdirSync(join(dir, 'lvscare'));
-  const flags = ['--manifest-dir', manifests, '--discover-state-file', state];
+  const flags = [
+    '--manifest-dir',
+    manifests,
+    '--discover-state-file',
+    state,
+    '--state-dir',
+    join(dir, 'kha'),
+  ];
+  mkdirSync(join(dir, 'kha'));
+  const record = {
+    vip: '10.103.97.2:6443',
+    careArgs: ['--vs', '10.103.97.2:6443', '--rs', '192.168.0.2:6443'],
+    hostsFile: '/etc/hosts',
+    manifestPath: join(manifests, 'kube-lvscare.yaml'),
+    modulesLoadDir: '/etc/modules-load.d',
+    sysctlDir: '/etc/sysctl.d',
+    kha: '0.1.0',
+    at: 'then',
+  };
+  writeFileSync(
+    join(dir, 'kha', 'state.json'),
+    JSON.stringify({ version: 1, status: 'joined', joins: [record] }),
+  );
   const old = await kha([
     'manifest',
     '--master',
@@ -55,6 +77,22 @@ test('kha update rewrites the manifest as kha manifest prints it, and the state 
     '192.168.0.5:6443',
   ]);
   assert.deepEqual(readdirSync(manifests), ['kube-lvscare.yaml'], 'no temp file left');
+  const joined = JSON.parse(readFileSync(join(dir, 'kha', 'state.json'), 'utf8')).joins[0];
+  assert.deepEqual(
+    joined.careArgs.filter((_: string, i: number, a: string[]) => a[i - 1] === '--rs'),
+    ['192.168.0.2:6443', '192.168.0.5:6443'],
+    "kha's join record names the new masters",
+  );
+  const otherVip = await kha([
+    'update',
+    '--master',
+    '192.168.0.2',
+    '--vip',
+    '10.103.97.9',
+    ...flags,
+  ]);
+  assert.equal(otherVip.status, 1);
+  assert.match(otherVip.out, /joined with 10.103.97.2:6443, not 10.103.97.9:6443/);
   const again = await kha([
     'update',
     '--master',
@@ -63,15 +101,23 @@ test('kha update rewrites the manifest as kha manifest prints it, and the state 
     '192.168.0.5',
     ...flags,
   ]);
-  assert.match(again.out, /already up to date[\s\S]*already up to date/);
+  assert.equal(again.out.match(/already up to date/g)?.length, 3, again.out);
 });
 
 test('kha update on a node kha did not join changes nothing and says so; bad input is exit 2', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kha-update-'));
-  const r = await kha(['update', '--master', '192.168.0.2', '--manifest-dir', dir]);
+  const r = await kha([
+    'update',
+    '--master',
+    '192.168.0.2',
+    '--manifest-dir',
+    dir,
+    '--state-dir',
+    dir,
+  ]);
   assert.equal(r.status, 1);
   assert.match(r.out, /not joined by kha/);
   assert.deepEqual(readdirSync(dir), []);
-  const bad = await kha(['update', '--master', 'nope', '--manifest-dir', dir]);
+  const bad = await kha(['update', '--master', 'nope', '--manifest-dir', dir, '--state-dir', dir]);
   assert.equal(bad.status, 2);
 });
