@@ -4,7 +4,7 @@
 // set-up does (fails, hangs), failover, repairs and fail-open go on.
 import type { DestinationExtended } from '@kha/netlink-ffi';
 import type { CareConfig } from '../config/care-config.js';
-import type { DiscoveredMasters } from '../discovery/discovered-masters.js';
+import type { MembershipSource } from '../discovery/discovered-masters.js';
 import { type Membership, servedMasters } from '../discovery/membership.js';
 import { formatEndpoint } from '../config/endpoint.js';
 import { endpointKey } from '../health/desired.js';
@@ -45,7 +45,7 @@ export interface CareDeps {
     onConnectionLost: (err: Error | undefined) => void,
   ): Probe;
   /** Master discovery (--kubeconfig): the masters served follow it; absent, --rs alone. */
-  discovery?: DiscoveredMasters | undefined;
+  discovery?: MembershipSource | undefined;
   clock?: Clock;
 }
 

@@ -43,7 +43,16 @@ export interface DiscoveredMastersDeps {
 const LOG_REPEAT_WINDOW_MS = 60_000;
 const names = (list: Endpoint[]): string[] => list.map(formatEndpoint);
 
-export class DiscoveredMasters {
+/** What the daemon needs of discovery (DiscoveredMasters; a scripted one in unit tests). */
+export interface MembershipSource {
+  readonly membership: Membership;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  observeKernel(observed: Map<string, ObservedDestination>): void;
+  trouble(): string | undefined;
+}
+
+export class DiscoveredMasters implements MembershipSource {
   private membershipNow: Membership;
   private readonly repeats = new RepeatLimiter(LOG_REPEAT_WINDOW_MS);
   private failing: { reason: DiscoveryErrorReason; message: string; since: number } | undefined;
