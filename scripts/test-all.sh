@@ -26,6 +26,11 @@ node --test --test-reporter=spec --test-reporter-destination=stdout \
   $unit_files
 unit_status=$?
 
+# The pod scenarios of the kernel tier run the image: built here when missing or stale.
+echo "== image"
+bash scripts/image.sh --if-stale
+image_status=$?
+
 echo "== kernel tier"
 KHA_KERNEL_TAP="$root/$kernel_tap" bash test/kernel-tier.sh
 kernel_status=$?
@@ -39,4 +44,5 @@ if [ -z "$kp" ] || [ "$kp" -eq 0 ]; then
   kernel_status=1
 fi
 echo "$(( ${up:-0} + ${kp:-0} )) passed, $(( ${uf:-0} + ${kf:-0} )) failed"
-[ "$unit_status" -eq 0 ] && [ "$kernel_status" -eq 0 ]
+[ "$image_status" -eq 0 ] || echo "image: npm run image failed" >&2
+[ "$unit_status" -eq 0 ] && [ "$image_status" -eq 0 ] && [ "$kernel_status" -eq 0 ]

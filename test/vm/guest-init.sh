@@ -58,6 +58,23 @@ if [ -s /ctl/host-dirs ]; then
 fi
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp
 mount -t tmpfs -o mode=0755 tmpfs $R/run
+# podman (the pod tests): its big temporary files go to /var/tmp; its store and its
+# configuration's paths are under /run (test/vm/containers.conf, storage.conf).
+mount -t tmpfs -o mode=1777 tmpfs $R/var/tmp
+# ... and resolving a short image name takes a lock here (provision.sh made the directory).
+[ ! -d $R/var/cache/containers ] || mount -t tmpfs -o mode=0700 tmpfs $R/var/cache/containers
+# cgroup v1, one hierarchy per controller plus systemd's named one: with no systemd to delegate
+# a cgroup2 tree, runc starts a pod's containers only under v1 (under v2 each one failed with
+# "error reopening /dev/null: operation not permitted").
+mount -t tmpfs -o mode=0755 cgroup $R/sys/fs/cgroup
+while read -r name _ _ enabled; do
+	case $name in \#*) continue ;; esac
+	[ "$enabled" = 1 ] || continue
+	mkdir -p "$R/sys/fs/cgroup/$name"
+	mount -t cgroup -o "$name" cgroup "$R/sys/fs/cgroup/$name" || echo "kha-vm: cgroup $name not mounted"
+done < /proc/cgroups
+mkdir -p $R/sys/fs/cgroup/systemd
+mount -t cgroup -o none,name=systemd cgroup $R/sys/fs/cgroup/systemd
 # The caller's directory under a tmpfs path (run.sh listed it): shown from the host root.
 if [ -s /ctl/host-dirs ]; then
 	while read -r d; do

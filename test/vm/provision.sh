@@ -33,7 +33,10 @@ flock 9
 # --- 1. host packages (a fresh CI machine has none of them) ---------------
 # xz-utils/zstd only matter if the kernel ships compressed modules; curl and openssl are the
 # tests' (test CA, fake apiserver probes, the demo).
-pkgs=(qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 nftables xz-utils zstd curl openssl)
+# podman, conmon, runc and catatonit (the pause process podman kube play builds its infra image
+# from) run the static pod in the pod tests; jq edits its OCI config (test/vm/runc-emulated-cpu).
+pkgs=(qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 nftables xz-utils zstd curl openssl
+	podman conmon runc catatonit jq)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -qx 'install ok installed' || missing+=("$p")
@@ -43,6 +46,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	log "installing ${missing[*]}"
 	apt_get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
+
+# The VM mounts a tmpfs here for podman's short-name lock (the host root is read-only inside).
+[ -d /var/cache/containers ] || "${sudo[@]}" mkdir -p -m 0700 /var/cache/containers
 
 # --- 2. kernel package ------------------------------------------------------
 # apt-cache rebuilds its cache on every call here (~1 s), so remember the
@@ -166,6 +172,7 @@ required=(
 	ip_vs ip_vs_rr
 	dummy veth bridge sch_netem
 	nf_conntrack nf_nat nf_tables nft_chain_nat nft_masq nft_nat nft_ct
+	overlay # podman's container store
 )
 optional=(
 	crc32c_generic crc32c_intel # libcrc32c (nf_tables, nf_nat) asks for crc32c at load time

@@ -112,6 +112,9 @@ esac
 		case $v in KHA_*) printf 'export %s=%q\n' "$v" "${!v}" ;; esac
 	done
 	echo 'export KHA_IN_VM=1 KHA_VM_SHARE=/run/kha-vm/share'
+	# podman's configuration for a read-only root and no systemd (see containers.conf).
+	printf 'sed "s|@VM_DIR@|%s|" %q >/run/kha-vm/containers.conf\n' "$here" "$here/containers.conf"
+	printf 'export CONTAINERS_CONF=/run/kha-vm/containers.conf CONTAINERS_STORAGE_CONF=%q\n' "$here/storage.conf"
 	printf 'cd %q 2>/dev/null || { echo "kha-vm: no such directory inside the VM: "%q >&2; exit 125; }\n' "$PWD" "$PWD"
 	printf 'exec'
 	printf ' %q' "$@"

@@ -1,0 +1,145 @@
+// What operators deploy, run: kha join --skip-kubeadm writes the static pod, podman kube play
+// (kubelet's stand-in: the same Pod YAML) runs exactly that file with the image npm run image
+// built, and the pod keeps the VIP on the healthy masters. ipvsadm is the witness throughout.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  BRING_BACK_MS,
+  TAKE_OUT_MS,
+  masterText,
+  scenarioTopology,
+  sleep,
+  vip4 as vip,
+  waitAllAt,
+  waitTakenOut,
+  weights,
+  withClient,
+} from '../support/care-scenario.js';
+import { NOTHING_LEFT, type PodNode, startJoinedPod } from '../support/pod-node.js';
+import {
+  IMAGE_TAG,
+  type StaticPod,
+  imageNodeVersion,
+  podman,
+  podmanLeftovers,
+} from '../support/pod.js';
+import { killAndRestore } from '../support/pod-failover.js';
+import { attempt } from '../support/run.js';
+
+let pod: StaticPod | undefined;
+let node: PodNode;
+const topo = scenarioTopology(() => {
+  if (pod) attempt('podman', ['pod', 'rm', '--force', pod.name]);
+  attempt('ip', ['link', 'del', 'lvscare']);
+  attempt('nft', ['delete', 'table', 'ip', 'kha-lvscare']);
+});
+const all = () => topo.masters.map((m) => masterText(m));
+
+before(async () => {
+  ({ node, pod } = await startJoinedPod(topo.masters, topo.caCert));
+  assert.ok(await waitAllAt(vip, all(), 1, BRING_BACK_MS), 'every master at weight 1');
+});
+
+after(() => {
+  if (pod && pod.exists()) pod.down();
+});
+
+test('podman kube play runs the manifest kha join wrote, with the built image, on its Node', () => {
+  const p = pod!;
+  assert.equal(p.spec.spec.containers[0]!.image, IMAGE_TAG);
+  assert.equal(p.state(), 'running');
+  assert.equal(
+    podman('inspect', '--format', '{{.ImageName}}', p.container).trim(),
+    `docker.io/${IMAGE_TAG}`,
+  );
+  // The container's main process is lvscare care on the image's node binary.
+  const exe = p.exe();
+  assert.match(exe.path, /\/usr\/local\/bin\/node$/, "the image's node, not the host's");
+  assert.equal(exe.version, imageNodeVersion());
+  const argv = p.argv();
+  assert.ok(argv.includes('care') && argv.includes(vip.text), argv.join(' '));
+});
+
+test('inside the container: CapEff NET_ADMIN only, no new privileges, read-only root and CA', () => {
+  const p = pod!;
+  const s = p.status();
+  for (const set of ['CapEff', 'CapPrm', 'CapBnd'])
+    assert.equal(s[set], '0000000000001000', `${set} is NET_ADMIN (bit 12) alone`);
+  assert.equal(s.NoNewPrivs, '1');
+  const write = p.inside('touch', '/kha-write-test');
+  assert.notEqual(write.status, 0);
+  assert.match(write.stderr, /Read-only file system/);
+  const mounts = p.proc('mountinfo').split('\n');
+  const mountOf = (path: string) => mounts.find((l) => l.split(' ')[4] === path);
+  assert.match(mountOf('/') ?? '', /^\S+ \S+ \S+ \S+ \/ ro[, ]/, 'root mounted ro');
+  assert.match(mountOf(topo.caCert) ?? '', new RegExp(`^\\S+ \\S+ \\S+ \\S+ \\S+ ro[, ]`), 'CA ro');
+  assert.equal(
+    p.inside('sha256sum', topo.caCert).stdout.split(' ')[0],
+    attempt('sha256sum', [topo.caCert]).stdout.split(' ')[0],
+    'the CA inside is the host file',
+  );
+});
+
+test('lvscare in the pod verifies masters with the mounted CA: a foreign certificate goes out', async () => {
+  const [, m2] = topo.masters;
+  await topo.control(m2!, 'cert=alt');
+  try {
+    assert.ok(
+      await waitTakenOut(vip, masterText(m2!), TAKE_OUT_MS),
+      `m2 with another CA's certificate out: ${JSON.stringify([...weights(vip)])}`,
+    );
+  } finally {
+    await topo.control(m2!, 'cert=main');
+  }
+  assert.ok(await waitAllAt(vip, all(), 1, BRING_BACK_MS), "m2 back with the cluster CA's");
+});
+
+test('failover through the pod: master killed, out of rotation, at most 1 request fails in the failover; back', async () => {
+  const f = await killAndRestore(topo, vip, topo.masters[0]!);
+  console.log(
+    `pod failover: m1 at weight 0 ${f.outAfterMs} ms after the kill (ipvsadm polled); of ${f.sent} ` +
+      `requests: failed in the failover ${JSON.stringify(f.failedInFailover)}, ` +
+      `died in flight ${JSON.stringify(f.diedInFlight)}, timed out later ${JSON.stringify(f.timedOutLater)}`,
+  );
+  assert.ok(
+    f.failedInFailover.length <= 1,
+    `failed in the failover: ${JSON.stringify(f.failedInFailover)}`,
+  );
+});
+
+test("the liveness endpoint answers on the address the manifest's probe names", async () => {
+  const url = pod!.livenessUrl;
+  assert.ok(url, 'the manifest has an httpGet liveness probe');
+  // kubelet requests the probe from the node's network namespace; the pod shares it.
+  const res = await fetch(url);
+  assert.equal(res.status, 200, await res.text());
+});
+
+test('kha reset, then podman kube down as kubelet does once the manifest is gone: nothing left', async () => {
+  const r = await node.reset(() => pod!.down());
+  assert.equal(r.status, 0, r.out);
+  assert.deepEqual(podmanLeftovers(), []);
+  assert.deepEqual(node.leftovers(vip.address), NOTHING_LEFT);
+  const url = pod!.livenessUrl!;
+  await assert.rejects(fetch(url), 'nothing answers on the probe address');
+});
+
+test('link mode through the pod: the dummy link and its NAT table, which the image’s nft sees; gone after reset', async () => {
+  const started = await startJoinedPod(topo.masters, topo.caCert, ['--lvscare-arg=--mode=link']);
+  const { node: link, pod: p } = started;
+  pod = p;
+  assert.match(
+    attempt('ip', ['-o', 'addr', 'show', 'dev', 'lvscare']).stdout,
+    /10\.103\.97\.2\/32/,
+  );
+  assert.equal(attempt('nft', ['list', 'table', 'ip', 'kha-lvscare']).status, 0, 'NAT table');
+  // The image's nft, run in the container's mount namespace and root (with the caller's
+  // capabilities: it shows the binary works there, not what the pod may do).
+  assert.match(p.inside('nft', 'list', 'table', 'ip', 'kha-lvscare').stdout, /masquerade/);
+  const client = await withClient(vip, () => sleep(2000), 20);
+  assert.deepEqual(client.failures(), [], 'the VIP answers through the link');
+  const r = await link.reset(() => p.down());
+  assert.equal(r.status, 0, r.out);
+  assert.deepEqual(podmanLeftovers(), []);
+  assert.deepEqual(link.leftovers(vip.address), NOTHING_LEFT);
+});
