@@ -59,6 +59,8 @@ export class PodNode {
         '--image',
         IMAGE_TAG,
         '--skip-kubeadm',
+        // The VM has no kubelet, so no kubelet.conf for discovery's read-only mount.
+        '--no-discover',
         ...extra,
       ],
       { encoding: 'utf8' },
