@@ -34,6 +34,9 @@ export class PodNode {
     join(this.dir, 'modules-load.d'),
     '--sysctl-dir',
     join(this.dir, 'sysctl.d'),
+    // kha's join record, as kha-join.test.ts keeps it: /var/lib is read-only in the VM.
+    '--state-dir',
+    join(this.dir, 'state'),
   ];
 
   constructor() {
