@@ -212,6 +212,8 @@ test('410 Gone: the history compacted under an open watch, it lists again and go
 
 test('EndpointSlices forbidden: it follows the Endpoints instead', async () => {
   forbid(registry, ['EndpointSlice']);
+  // The stand-in reads its registry file every 50 ms: let it see the switch before listing.
+  await new Promise((r) => setTimeout(r, 300));
   const rec = new Recorder();
   const d = discovery(kubeconfig('kubelet', node()), rec);
   try {
