@@ -114,7 +114,7 @@ export class CareDaemon {
       );
     // Discovery first: its state file names masters the kernel may hold, which must not look
     // foreign to the first reconcile.
-    await this.deps.discovery?.start();
+    if (this.deps.discovery) await this.deps.discovery.start();
     this.syncSlots();
     // Adopt whatever the kernel holds before the first probe answers: a restart changes nothing.
     // The first VIP set-up is given its deadline to be in place before start returns.
@@ -192,7 +192,7 @@ export class CareDaemon {
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelReconcileTimer?.();
-    await this.deps.discovery?.stop();
+    if (this.deps.discovery) await this.deps.discovery.stop();
     for (const s of this.slots.values()) s.wake?.();
     await Promise.allSettled(this.loops);
     await this.reconciling;
