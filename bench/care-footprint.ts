@@ -3,11 +3,14 @@
 // to the first reconcile applied (the virtual server and its masters in the kernel: what a
 // static pod restores for kubelet after a reboot). Runs in the kernel-tier VM.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { IpvsClient } from '@kha/netlink-ffi';
 import { cpuTicks, rssBytes } from './proc.js';
 import { summary } from './stats.js';
 import type * as LvscareProcessModule from '../test/dist/support/lvscare-process.js';
+import type * as RegistryModule from '../test/dist/support/registry.js';
 import type * as RunModule from '../test/dist/support/run.js';
 import type * as TopologyModule from '../test/dist/support/topology.js';
 
@@ -19,6 +22,9 @@ const { LVSCARE_BIN } = (await import(
 )) as typeof LvscareProcessModule;
 const { Topology } = (await import(new URL('topology.js', support).href)) as typeof TopologyModule;
 const { run } = (await import(new URL('run.js', support).href)) as typeof RunModule;
+const { publishMasters } = (await import(
+  new URL('registry.js', support).href
+)) as typeof RegistryModule;
 type Topology = TopologyModule.Topology;
 
 const WARMUP_MS = Number(process.env.KHA_BENCH_WARMUP_MS ?? 20_000);
@@ -31,6 +37,37 @@ const VIP = {
 };
 const WINDOW_MS = Number(process.env.KHA_BENCH_WINDOW_MS ?? 60_000);
 const CLK_TCK = Number(run('getconf', ['CLK_TCK']).trim());
+
+/** KHA_BENCH_DISCOVERY=1: the masters also serve their registration and lvscare follows it. */
+const DISCOVERY = process.env.KHA_BENCH_DISCOVERY === '1';
+
+/** A kubelet-like kubeconfig reaching the masters' registration through the VIP. */
+function discoveryArgs(topo: Topology): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'kha-bench-discovery-'));
+  const registry = join(dir, 'registry.json');
+  publishMasters(
+    registry,
+    topo.masters.map((m) => ({ ip: m.ip, port: m.port })),
+  );
+  topo.apiserverEnv = { KHA_REGISTRY_FILE: registry, KHA_CLIENT_CA: topo.caCert };
+  const client = topo.pki.client('system:node:bench', 'system:nodes');
+  const kubeconfig = join(dir, 'kubelet.conf');
+  writeFileSync(
+    kubeconfig,
+    `clusters:
+- name: c
+  cluster: {server: "https://10.103.97.2:6443", certificate-authority: ${topo.caCert}, tls-server-name: kubernetes}
+contexts:
+- name: x
+  context: {cluster: c, user: u}
+current-context: x
+users:
+- name: u
+  user: {client-certificate: ${client.cert}, client-key: ${client.key}}
+`,
+  );
+  return ['--kubeconfig', kubeconfig, '--discover-state-file', join(dir, 'masters.json')];
+}
 
 /** Each master's counters, with the time each was read (reads are slow under emulation). */
 function masterCounters(
@@ -49,7 +86,7 @@ function masterCounters(
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Started as an operator starts it: the executable, with the node flags its first line carries.
-const startCare = (topo: Topology) =>
+const startCare = (topo: Topology, extra: string[] = []) =>
   spawn(
     LVSCARE_BIN,
     [
@@ -59,6 +96,7 @@ const startCare = (topo: Topology) =>
       ...topo.masters.flatMap((m) => ['--rs', `${m.ip}:6443`]),
       '--health-ca-file',
       topo.caCert,
+      ...extra,
     ],
     { stdio: 'ignore' },
   );
@@ -85,6 +123,7 @@ async function main(): Promise<void> {
   run('ipvsadm', ['-C']);
   const topo = new Topology();
   topo.build();
+  const extra = DISCOVERY ? discoveryArgs(topo) : [];
   for (const m of topo.masters) await topo.startMaster(m);
   const ipvs = await IpvsClient.open();
   const starts: number[] = [];
@@ -95,7 +134,7 @@ async function main(): Promise<void> {
   );
   run('ipvsadm', ['-C']);
   const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  const care = startCare(topo);
+  const care = startCare(topo, extra);
   try {
     await sleep(WARMUP_MS);
     const before = {
@@ -144,7 +183,7 @@ async function main(): Promise<void> {
     const r = result;
     console.log(
       [
-        `| lvscare care, 3 masters, defaults, ${Math.round(seconds)} s after ${WARMUP_MS / 1000} s warm-up | lvscare | bare node |`,
+        `| lvscare care, 3 masters, defaults${DISCOVERY ? ', discovery on' : ''}, ${Math.round(seconds)} s after ${WARMUP_MS / 1000} s warm-up | lvscare | bare node |`,
         '|---|---|---|',
         `| RSS (MiB, mean) | ${r.rssMiB.lvscare.toFixed(1)} | ${r.rssMiB.bareNode.toFixed(1)} |`,
         `| CPU (% of one core) | ${r.cpuPercentOfOneCore.lvscare.toFixed(2)} | ${r.cpuPercentOfOneCore.bareNode.toFixed(2)} |`,
@@ -157,7 +196,11 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     const out = process.env.KHA_BENCH_OUT_DIR;
-    if (out) writeFileSync(`${out}/care-footprint.json`, `${JSON.stringify(result, null, 2)}\n`);
+    if (out)
+      writeFileSync(
+        `${out}/care-footprint${DISCOVERY ? '-discovery' : ''}.json`,
+        `${JSON.stringify(result, null, 2)}\n`,
+      );
   } finally {
     care.kill('SIGKILL');
     bare.kill('SIGKILL');

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
 import { type Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { type KubeApiStats, kubeApi } from './kube-api.js';
 
 export type HealthMode = 'ok' | 'fail' | 'slow' | 'hang';
 
@@ -20,6 +21,11 @@ export interface FakeApiserverOptions {
   altCert?: string | undefined;
   altKey?: string | undefined;
   controlPort?: number | undefined;
+  /** Serve the registration (EndpointSlices, Endpoints) from this registry file (registry.ts). */
+  registryFile?: string | undefined;
+  /** The CA client certificates must be signed by to read the registration. */
+  clientCa?: string | undefined;
+  bookmarkMs?: number | undefined;
   /** The cluster CA put in cluster-info; by default the test PKI's CA beside `cert`, when there. */
   caCert?: string | undefined;
   /** cluster-info's server; by default https://apiserver.cluster.local:6443 (kha's VIP name). */
@@ -58,6 +64,8 @@ export interface FakeApiserver {
   /** What cluster-info gives as the API server. */
   setClusterInfoServer(server: string): void;
   useAltCert(alt: boolean): void;
+  /** Requests to the registration API, when it is served. */
+  apiStats: KubeApiStats | undefined;
   close(): Promise<void>;
 }
 
@@ -84,8 +92,16 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
     o.altCert && o.altKey
       ? { cert: readFileSync(o.altCert), key: readFileSync(o.altKey) }
       : undefined;
+  const registration = o.registryFile
+    ? kubeApi({ registryFile: o.registryFile, bookmarkMs: o.bookmarkMs })
+    : undefined;
+  // Client certificates are asked for, not required: probes come without one, as to a real
+  // kube-apiserver, and the registration answers 401 to them.
+  const clientAuth = o.clientCa
+    ? { requestCert: true, rejectUnauthorized: false, ca: readFileSync(o.clientCa) }
+    : {};
   const server: HttpsServer = createHttpsServer(
-    { ...main, keepAliveTimeout: 120_000 },
+    { ...main, ...clientAuth, keepAliveTimeout: 120_000 },
     (req, res) => {
       if (req.url === CLUSTER_INFO_PATH) {
         attributed.add(req.socket);
@@ -93,6 +109,7 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
         res.end(clusterInfoBody(clusterInfoServer, caPem));
         return;
       }
+      if (registration?.handle(req, res)) return;
       if (req.url?.startsWith('/healthz')) {
         healthz++;
         const load = (agents[req.headers['user-agent'] ?? ''] ??= { healthz: 0, connections: 0 });
@@ -140,11 +157,13 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
     },
     useAltCert(useAlt) {
       if (!alt) throw new Error('no alternative certificate configured');
-      server.setSecureContext(useAlt ? alt : main);
+      server.setSecureContext({ ...(useAlt ? alt : main), ...clientAuth });
       // A new certificate comes with a restarted apiserver: kept connections end.
       for (const s of sockets) s.destroy();
     },
+    apiStats: registration?.stats,
     async close() {
+      registration?.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
       if (control) await new Promise<void>((r) => control!.close(() => r()));

@@ -1,5 +1,5 @@
 // A throw-away CA and server certificates for fake API servers, made with openssl.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './run.js';
 
@@ -7,6 +7,8 @@ export interface TestPki {
   caCert: string;
   /** Certificate and key for one server, its IP addresses in the SANs, signed by the CA. */
   server(name: string, ips: string[]): { cert: string; key: string };
+  /** A client certificate (CN and O as the API server reads user and group), signed by the CA. */
+  client(cn: string, org: string): { cert: string; key: string };
 }
 
 export function makePki(dir: string, caName = 'kha-test-ca'): TestPki {
@@ -33,49 +35,51 @@ export function makePki(dir: string, caName = 'kha-test-ca'): TestPki {
   return {
     caCert,
     server(name, ips) {
-      const key = join(dir, `${name}.key`);
-      const csr = join(dir, `${name}.csr`);
-      const cert = join(dir, `${name}.crt`);
-      const ext = join(dir, `${name}.ext`);
-      run('sh', [
-        '-c',
-        `printf 'subjectAltName=%s\\nextendedKeyUsage=serverAuth\\n' "$1" > "$2"`,
-        'sh',
-        ['DNS:kubernetes', ...ips.map((ip) => `IP:${ip}`)].join(','),
-        ext,
-      ]);
-      run('openssl', [
-        'req',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        csr,
-        '-subj',
-        `/CN=${name}`,
-      ]);
-      run('openssl', [
-        'x509',
-        '-req',
-        '-in',
-        csr,
-        '-CA',
-        caCert,
-        '-CAkey',
-        caKey,
-        '-CAcreateserial',
-        '-out',
-        cert,
-        '-days',
-        '2',
-        '-extfile',
-        ext,
-      ]);
-      return { cert, key };
+      const ext = `subjectAltName=${['DNS:kubernetes', ...ips.map((ip) => `IP:${ip}`)].join(',')}\nextendedKeyUsage=serverAuth\n`;
+      return sign(name, `/CN=${name}`, ext);
+    },
+    client(cn, org) {
+      const file = cn.replace(/[^A-Za-z0-9_.-]/g, '_');
+      return sign(file, `/O=${org}/CN=${cn}`, 'extendedKeyUsage=clientAuth\n');
     },
   };
+  function sign(name: string, subject: string, extensions: string): { cert: string; key: string } {
+    const key = join(dir, `${name}.key`);
+    const csr = join(dir, `${name}.csr`);
+    const cert = join(dir, `${name}.crt`);
+    const ext = join(dir, `${name}.ext`);
+    writeFileSync(ext, extensions);
+    run('openssl', [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      csr,
+      '-subj',
+      subject,
+    ]);
+    run('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      caCert,
+      '-CAkey',
+      caKey,
+      '-CAcreateserial',
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+    ]);
+    return { cert, key };
+  }
 }

@@ -34,6 +34,7 @@ export class PodNode {
     join(this.dir, 'modules-load.d'),
     '--sysctl-dir',
     join(this.dir, 'sysctl.d'),
+    // kha's join record, as kha-join.test.ts keeps it: /var/lib is read-only in the VM.
     '--state-dir',
     join(this.dir, 'state'),
   ];
@@ -61,6 +62,8 @@ export class PodNode {
         '--image',
         IMAGE_TAG,
         '--skip-kubeadm',
+        // The VM has no kubelet, so no kubelet.conf for discovery's read-only mount.
+        '--no-discover',
         ...extra,
       ],
       { encoding: 'utf8' },

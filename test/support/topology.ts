@@ -39,6 +39,8 @@ export class Topology {
   readonly pkiDir = mkdtempSync(join(tmpdir(), 'kha-pki-'));
   readonly pki = makePki(this.pkiDir);
   private readonly otherPki = makePki(join(this.pkiDir, 'other'), 'other-ca');
+  /** Extra environment of the fake apiservers, e.g. KHA_REGISTRY_FILE to serve the registration. */
+  apiserverEnv: Record<string, string> = {};
 
   constructor(count = 3) {
     this.masters = Array.from({ length: count }, (_, i) => ({
@@ -119,6 +121,7 @@ export class Topology {
       ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, ...this.apiserverEnv },
       },
     );
     m.process = child;

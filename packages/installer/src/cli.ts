@@ -1,4 +1,4 @@
-// The kha CLI: join, reset, manifest, version, help, completion. Bad input: one line per
+// The kha CLI: join, reset, manifest, update, version, help, completion. Bad input: one line per
 // problem, exit 2, nothing written. Parsing only picks the command and checks its flags.
 import {
   type FlagMeta,
@@ -24,9 +24,11 @@ import {
   pathsOf,
   podFlags,
   resetFlags,
+  updateFlags,
   withCare,
 } from './settings.js';
 import { renderManifest } from './static-pod.js';
+import { kubeadmUpdate } from './update.js';
 
 type Command = () => Promise<number>;
 
@@ -34,6 +36,7 @@ const COMMAND_FLAGS: Record<string, Array<[string, FlagMeta]>> = {
   join: flagsOf(joinFlags()),
   reset: flagsOf(resetFlags()),
   manifest: flagsOf(podFlags()),
+  update: flagsOf(updateFlags()),
 };
 
 /** The flag values of a command, checked by its schema; every problem at once. */
@@ -133,6 +136,17 @@ async function parseCommand(
       },
     )
     .command(
+      'update',
+      "rewrite this worker's static pod (and lvscare's state file) for a changed list of masters; kubelet restarts the pod",
+      withFlags('update'),
+      (a) => {
+        const pod = checkPodFlags(a);
+        const { manifestDir, stateDir, dryRun } = updateFlags();
+        const f = checked(z.object({ manifestDir, stateDir, dryRun }), a);
+        chosen = async () => kubeadmUpdate(await withCare(pod, warn), f, out);
+      },
+    )
+    .command(
       'version',
       'print the version',
       (y) =>
@@ -149,7 +163,7 @@ async function parseCommand(
       },
     )
     .command('help [command..]', 'show the help of a command, e.g. kha help join')
-    .demandCommand(1, 'name a command: join, reset, manifest, version, help, completion')
+    .demandCommand(1, 'name a command: join, reset, manifest, update, version, help, completion')
     .parseAsync();
   return chosen;
 }

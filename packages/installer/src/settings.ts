@@ -15,6 +15,7 @@ import {
   formatEndpoint,
   list,
   parseCareArgs,
+  parseCidr,
   parseEndpoint,
   readPflagArgs,
   text,
@@ -25,6 +26,12 @@ import * as z from 'zod/mini';
 import { mastersIn, mastersProblems } from './masters.js';
 import { DEFAULT_STATE_DIR } from './state.js';
 import { formatMetricsAddress } from './metrics-address.js';
+import {
+  DISCOVERY_STATE_FILE,
+  KUBELET_CERT_DIR,
+  KUBELET_KUBECONFIG,
+  type PodDiscovery,
+} from './static-pod.js';
 import { DEFAULT_VIP, vipClash, vipOf } from './vip.js';
 
 const absolute = (t: string) => (t.startsWith('/') ? t : why('must be an absolute path'));
@@ -74,6 +81,35 @@ export const podFlags = () => ({
       describe: 'a further `lvscare care` flag for the pod, e.g. --lvscare-arg=--mode=link',
     },
     z.array(z.string()),
+  ),
+  discover: flagWithDefault(
+    {
+      kind: 'boolean',
+      default: true,
+      describe:
+        "follow the control plane's own list of API servers with the kubelet's credentials (--no-discover: --master alone)",
+    },
+    z.boolean(),
+  ),
+  kubeconfig: flagWithDefault(
+    {
+      kind: 'string',
+      default: KUBELET_KUBECONFIG,
+      describe: "the kubelet's kubeconfig discovery reads the API with",
+    },
+    text(absolute),
+  ),
+  discoverStateFile: flagWithDefault(
+    {
+      kind: 'string',
+      default: DISCOVERY_STATE_FILE,
+      describe: "lvscare's discovered masters; its directory is the pod's one writable mount",
+    },
+    text(absolute),
+  ),
+  discoverCidr: flag(
+    { kind: 'string', describe: 'ignore discovered masters outside this CIDR' },
+    text((t) => (t === '' ? undefined : parseCidr(t) ? t : why('not a CIDR, e.g. 10.0.0.0/24'))),
   ),
 });
 
@@ -133,6 +169,14 @@ const joinOnlyFlags = () => ({
 
 export const joinFlags = () => ({ ...podFlags(), ...joinOnlyFlags() });
 
+/** The flags of `kha update`: the pod's, where its manifest is, and --dry-run. */
+export const updateFlags = () => ({
+  ...podFlags(),
+  manifestDir: pathFlags().manifestDir,
+  stateDir: pathFlags().stateDir,
+  dryRun: pathFlags().dryRun,
+});
+
 export const resetFlags = () => ({
   ...pathFlags(),
   wait: flagWithDefault(
@@ -179,6 +223,14 @@ const podSchema = z.pipe(
     caFile: f.caFile,
     metricsAddress: f.metricsAddress,
     lvscareArgs: f.lvscareArg,
+    discovery: f.discover
+      ? ({
+          kubeconfig: f.kubeconfig,
+          certDir: KUBELET_CERT_DIR,
+          stateFile: f.discoverStateFile,
+          cidr: f.discoverCidr,
+        } satisfies PodDiscovery)
+      : undefined,
   })),
 );
 
@@ -196,6 +248,9 @@ const OWN_FLAGS: Record<string, string> = {
   clean: 'kha reset removes them',
   'health-ca-file': '--ca-file',
   'metrics-address': '--metrics-address',
+  kubeconfig: '--kubeconfig (with --discover)',
+  'discover-cidr': '--discover-cidr',
+  'discover-state-file': '--discover-state-file',
 };
 
 /**
@@ -203,7 +258,7 @@ const OWN_FLAGS: Record<string, string> = {
  * sets itself is refused by its canonical name, whatever the spelling (-C, --clean=t, --no-clean).
  */
 export async function lvscareConfig(
-  pod: Pick<PodSettings, 'vip' | 'masters' | 'metricsAddress' | 'lvscareArgs'>,
+  pod: Pick<PodSettings, 'vip' | 'masters' | 'metricsAddress' | 'lvscareArgs' | 'discovery'>,
   warn: (line: string) => void = () => {},
 ): Promise<CareConfig> {
   const prefix = (p: string) => `--lvscare-arg: ${p}`;
@@ -216,12 +271,15 @@ export async function lvscareConfig(
   if (conflicts.length > 0) throw new UsageError(conflicts);
   const metrics = pod.metricsAddress;
   try {
+    const d = pod.discovery;
     const { config, notes } = await parseCareArgs([
       '--vs',
       formatEndpoint(pod.vip),
       ...pod.masters.flatMap((m) => ['--rs', formatEndpoint(m)]),
       '--metrics-address',
       formatMetricsAddress(metrics),
+      ...(d ? ['--kubeconfig', d.kubeconfig, '--discover-state-file', d.stateFile] : []),
+      ...(d?.cidr ? ['--discover-cidr', d.cidr] : []),
       ...pod.lvscareArgs,
     ]);
     for (const note of notes) warn(prefix(note));

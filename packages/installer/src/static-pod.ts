@@ -1,4 +1,5 @@
 // The kube-lvscare static pod: pure, from the join settings to the Pod object and its YAML.
+import { dirname } from 'node:path';
 import { type Endpoint, formatEndpoint } from '@kha/lvscare';
 import yaml from 'js-yaml';
 import { type MetricsAddress, formatMetricsAddress, probeHost } from './metrics-address.js';
@@ -16,7 +17,25 @@ export interface StaticPodSettings {
   lvscareArgs: string[];
   /** Where lvscare serves /metrics (port `metrics`, scraped by Prometheus) and /healthz. */
   metricsAddress: MetricsAddress;
+  /** Master discovery through the API with the kubelet's credentials; absent: --rs alone. */
+  discovery?: PodDiscovery | undefined;
 }
+
+export interface PodDiscovery {
+  /** The kubelet's kubeconfig, mounted read-only at the same path. */
+  kubeconfig: string;
+  /** Where the kubeconfig's client certificate lives (kubelet rotates it there): read-only. */
+  certDir: string;
+  /** lvscare's state file; its directory, lvscare's alone, is the pod's only writable mount. */
+  stateFile: string;
+  cidr: string | undefined;
+}
+
+/** kubeadm's layout: kubelet.conf names kubelet-client-current.pem in this directory. */
+export const KUBELET_KUBECONFIG = '/etc/kubernetes/kubelet.conf';
+export const KUBELET_CERT_DIR = '/var/lib/kubelet/pki';
+/** A directory of lvscare's own under kha's, so the pod sees nothing else of kha's state. */
+export const DISCOVERY_STATE_FILE = '/var/lib/kha/lvscare/masters.json';
 
 /** `lvscare care` exactly as the container runs it. */
 export function careArgs(s: Omit<StaticPodSettings, 'image'>): string[] {
@@ -29,8 +48,40 @@ export function careArgs(s: Omit<StaticPodSettings, 'image'>): string[] {
     s.caFile,
     '--metrics-address',
     formatMetricsAddress(s.metricsAddress),
+    ...(s.discovery
+      ? [
+          '--kubeconfig',
+          s.discovery.kubeconfig,
+          '--discover-state-file',
+          s.discovery.stateFile,
+          ...(s.discovery.cidr ? ['--discover-cidr', s.discovery.cidr] : []),
+        ]
+      : []),
     ...s.lvscareArgs,
   ];
+}
+
+interface Mount {
+  name: string;
+  path: string;
+  type: 'File' | 'Directory' | 'DirectoryOrCreate';
+  readOnly: boolean;
+}
+
+/** What the container sees of the host: the CA; with discovery, the credentials and the state. */
+function hostMounts(s: StaticPodSettings): Mount[] {
+  const mounts: Mount[] = [{ name: 'ca', path: s.caFile, type: 'File', readOnly: true }];
+  const d = s.discovery;
+  if (d) {
+    // The kubelet writes kubelet.conf during its TLS bootstrap, before it starts any static pod,
+    // so the File check never holds the pod back on a node kubeadm joined.
+    mounts.push(
+      { name: 'kubeconfig', path: d.kubeconfig, type: 'File', readOnly: true },
+      { name: 'kubelet-pki', path: d.certDir, type: 'Directory', readOnly: true },
+      { name: 'state', path: dirname(d.stateFile), type: 'DirectoryOrCreate', readOnly: false },
+    );
+  }
+  return mounts;
 }
 
 // Sized from bench/README.md: about 55 MiB resident and a few percent of an emulated core in
@@ -43,6 +94,7 @@ const RESOURCES = {
 
 export function staticPod(s: StaticPodSettings): Record<string, unknown> {
   const metrics = s.metricsAddress;
+  const mounts = hostMounts(s);
   const container: Record<string, unknown> = {
     name: 'lvscare',
     image: s.image,
@@ -70,7 +122,7 @@ export function staticPod(s: StaticPodSettings): Record<string, unknown> {
     },
     // /proc/sys is read-only in the container: kha join sets the IPVS sysctls on the host and
     // in /etc/sysctl.d, so lvscare finds them right and has nothing to write.
-    volumeMounts: [{ name: 'ca', mountPath: s.caFile, readOnly: true }],
+    volumeMounts: mounts.map((m) => ({ name: m.name, mountPath: m.path, readOnly: m.readOnly })),
   };
   return {
     apiVersion: 'v1',
@@ -85,7 +137,7 @@ export function staticPod(s: StaticPodSettings): Record<string, unknown> {
       priorityClassName: 'system-node-critical',
       priority: 2000001000,
       containers: [container],
-      volumes: [{ name: 'ca', hostPath: { path: s.caFile, type: 'File' } }],
+      volumes: mounts.map((m) => ({ name: m.name, hostPath: { path: m.path, type: m.type } })),
     },
   };
 }

@@ -147,3 +147,52 @@ test('manifests/kube-lvscare.yaml is what `kha manifest` prints for the example 
     'manifests/kube-lvscare.yaml drifted; regenerate it: kha manifest --master 192.168.0.2-192.168.0.4 > manifests/kube-lvscare.yaml',
   );
 });
+
+test('discovery (the default): the kubeconfig and the certificate directory read-only, the state directory the only writable mount', async () => {
+  const pod = staticPod(await podSettings({ master: ['192.168.0.2'] })) as any;
+  const c = pod.spec.containers[0];
+  assert.deepEqual(c.volumeMounts, [
+    { name: 'ca', mountPath: '/etc/kubernetes/pki/ca.crt', readOnly: true },
+    { name: 'kubeconfig', mountPath: '/etc/kubernetes/kubelet.conf', readOnly: true },
+    { name: 'kubelet-pki', mountPath: '/var/lib/kubelet/pki', readOnly: true },
+    { name: 'state', mountPath: '/var/lib/kha/lvscare', readOnly: false },
+  ]);
+  const types = Object.fromEntries(pod.spec.volumes.map((v: any) => [v.name, v.hostPath.type]));
+  assert.deepEqual(types, {
+    ca: 'File',
+    kubeconfig: 'File',
+    'kubelet-pki': 'Directory',
+    state: 'DirectoryOrCreate',
+  });
+  // Still nothing beyond NET_ADMIN, and the root file system stays read-only.
+  assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'], add: ['NET_ADMIN'] });
+  assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+  const { config } = await parseCareArgs(c.args.slice(1));
+  assert.equal(config.discovery?.kubeconfig, '/etc/kubernetes/kubelet.conf');
+  assert.equal(config.discovery?.stateFile, '/var/lib/kha/lvscare/masters.json');
+});
+
+test('--no-discover: --master alone, the CA the only mount; --discover-cidr reaches lvscare', async () => {
+  const off = staticPod(await podSettings({ master: ['192.168.0.2'], discover: false })) as any;
+  assert.deepEqual(
+    off.spec.volumes.map((v: any) => v.name),
+    ['ca'],
+  );
+  assert.ok(!off.spec.containers[0].args.includes('--kubeconfig'));
+  const { out } = await captured(['manifest', ...masters, '--discover-cidr', '192.168.0.0/24']);
+  const args = (yaml.load(out) as any).spec.containers[0].args as string[];
+  const { config } = await parseCareArgs(args.slice(1));
+  assert.equal(config.discovery?.cidr?.text, '192.168.0.0/24');
+  await assert.rejects(
+    podSettings({ master: ['192.168.0.2'], discoverCidr: '192.168.0.0' }),
+    /--discover-cidr "192.168.0.0": not a CIDR/,
+  );
+  await assert.rejects(
+    podSettings({ master: ['192.168.0.2'], discoverCidr: 'fd00::/64' }),
+    /--discover-cidr "fd00::\/64": is IPv6 but --vs is not/,
+  );
+  await assert.rejects(
+    podSettings({ master: ['192.168.0.2'], lvscareArg: ['--kubeconfig=/x'] }),
+    /--kubeconfig conflicts with what kha sets itself/,
+  );
+});

@@ -255,3 +255,36 @@ test('checks across flags are reported beside problems of other flags', () => {
     },
   );
 });
+
+test('discovery flags: --kubeconfig turns it on; --discover-cidr of the VIP family; both others need --kubeconfig', async () => {
+  assert.equal(careConfig(base).discovery, undefined);
+  const c = careConfig({
+    ...base,
+    kubeconfig: '/etc/kubernetes/kubelet.conf',
+    discoverCidr: '192.168.0.0/24',
+    discoverStateFile: '/var/lib/kha/masters.json',
+  });
+  assert.equal(c.discovery?.kubeconfig, '/etc/kubernetes/kubelet.conf');
+  assert.equal(c.discovery?.cidr?.contains('192.168.0.9'), true);
+  assert.equal(c.discovery?.stateFile, '/var/lib/kha/masters.json');
+  const refused = (flags: Record<string, unknown>, why: RegExp) =>
+    assert.throws(
+      () => careConfig({ ...base, ...flags }),
+      (e: Error) => e instanceof UsageError && why.test(e.message),
+    );
+  refused(
+    { kubeconfig: '/k', discoverCidr: '10.0.0.0/99' },
+    /--discover-cidr "10.0.0.0\/99": not a CIDR/,
+  );
+  refused(
+    { kubeconfig: '/k', discoverCidr: 'fd00::/64' },
+    /--discover-cidr "fd00::\/64": is IPv6 but --vs is not/,
+  );
+  refused({ discoverCidr: '10.0.0.0/8' }, /--discover-cidr "10.0.0.0\/8": needs --kubeconfig/);
+  refused({ discoverStateFile: '/s.json' }, /--discover-state-file "\/s.json": needs --kubeconfig/);
+  const { parseCareArgs } = await import('../src/commands/care-args.js');
+  const fromEnv = await parseCareArgs(['--vs', '10.103.97.2:6443', '--rs', '10.0.0.11:6443'], {
+    CARE_KUBECONFIG: '/etc/kubernetes/kubelet.conf',
+  });
+  assert.equal(fromEnv.config.discovery?.kubeconfig, '/etc/kubernetes/kubelet.conf');
+});

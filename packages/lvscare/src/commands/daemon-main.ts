@@ -4,6 +4,8 @@ import type { IpvsClient } from '@kha/netlink-ffi';
 import { type CareConfig, describeConfig } from '../config/care-config.js';
 import { formatEndpoint } from '../config/endpoint.js';
 import { CareDaemon } from '../daemon/care.js';
+import { DiscoveredMasters } from '../discovery/discovered-masters.js';
+import { DiscoveryMetrics } from '../metrics/discovery-metrics.js';
 import { boundAddress, startHttpServer } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
 import { CareMetrics } from '../metrics/metrics.js';
@@ -25,11 +27,19 @@ export async function runDaemon(
     config.realServers.map(formatEndpoint),
     formatEndpoint(config.vip),
   );
-  const daemon = new CareDaemon(config, {
+  const discovery = config.discovery
+    ? new DiscoveredMasters(config.vip, config.realServers, config.discovery, {
+        logger: log.child({ component: 'discovery' }),
+        metrics: new DiscoveryMetrics(metrics.registry),
+        onChange: () => daemon.onMembershipChange(),
+      })
+    : undefined;
+  const daemon: CareDaemon = new CareDaemon(config, {
     kernel: ipvsKernel(ipvs),
     vip,
     logger: log,
     metrics,
+    discovery,
     probeFor: (m, onLost) => new MasterProbe(m, config.health, onLost),
   });
   const server = config.metricsAddress

@@ -25,6 +25,9 @@ const CROSS_CHECKED = new Set([
   'ip',
   'healthInsecureSkipVerify',
   'healthCaFile',
+  'kubeconfig',
+  'discoverCidr',
+  'discoverStateFile',
 ]);
 
 function careSchema(notes: Notes) {
@@ -58,6 +61,25 @@ function careSchema(notes: Notes) {
             'ip',
             f.ip.address,
             `not an ${vip.family === 'inet' ? 'IPv4' : 'IPv6'} address: --vs is not`,
+          );
+        if (f.kubeconfig === undefined) {
+          if (f.discoverCidr)
+            problem(
+              'discoverCidr',
+              f.discoverCidr.text,
+              'needs --kubeconfig: there is no discovery without it',
+            );
+          if (f.discoverStateFile)
+            problem(
+              'discoverStateFile',
+              f.discoverStateFile,
+              'needs --kubeconfig: there is no discovery without it',
+            );
+        } else if (f.discoverCidr && f.discoverCidr.family !== vip.family)
+          problem(
+            'discoverCidr',
+            f.discoverCidr.text,
+            `is ${f.discoverCidr.family === 'inet' ? 'IPv4' : 'IPv6'} but --vs is not: every master would be ignored`,
           );
         if (!f.healthInsecureSkipVerify && f.healthCaFile === undefined)
           problem(
@@ -106,6 +128,16 @@ function careSchema(notes: Notes) {
           insecureSkipVerify: f.healthCaFile === undefined && f.healthInsecureSkipVerify,
         },
         metricsAddress: f.metricsAddress,
+        /** Master discovery through the API (--kubeconfig); absent: --rs alone. */
+        ...(f.kubeconfig
+          ? {
+              discovery: {
+                kubeconfig: f.kubeconfig,
+                cidr: f.discoverCidr,
+                stateFile: f.discoverStateFile,
+              },
+            }
+          : {}),
         logLevel: f.logger,
         logFormat: f.logFormat,
       };
@@ -169,6 +201,13 @@ export function describeConfig(c: CareConfig): Record<string, unknown> {
     fall: c.fall,
     rise: c.rise,
     drainTimeout: formatDuration(c.drainTimeoutMs),
+    ...(c.discovery && {
+      discovery: {
+        kubeconfig: c.discovery.kubeconfig,
+        ...(c.discovery.cidr && { cidr: c.discovery.cidr.text }),
+        ...(c.discovery.stateFile && { stateFile: c.discovery.stateFile }),
+      },
+    }),
     health: `${c.health.method} ${c.health.scheme}://<rs>${c.health.path} timeout ${formatDuration(c.health.timeoutMs)}${c.health.scheme === 'https' ? (c.health.insecureSkipVerify ? ' (TLS not verified)' : ` (TLS verified against ${c.health.caFile ?? 'system CAs'})`) : ''}`,
   };
 }

@@ -4,6 +4,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { SCHEDULERS } from '@kha/netlink-ffi';
 import * as z from 'zod/mini';
+import { parseCidr } from '../discovery/admission.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { type Endpoint, formatEndpoint, parseEndpoint, unusableVip } from './endpoint.js';
 import { flag, flagWithDefault, list, text, why } from './flag.js';
@@ -297,6 +298,29 @@ export function careFlags(notes: Notes) {
         const e = parseEndpoint(t) ?? why('not an IP:PORT (empty disables the endpoint)');
         return { host: e.address, port: e.port };
       }),
+    ),
+    kubeconfig: flag(
+      {
+        kind: 'string',
+        describe:
+          "follow the masters the API lists (the kubernetes Service's endpoints), with this kubeconfig's credentials, e.g. /etc/kubernetes/kubelet.conf",
+      },
+      text((t) => (t === '' ? undefined : t)),
+    ),
+    discoverCidr: flag(
+      {
+        kind: 'string',
+        describe: 'with --kubeconfig: ignore discovered masters outside this CIDR',
+      },
+      text((t) => (t === '' ? undefined : (parseCidr(t) ?? why('not a CIDR, e.g. 10.0.0.0/24')))),
+    ),
+    discoverStateFile: flag(
+      {
+        kind: 'string',
+        describe:
+          'with --kubeconfig: remember the discovered masters here, e.g. /var/lib/kha/masters.json',
+      },
+      text((t) => (t === '' ? undefined : t)),
     ),
     logger: flagWithDefault(
       { kind: 'string', default: 'INFO', describe: 'INFO or DEBG' },

@@ -4,6 +4,8 @@
 // set-up does (fails, hangs), failover, repairs and fail-open go on.
 import type { DestinationExtended } from '@kha/netlink-ffi';
 import type { CareConfig } from '../config/care-config.js';
+import type { MembershipSource } from '../discovery/discovered-masters.js';
+import { type Membership, servedMasters } from '../discovery/membership.js';
 import { formatEndpoint } from '../config/endpoint.js';
 import { endpointKey } from '../health/desired.js';
 import {
@@ -50,12 +52,16 @@ export interface CareDeps {
     master: CareConfig['realServers'][number],
     onConnectionLost: (err: Error | undefined) => void,
   ): Probe;
+  /** Master discovery (--kubeconfig): the masters served follow it; absent, --rs alone. */
+  discovery?: MembershipSource | undefined;
   clock?: Clock;
 }
 
 interface MasterSlot {
   name: string;
   key: string;
+  /** Set when the master left the served set: its probe loop ends. */
+  retired: boolean;
   probe: Probe;
   lastStart: number;
   lastEnd: number;
@@ -82,7 +88,8 @@ export class CareDaemon {
   private readonly clock: Clock;
   private readonly wanted: WantedService;
   private readonly health = new Map<string, HealthState>();
-  private readonly slots: MasterSlot[] = [];
+  private readonly slots = new Map<string, MasterSlot>();
+  private started = false;
   private readonly repeats = new RepeatLimiter(LOG_REPEAT_WINDOW_MS);
   private applied: Applied | undefined;
   private draining = new Map<string, number>();
@@ -120,28 +127,10 @@ export class CareDaemon {
       log.warn(
         "masters' TLS certificates are not verified (no --health-ca-file): anything answering on a master's address passes the health check; give --health-ca-file /etc/kubernetes/pki/ca.crt",
       );
-    for (const m of this.config.realServers) {
-      const key = endpointKey(m);
-      const name = formatEndpoint(m);
-      this.health.set(key, initialHealth(this.now()));
-      const slot: MasterSlot = {
-        name,
-        key,
-        probe: undefined as unknown as Probe,
-        lastStart: 0,
-        lastEnd: 0,
-        lostAt: undefined,
-        lostError: undefined,
-        wake: undefined,
-      };
-      slot.probe = this.deps.probeFor(m, (err) => {
-        slot.lostAt = this.now();
-        slot.lostError = err;
-        log.debug({ master: name, err: err?.message }, 'probe connection lost');
-        slot.wake?.();
-      });
-      this.slots.push(slot);
-    }
+    // Discovery first: its state file names masters the kernel may hold, which must not look
+    // foreign to the first reconcile.
+    if (this.deps.discovery) await this.deps.discovery.start();
+    this.syncSlots();
     // Adopt whatever the kernel holds before the first probe answers: a restart changes nothing.
     // The first VIP set-up is given its deadline to be in place before start returns.
     await this.requestReconcile();
@@ -152,15 +141,76 @@ export class CareDaemon {
         vipDeadlineMs(this.config.intervalMs),
         () => {},
       );
-    for (const slot of this.slots) this.loops.push(this.probeLoop(slot));
+    this.started = true;
+    for (const slot of this.slots.values()) this.loops.push(this.probeLoop(slot));
     this.scheduleReconcile();
+  }
+
+  /** Who is served now: the seed and, with discovery, the discovered and the retiring. */
+  private membership(): Membership {
+    return (
+      this.deps.discovery?.membership ?? {
+        seed: this.config.realServers,
+        discovered: [],
+        retiring: [],
+      }
+    );
+  }
+
+  /** Discovery changed the membership: probe the new masters, stop probing the gone ones. */
+  onMembershipChange(): void {
+    if (this.stopped) return;
+    this.syncSlots();
+    // Before start() has run its first reconcile, that one will see the change.
+    if (this.started) void this.requestReconcile();
+  }
+
+  private syncSlots(): void {
+    const served = servedMasters(this.membership());
+    const keys = new Set(served.map(endpointKey));
+    for (const m of served) {
+      const key = endpointKey(m);
+      if (this.slots.has(key)) continue;
+      const name = formatEndpoint(m);
+      this.health.set(key, initialHealth(this.now()));
+      const slot: MasterSlot = {
+        name,
+        key,
+        retired: false,
+        probe: undefined as unknown as Probe,
+        lastStart: 0,
+        lastEnd: 0,
+        lostAt: undefined,
+        lostError: undefined,
+        wake: undefined,
+      };
+      slot.probe = this.deps.probeFor(m, (err) => {
+        slot.lostAt = this.now();
+        slot.lostError = err;
+        this.deps.logger.debug({ master: name, err: err?.message }, 'probe connection lost');
+        slot.wake?.();
+      });
+      this.slots.set(key, slot);
+      if (this.deps.discovery) this.deps.metrics.addMaster(name);
+      if (this.started) this.loops.push(this.probeLoop(slot));
+    }
+    for (const [key, slot] of this.slots) {
+      if (keys.has(key)) continue;
+      slot.retired = true;
+      slot.wake?.();
+      this.slots.delete(key);
+      this.health.delete(key);
+      this.repeats.clear(`probe ${slot.name}`);
+      this.deps.metrics.removeMaster(slot.name);
+    }
   }
 
   /** Stops probing and reconciling; the rules stay in the kernel, so traffic goes on. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelReconcileTimer?.();
-    for (const s of this.slots) s.wake?.();
+    if (this.deps.discovery) await this.deps.discovery.stop();
+    for (const s of this.slots.values()) s.wake?.();
     await Promise.allSettled(this.loops);
     await this.reconciling;
     if (this.vipRun)
@@ -170,7 +220,7 @@ export class CareDaemon {
         vipDeadlineMs(this.config.intervalMs),
         () => {},
       );
-    await Promise.allSettled(this.slots.map((s) => s.probe.close()));
+    await Promise.allSettled([...this.slots.values()].map((s) => s.probe.close()));
   }
 
   private scheduleReconcile(): void {
@@ -181,7 +231,7 @@ export class CareDaemon {
   }
 
   private async probeLoop(slot: MasterSlot): Promise<void> {
-    while (!this.stopped) {
+    while (!this.stopped && !slot.retired) {
       try {
         await this.probeOnce(slot);
       } catch (err) {
@@ -193,6 +243,7 @@ export class CareDaemon {
         await this.sleepUntil(slot, this.now() + this.config.intervalMs);
       }
     }
+    if (slot.retired) await slot.probe.close();
   }
 
   private async probeOnce(slot: MasterSlot): Promise<void> {
@@ -209,7 +260,7 @@ export class CareDaemon {
       this.config.health.timeoutMs,
     );
     slot.lastEnd = this.now();
-    if (this.stopped) return;
+    if (this.stopped || slot.retired) return;
     this.onProbeResult(slot, lostIdle ? { ...result, outcome: afterLoss(result.outcome) } : result);
     const state = this.health.get(slot.key)!;
     const at = nextProbeAt(
@@ -225,7 +276,7 @@ export class CareDaemon {
 
   private sleepUntil(slot: MasterSlot, at: number): Promise<void> {
     const ms = at - this.now();
-    if (ms <= 0 || this.stopped) return Promise.resolve();
+    if (ms <= 0 || this.stopped || slot.retired) return Promise.resolve();
     return new Promise((resolve) => {
       const cancel = this.clock.after(ms, done);
       function done(): void {
@@ -330,9 +381,12 @@ export class CareDaemon {
     const { metrics, kernel } = this.deps;
     try {
       const view = await kernel.read(this.config.vip);
+      const membership = this.membership();
       const plan = planRound({
         wanted: this.wanted,
-        masters: this.config.realServers,
+        masters: membership.seed,
+        discovered: membership.discovered,
+        retiring: membership.retiring,
         health: this.health,
         kernel: view,
         applied: this.applied,
@@ -344,7 +398,7 @@ export class CareDaemon {
         reportFailOpen(
           this.failOpen,
           plan.failOpen,
-          this.slots.map((s) => s.name),
+          [...this.slots.values()].map((s) => s.name),
         ),
       );
       this.failOpen = plan.failOpen;
@@ -359,6 +413,9 @@ export class CareDaemon {
         ? (await kernel.read(this.config.vip)).destinations
         : view.destinations;
       this.lastGoodReconcile = this.now();
+      this.deps.discovery?.observeKernel(
+        new Map(this.kernelDestinations.map((d) => [endpointKey(d), d])),
+      );
       metrics.reconciled(this.failOpen, this.kernelDestinations, Date.now());
       this.emit(reportRecovery(this.repeats, 'reconcile', 'reconcile works again'));
     } catch (err) {
@@ -457,6 +514,11 @@ export class CareDaemon {
     if (!this.kernelDestinations.some((d) => d.weight > 0))
       return 'the virtual server has no destination with weight above 0';
     return this.vipProblem;
+  }
+
+  /** For /readyz's text: trouble that does not make the node unready (discovery failing). */
+  readyNote(): string | undefined {
+    return this.deps.discovery?.trouble();
   }
 
   /** Health of every master, for tests and logs. */

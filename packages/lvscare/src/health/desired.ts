@@ -52,11 +52,9 @@ export function desiredDestinations(
       weights.set(key, FULL_WEIGHT);
     } else if (state.status === 'unknown') {
       weights.set(key, seen ? seen.weight : FULL_WEIGHT);
-    } else if (seen !== undefined) {
-      const since = draining.get(key) ?? now;
-      const quiet = seen.weight === 0 && seen.activeConns + seen.inactiveConns === 0;
-      const timedOut = seen.weight === 0 && now - since >= drainTimeoutMs;
-      if (!quiet && !timedOut) {
+    } else {
+      const since = drainingSince(seen, draining.get(key), drainTimeoutMs, now);
+      if (since !== undefined) {
         weights.set(key, 0);
         nextDraining.set(key, since);
       }
@@ -68,4 +66,21 @@ export function desiredDestinations(
     return { weights, failOpen, draining: new Map() };
   }
   return { weights, failOpen, draining: nextDraining };
+}
+
+/**
+ * A master being taken out: since when it has been draining while it must stay at weight 0, or
+ * undefined once it may be removed (quiet, or the drain timed out) or the kernel lacks it.
+ */
+export function drainingSince(
+  seen: ObservedDestination | undefined,
+  since: number | undefined,
+  drainTimeoutMs: number,
+  now: number,
+): number | undefined {
+  if (seen === undefined) return undefined;
+  const start = since ?? now;
+  const quiet = seen.weight === 0 && seen.activeConns + seen.inactiveConns === 0;
+  const timedOut = seen.weight === 0 && now - start >= drainTimeoutMs;
+  return quiet || timedOut ? undefined : start;
 }

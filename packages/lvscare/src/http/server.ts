@@ -9,6 +9,8 @@ export interface Liveness {
   notAlive(): string | undefined;
   /** Why the rules are not in place, or undefined when they are. */
   notReady(): string | undefined;
+  /** Trouble worth showing in /readyz that does not change its status (discovery failing). */
+  readyNote?(): string | undefined;
 }
 
 const ALLOW = 'GET, HEAD';
@@ -77,7 +79,8 @@ export async function startHttpServer(
       }
       if (path === '/readyz') {
         const why = state.notReady();
-        return why ? answer(503, `${why}\n`) : answer(200, 'ok\n');
+        const note = state.readyNote?.();
+        return answer(why ? 503 : 200, `${why ?? 'ok'}\n${note ? `${note}\n` : ''}`);
       }
       answer(404, 'not found: try /metrics, /healthz or /readyz\n');
     },

@@ -216,6 +216,21 @@ export class CareMetrics {
     }
   }
 
+  /** A master discovery added: its series start as a configured master's do. */
+  addMaster(master: string): void {
+    this.setMasterState(master, 'unknown');
+    this.zeroPerMasterCounters([master]);
+  }
+
+  /** A master discovery dropped and lvscare removed: its series go with it. */
+  removeMaster(master: string): void {
+    for (const state of STATES) this.masterState.remove({ master, state });
+    for (const to of ['up', 'down'] satisfies HealthStatus[])
+      this.transitions.remove({ master, to });
+    for (const reason of FAILURE_REASONS) this.probeFailures.remove({ master, reason });
+    for (const result of ['success', 'failure']) this.probeDuration.remove({ master, result });
+  }
+
   setMasterState(master: string, state: HealthStatus): void {
     for (const s of STATES) this.masterState.set({ master, state: s }, s === state ? 1 : 0);
   }

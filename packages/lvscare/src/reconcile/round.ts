@@ -2,10 +2,11 @@
 // (pure: health + kernel -> ordered actions) and apply (the actions, in order, stopping at the
 // first the kernel refuses). Reporting what happened is in report.ts.
 import type { Endpoint } from '../config/endpoint.js';
+import { servedMasters } from '../discovery/membership.js';
+import { servedDestinations } from '../discovery/served.js';
 import {
   type DesiredDestinations,
   type ObservedDestination,
-  desiredDestinations,
   endpointKey,
 } from '../health/desired.js';
 import type { HealthState } from '../health/state.js';
@@ -20,7 +21,11 @@ import {
 
 export interface RoundInput {
   wanted: WantedService;
+  /** The seed (`--rs`). */
   masters: Endpoint[];
+  /** With discovery: masters it reported, and masters it dropped that are still draining. */
+  discovered?: Endpoint[];
+  retiring?: Endpoint[];
   health: Map<string, HealthState>;
   kernel: KernelView;
   /** What the last successful round set; undefined before the first. */
@@ -39,8 +44,14 @@ export function planRound(input: RoundInput): RoundPlan {
   const observed = new Map<string, ObservedDestination>(
     input.kernel.destinations.map((d) => [endpointKey(d), d]),
   );
-  const desired = desiredDestinations(
-    input.masters,
+  const membership = {
+    seed: input.masters,
+    discovered: input.discovered ?? [],
+    retiring: input.retiring ?? [],
+  };
+  // Without discovery this is desiredDestinations over the seed, exactly.
+  const desired = servedDestinations(
+    membership,
     input.health,
     observed,
     input.draining,
@@ -49,7 +60,7 @@ export function planRound(input: RoundInput): RoundPlan {
   );
   const actions = planReconcile(
     input.wanted,
-    input.masters,
+    servedMasters(membership),
     desired.weights,
     input.kernel,
     input.applied,

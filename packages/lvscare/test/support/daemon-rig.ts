@@ -1,6 +1,7 @@
 // A CareDaemon on virtual time with an in-memory kernel, a scriptable VIP set-up and scriptable
 // probes, for unit and model-based tests of the loop's guarantees.
 import { Writable } from 'node:stream';
+import type { MembershipSource } from '../../src/discovery/discovered-masters.js';
 import type { CareConfig } from '../../src/config/care-config.js';
 import type { Endpoint } from '../../src/config/endpoint.js';
 import { CareDaemon } from '../../src/daemon/care.js';
@@ -102,7 +103,7 @@ export interface Rig {
   loseConnection(m: Endpoint, err?: Error): void;
 }
 
-export function makeRig(config = testConfig()): Rig {
+export function makeRig(config = testConfig(), discovery?: MembershipSource): Rig {
   const clock = new VirtualClock();
   const kernel = new MemoryKernel();
   const vip = new ScriptedVip();
@@ -130,13 +131,14 @@ export function makeRig(config = testConfig()): Rig {
     logger,
     metrics,
     clock,
+    discovery,
     probeFor: (m, onLost) => {
       lost.set(endpointKey(m), onLost);
       return {
         probe(): Promise<ProbeResult> {
           const key = endpointKey(m);
           probes.set(key, (probes.get(key) ?? 0) + 1);
-          const mode = probeMode.get(key)!;
+          const mode = probeMode.get(key) ?? 'ok';
           const result = (ok: boolean): ProbeResult => ({
             outcome: ok ? { ok: true } : { ok: false, reason: 'status 500' },
             reason: ok ? undefined : 'status',

@@ -1,0 +1,200 @@
+// Master discovery as the daemon sees it: the membership (seed, discovered, retiring) kept up to
+// date from the API's answers under the safety rules, remembered in the state file, with every
+// failure logged (repeat-limited), counted and kept for /readyz. It never touches IPVS: it only
+// tells the daemon that the membership changed.
+import type { Endpoint } from '../config/endpoint.js';
+import { formatEndpoint } from '../config/endpoint.js';
+import type { ObservedDestination } from '../health/desired.js';
+import type { Logger } from '../log/logger.js';
+import { RepeatLimiter } from '../log/repeat-limiter.js';
+import { type DiscoverCidr, admitDiscovered } from './admission.js';
+import type { DiscoveryErrorReason } from './kube-api.js';
+import { loadKubeconfig } from './kubeconfig.js';
+import {
+  DEFAULT_DISCOVERY_TIMINGS,
+  type DiscoveryTimings,
+  MasterDiscovery,
+} from './master-discovery.js';
+import { type Membership, afterAnswer, afterKernel, initialMembership } from './membership.js';
+import { readMastersState, writeMastersState } from './state-file.js';
+
+export interface DiscoveryConfig {
+  kubeconfig: string;
+  cidr: DiscoverCidr | undefined;
+  stateFile: string | undefined;
+  timings?: DiscoveryTimings;
+}
+
+/** What discovery reports to Prometheus (metrics/discovery-metrics.ts). */
+export interface DiscoveryCounters {
+  discovered(count: number): void;
+  failed(reason: DiscoveryErrorReason): void;
+  synced(epochMs: number): void;
+}
+
+export interface DiscoveredMastersDeps {
+  logger: Logger;
+  metrics: DiscoveryCounters;
+  /** The membership changed: probe the new masters, drain the dropped ones. */
+  onChange(m: Membership): void;
+  now?: () => number;
+}
+
+const LOG_REPEAT_WINDOW_MS = 60_000;
+const names = (list: Endpoint[]): string[] => list.map(formatEndpoint);
+
+/** What the daemon needs of discovery (DiscoveredMasters; a scripted one in unit tests). */
+export interface MembershipSource {
+  readonly membership: Membership;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  observeKernel(observed: Map<string, ObservedDestination>): void;
+  trouble(): string | undefined;
+}
+
+export class DiscoveredMasters implements MembershipSource {
+  private membershipNow: Membership;
+  private readonly repeats = new RepeatLimiter(LOG_REPEAT_WINDOW_MS);
+  private failing: { reason: DiscoveryErrorReason; message: string; since: number } | undefined;
+  private discovery: MasterDiscovery | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly vip: Endpoint,
+    seed: Endpoint[],
+    private readonly config: DiscoveryConfig,
+    private readonly deps: DiscoveredMastersDeps,
+  ) {
+    this.membershipNow = initialMembership(seed);
+    this.now = deps.now ?? (() => performance.now());
+  }
+
+  get membership(): Membership {
+    return this.membershipNow;
+  }
+
+  /** Starts from the state file (if good), then follows the API. */
+  async start(): Promise<void> {
+    const log = this.deps.logger;
+    if (this.config.stateFile) {
+      const read = await readMastersState(this.config.stateFile, this.vip.family);
+      if ('masters' in read) {
+        const { admitted } = admitDiscovered(read.masters, this.vip, this.config.cidr);
+        this.membershipNow = initialMembership(this.membershipNow.seed, admitted);
+        this.deps.metrics.discovered(admitted.length);
+        log.info(
+          { stateFile: this.config.stateFile, masters: names(admitted) },
+          'starting from the masters last discovered',
+        );
+      } else {
+        log.info(
+          { stateFile: this.config.stateFile, problem: read.problem },
+          'state file not used: starting from --rs alone',
+        );
+      }
+    }
+    this.discovery = new MasterDiscovery(
+      () => loadKubeconfig(this.config.kubeconfig),
+      {
+        answer: (masters, source) => this.onAnswer(masters, source),
+        synced: () => this.onSynced(),
+        error: (reason, message) => this.onError(reason, message),
+        note: (message, fields) => log.info(fields ?? {}, message),
+      },
+      this.config.timings ?? DEFAULT_DISCOVERY_TIMINGS,
+    );
+    this.discovery.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.discovery?.stop();
+    await this.writing;
+  }
+
+  /** After each reconcile: retiring masters the kernel no longer holds are forgotten. */
+  observeKernel(observed: Map<string, ObservedDestination>): void {
+    const next = afterKernel(this.membershipNow, observed);
+    if (next === this.membershipNow) return;
+    const gone = this.membershipNow.retiring.filter((r) => !next.retiring.includes(r));
+    this.membershipNow = next;
+    this.deps.logger.info({ masters: names(gone) }, 'dropped masters drained and removed');
+    this.deps.onChange(next);
+  }
+
+  /** For /readyz: discovery's trouble, if any (it does not make the node unready by itself). */
+  trouble(): string | undefined {
+    if (!this.failing) return undefined;
+    const age = Math.round((this.now() - this.failing.since) / 1000);
+    return `discovery failing for ${age}s: ${this.failing.reason} (${this.failing.message})`;
+  }
+
+  private onAnswer(found: Endpoint[], source: string): void {
+    const log = this.deps.logger;
+    const { admitted, ignored } = admitDiscovered(found, this.vip, this.config.cidr);
+    for (const i of ignored) {
+      const d = this.repeats.occur(`ignored ${formatEndpoint(i.endpoint)}`, this.now(), i.why);
+      if (d.log)
+        log.info({ master: formatEndpoint(i.endpoint), why: i.why }, 'discovered address ignored');
+    }
+    if (admitted.length === 0) {
+      // Not an error of the API, but nothing to act on: the set stays as it is.
+      this.onError(
+        'empty-answer',
+        `${source} listed no usable master (${found.length} address(es) in all)`,
+      );
+      return;
+    }
+    this.clearFailure();
+    this.deps.metrics.discovered(admitted.length);
+    const change = afterAnswer(this.membershipNow, admitted);
+    if (change.joined.length === 0 && change.dropped.length === 0) return;
+    this.membershipNow = change.membership;
+    log.info(
+      { joined: names(change.joined), dropped: names(change.dropped), source },
+      'discovered masters changed',
+    );
+    this.remember(admitted);
+    this.deps.onChange(change.membership);
+  }
+
+  private onSynced(): void {
+    this.deps.metrics.synced(Date.now());
+  }
+
+  private onError(reason: DiscoveryErrorReason, message: string): void {
+    this.deps.metrics.failed(reason);
+    if (this.failing?.reason !== reason) this.failing = { reason, message, since: this.now() };
+    else this.failing.message = message;
+    const d = this.repeats.occur('discovery', this.now(), reason);
+    if (d.log)
+      this.deps.logger.warn(
+        { reason, err: message, ...(d.suppressed ? { repeatsSinceLastLog: d.suppressed } : {}) },
+        'discovery failed: serving the masters known so far',
+      );
+  }
+
+  private clearFailure(): void {
+    if (!this.failing) return;
+    this.failing = undefined;
+    const suppressed = this.repeats.clear('discovery');
+    this.deps.logger.info({ repeats: suppressed ?? 0 }, 'discovery works again');
+  }
+
+  private remember(admitted: Endpoint[]): void {
+    const path = this.config.stateFile;
+    if (!path) return;
+    this.writing = this.writing.then(async () => {
+      try {
+        await writeMastersState(path, admitted);
+      } catch (err) {
+        const d = this.repeats.occur('state file', this.now());
+        if (d.log)
+          this.deps.logger.warn(
+            { stateFile: path, err: (err as Error).message },
+            'state file not written: a restart during an API outage starts from --rs alone',
+          );
+      }
+    });
+  }
+}

@@ -1,0 +1,190 @@
+// Just enough of the Kubernetes API over node:https for discovery: a JSON GET and a watch stream
+// (newline-delimited JSON events), with the kubeconfig's CA and client certificate. Every failure
+// becomes a DiscoveryError with a reason fit for a metric label.
+import { request } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { KubeCredentials } from './kubeconfig.js';
+
+export type DiscoveryErrorReason =
+  | 'credentials'
+  | 'unreachable'
+  | 'timeout'
+  | 'tls'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'gone'
+  | 'status'
+  | 'bad-answer'
+  | 'empty-answer';
+
+export const DISCOVERY_ERROR_REASONS: readonly DiscoveryErrorReason[] = [
+  'credentials',
+  'unreachable',
+  'timeout',
+  'tls',
+  'unauthorized',
+  'forbidden',
+  'not-found',
+  'gone',
+  'status',
+  'bad-answer',
+  'empty-answer',
+];
+
+export class DiscoveryError extends Error {
+  constructor(
+    readonly reason: DiscoveryErrorReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const STATUS_REASONS: Record<number, DiscoveryErrorReason> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  410: 'gone',
+};
+
+function reasonOfSocketError(err: NodeJS.ErrnoException): DiscoveryErrorReason {
+  const code = err.code ?? '';
+  if (/CERT|SSL|TLS|SELF_SIGNED|ERR_TLS|HOSTNAME|ALTNAME|EPROTO/.test(code)) return 'tls';
+  if (code === 'ETIMEDOUT') return 'timeout';
+  return 'unreachable';
+}
+
+export function statusError(status: number, body: string): DiscoveryError {
+  let message = body.trim().slice(0, 200);
+  try {
+    const s = JSON.parse(body) as { message?: unknown };
+    if (typeof s.message === 'string') message = s.message;
+  } catch {
+    // not a Status object
+  }
+  return new DiscoveryError(STATUS_REASONS[status] ?? 'status', `HTTP ${status}: ${message}`);
+}
+
+interface Call {
+  creds: KubeCredentials;
+  path: string;
+  /** No byte for this long fails the call (for a watch: between events, bookmarks included). */
+  idleMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+function open(c: Call): Promise<IncomingMessage> {
+  const { creds } = c;
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: creds.server.hostname.replace(/^\[|\]$/g, ''),
+      port: creds.server.port || 443,
+      path: `${creds.server.pathname.replace(/\/$/, '')}${c.path}`,
+      method: 'GET',
+      headers: {
+        accept: 'application/json',
+        'user-agent': 'lvscare-discovery',
+        ...(creds.token ? { authorization: `Bearer ${creds.token}` } : {}),
+      },
+      ca: creds.ca,
+      cert: creds.cert,
+      key: creds.key,
+      servername: creds.serverName,
+      rejectUnauthorized: !creds.insecureSkipVerify,
+      agent: false,
+      signal: c.signal,
+    });
+    req.setTimeout(c.idleMs, () =>
+      req.destroy(new DiscoveryError('timeout', `no answer within ${c.idleMs}ms`)),
+    );
+    req.on('response', (res) => {
+      res.socket.setTimeout(c.idleMs, () =>
+        res.destroy(new DiscoveryError('timeout', `silent for ${c.idleMs}ms`)),
+      );
+      resolve(res);
+    });
+    req.on('error', (err) => reject(asDiscoveryError(err)));
+    req.end();
+  });
+}
+
+export function asDiscoveryError(err: unknown): DiscoveryError {
+  if (err instanceof DiscoveryError) return err;
+  const e = err as NodeJS.ErrnoException;
+  return new DiscoveryError(reasonOfSocketError(e), e.message ?? String(err));
+}
+
+async function bodyOf(res: IncomingMessage, limit: number): Promise<string> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        res.destroy();
+        throw new DiscoveryError('bad-answer', `answer larger than ${limit} bytes`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    throw asDiscoveryError(err);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A few masters' worth of JSON; anything bigger is not what we asked for. */
+const MAX_BODY = 4 << 20;
+
+/** GET a JSON document; non-2xx answers throw with the Status message. */
+export async function getJson(c: Call): Promise<unknown> {
+  const res = await open(c);
+  const text = await bodyOf(res, MAX_BODY);
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status > 299) throw statusError(status, text);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new DiscoveryError('bad-answer', 'the answer is not JSON');
+  }
+}
+
+export interface WatchEvent {
+  type: string;
+  object: unknown;
+}
+
+/**
+ * Streams a watch: `onEvent` for every event line. Resolves when the server ends the watch
+ * (timeoutSeconds), rejects on any failure.
+ */
+export async function watch(c: Call, onEvent: (e: WatchEvent) => void): Promise<void> {
+  const res = await open(c);
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status > 299) throw statusError(status, await bodyOf(res, MAX_BODY));
+  let buf = '';
+  try {
+    for await (const chunk of res.setEncoding('utf8') as AsyncIterable<string>) {
+      buf += chunk;
+      if (buf.length > MAX_BODY) throw new DiscoveryError('bad-answer', 'watch event too large');
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i).trim();
+        buf = buf.slice(i + 1);
+        if (line === '') continue;
+        let event: WatchEvent;
+        try {
+          event = JSON.parse(line) as WatchEvent;
+        } catch {
+          throw new DiscoveryError('bad-answer', 'a watch event is not JSON');
+        }
+        if (typeof event?.type !== 'string')
+          throw new DiscoveryError('bad-answer', 'a watch event has no type');
+        onEvent(event);
+      }
+    }
+  } catch (err) {
+    res.destroy();
+    throw asDiscoveryError(err);
+  }
+}

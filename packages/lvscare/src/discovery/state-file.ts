@@ -1,0 +1,107 @@
+// The last discovered masters, kept on the node (hostPath) so that a restart during an API outage
+// starts from them instead of from the seed alone. Written atomically; on read, anything not
+// exactly right is ignored with a reason, never half-used.
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { AddressFamily } from '@kha/netlink-ffi';
+import { type Endpoint, formatEndpoint, parseEndpoint } from '../config/endpoint.js';
+
+export const STATE_VERSION = 1;
+export const DEFAULT_STATE_FILE = '/var/lib/kha/masters.json';
+/** Far more than any control plane has; a longer list is not ours. */
+const MAX_MASTERS = 64;
+
+export interface MastersState {
+  version: typeof STATE_VERSION;
+  masters: string[];
+  updatedAt: string;
+}
+
+export function renderMastersState(masters: Endpoint[], now: Date): string {
+  const state: MastersState = {
+    version: STATE_VERSION,
+    masters: masters.map(formatEndpoint).sort(),
+    updatedAt: now.toISOString(),
+  };
+  return `${JSON.stringify(state, null, 2)}\n`;
+}
+
+export type StateRead = { masters: Endpoint[] } | { problem: string };
+
+/** Validates a state file's text: version, a list of IP:PORT of the VIP's family, nothing else. */
+export function parseMastersState(text: string, family: AddressFamily): StateRead {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return { problem: 'not JSON' };
+  }
+  const d = doc as Partial<MastersState> | null;
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) return { problem: 'not an object' };
+  if (d.version !== STATE_VERSION)
+    return { problem: `version ${String(d.version)} is not ${STATE_VERSION}` };
+  if (!Array.isArray(d.masters)) return { problem: 'no masters list' };
+  if (d.masters.length > MAX_MASTERS) return { problem: `more than ${MAX_MASTERS} masters` };
+  const masters: Endpoint[] = [];
+  for (const text of d.masters) {
+    const e = typeof text === 'string' ? parseEndpoint(text) : undefined;
+    if (!e) return { problem: `${JSON.stringify(text)} is not an IP:PORT` };
+    if (e.family !== family) return { problem: `${text} is not of the VIP's address family` };
+    if (!masters.some((m) => m.address === e.address && m.port === e.port)) masters.push(e);
+  }
+  return { masters };
+}
+
+export async function readMastersState(path: string, family: AddressFamily): Promise<StateRead> {
+  let text: string;
+  try {
+    text = await fs.readFile(path, 'utf8');
+  } catch (err) {
+    return { problem: `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
+  }
+  if (text.length > 64 * 1024) return { problem: 'larger than 64 KiB' };
+  return parseMastersState(text, family);
+}
+
+/**
+ * Replaces the state file whole (temp file beside it, fsync, rename, fsync of the directory);
+ * returns false without writing when it already lists the same masters.
+ */
+export async function writeMastersState(
+  path: string,
+  masters: Endpoint[],
+  now: Date = new Date(),
+): Promise<boolean> {
+  const family = masters[0]?.family ?? 'inet';
+  const current = await readMastersState(path, family);
+  const wanted = masters.map(formatEndpoint).sort();
+  if ('masters' in current && current.masters.map(formatEndpoint).sort().join() === wanted.join())
+    return false;
+  const dir = dirname(path);
+  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+  const temp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}`);
+  const handle = await fs.open(temp, 'wx', 0o644);
+  try {
+    await handle.writeFile(renderMastersState(masters, now), 'utf8');
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await fs.rm(temp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  try {
+    await fs.rename(temp, path);
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    throw err;
+  }
+  const d = await fs.open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+  return true;
+}
