@@ -4,7 +4,7 @@
 // written through to the file it points at (the link itself stays a link).
 import { promises as fs } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { writeFileAtomically } from './atomic-write.js';
+import { writeFileAtomically } from '@kha/lvscare';
 import { withApiserverEntry, withoutApiserverEntry } from './hosts-file.js';
 
 export const BACKUP_SUFFIX = '.kha-backup';

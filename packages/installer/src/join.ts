@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_FAILURE, EXIT_OK, VERSION, formatEndpoint } from '@kha/lvscare';
-import { writeFileAtomically } from './atomic-write.js';
+import { writeFileAtomically } from '@kha/lvscare';
 import { MODULES_LOAD_FILE, SYSCTL_FILE } from './boot-config.js';
 import { APISERVER_NAME, entryLine } from './hosts-file.js';
 import { addHostsEntry, hostsEntryNeeded } from './hosts-step.js';

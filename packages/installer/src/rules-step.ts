@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { type CareConfig, clean, runOnce, vipSetupFor, withKernel } from '@kha/lvscare';
 import { RouteClient } from '@kha/netlink-ffi';
-import { writeFileAtomically } from './atomic-write.js';
+import { writeFileAtomically } from '@kha/lvscare';
 import {
   MODULES_LOAD_FILE,
   SYSCTL_FILE,

@@ -3,7 +3,7 @@
 // can be run again. Written before join changes anything; after a reset it says so.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomically } from './atomic-write.js';
+import { writeFileAtomically } from '@kha/lvscare';
 
 export const STATE_FILE = 'state.json';
 export const DEFAULT_STATE_DIR = '/var/lib/kha';

@@ -4,7 +4,7 @@
 // lvscare then adds the new masters and drains the ones no longer listed.
 import { promises as fs } from 'node:fs';
 import { EXIT_FAILURE, EXIT_OK, formatEndpoint, writeMastersState } from '@kha/lvscare';
-import { writeFileAtomically } from './atomic-write.js';
+import { writeFileAtomically } from '@kha/lvscare';
 import { MANIFEST_HEADER, manifestPath } from './join.js';
 import type { PodSettings } from './settings.js';
 import { readState, sameSetup, withoutCaFile, writeState } from './state.js';

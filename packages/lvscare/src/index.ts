@@ -30,3 +30,4 @@ export * from './discovery/master-discovery.js';
 export * from './discovery/state-file.js';
 export * from './discovery/api-objects.js';
 export * from './discovery/discovered-masters.js';
+export { writeFileAtomically, type WriteOptions } from './files/atomic-write.js';

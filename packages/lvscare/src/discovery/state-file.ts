@@ -1,11 +1,11 @@
 // The last discovered masters, kept on the node (hostPath) so that a restart during an API outage
 // starts from them instead of from the seed alone. Written atomically; on read, anything not
 // exactly right is ignored with a reason, never half-used.
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { AddressFamily } from '@kha/netlink-ffi';
 import { type Endpoint, formatEndpoint, parseEndpoint } from '../config/endpoint.js';
+import { writeFileAtomically } from '../files/atomic-write.js';
 
 export const STATE_VERSION = 1;
 export const DEFAULT_STATE_FILE = '/var/lib/kha/masters.json';
@@ -78,30 +78,6 @@ export async function writeMastersState(
   const wanted = masters.map(formatEndpoint).sort();
   if ('masters' in current && current.masters.map(formatEndpoint).sort().join() === wanted.join())
     return false;
-  const dir = dirname(path);
-  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-  const temp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}`);
-  const handle = await fs.open(temp, 'wx', 0o644);
-  try {
-    await handle.writeFile(renderMastersState(masters, now), 'utf8');
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await fs.rm(temp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
-    await fs.rename(temp, path);
-  } catch (err) {
-    await fs.rm(temp, { force: true });
-    throw err;
-  }
-  const d = await fs.open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
-  return true;
+  await fs.mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  return writeFileAtomically(path, renderMastersState(masters, now), { mode: 0o644 });
 }

@@ -10,7 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { writeFileAtomically } from '../src/atomic-write.js';
+import { writeFileAtomically } from '../src/files/atomic-write.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'kha-write-'));
 

@@ -1,4 +1,4 @@
-// Files kha writes (hosts file, manifest) are replaced whole or not at all: written to a temp file
+// Files kha and lvscare write (hosts file, manifest, state files) are replaced whole or not at all: written to a temp file
 // beside the target, synced, given the target's mode and owner, then renamed over it.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
