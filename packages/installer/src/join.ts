@@ -3,8 +3,8 @@
 // by running the same command again.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT_FAILURE, EXIT_OK, VERSION, formatEndpoint } from '@kha/lvscare';
-import { writeFileAtomically } from '@kha/lvscare';
+import { EXIT_FAILURE, EXIT_OK, VERSION, formatEndpoint, writeFileAtomically } from '@kha/lvscare';
+import { hostPrefixLength } from '@kha/netlink-ffi';
 import { MODULES_LOAD_FILE, SYSCTL_FILE } from './boot-config.js';
 import { APISERVER_NAME, entryLine } from './hosts-file.js';
 import { addHostsEntry, hostsEntryNeeded } from './hosts-step.js';
@@ -157,7 +157,7 @@ export async function kubeadmJoin(
   if (o.skipKubeadm)
     say(`  next: kubeadm join ${APISERVER_NAME}:${s.vip.port} ... (the VIP already answers)`);
   say(
-    `  kube-proxy in IPVS mode deletes virtual servers it does not know: give it excludeCIDRs: [${s.vip.address}/${s.vip.family === 'inet' ? 32 : 128}]`,
+    `  kube-proxy in IPVS mode deletes virtual servers it does not know: give it excludeCIDRs: [${s.vip.address}/${hostPrefixLength(s.vip.family)}]`,
   );
   say(
     `  the masters' serving certificates need ${APISERVER_NAME} and ${s.vip.address} in their SANs`,

@@ -2,9 +2,15 @@
 // with its own clean.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { type CareConfig, clean, runOnce, vipSetupFor, withKernel } from '@kha/lvscare';
+import {
+  type CareConfig,
+  clean,
+  runOnce,
+  vipSetupFor,
+  withKernel,
+  writeFileAtomically,
+} from '@kha/lvscare';
 import { RouteClient } from '@kha/netlink-ffi';
-import { writeFileAtomically } from '@kha/lvscare';
 import {
   MODULES_LOAD_FILE,
   SYSCTL_FILE,

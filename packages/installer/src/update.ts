@@ -3,8 +3,13 @@
 // file too, each atomically. kubelet sees the manifest change and restarts the pod, whose
 // lvscare then adds the new masters and drains the ones no longer listed.
 import { promises as fs } from 'node:fs';
-import { EXIT_FAILURE, EXIT_OK, formatEndpoint, writeMastersState } from '@kha/lvscare';
-import { writeFileAtomically } from '@kha/lvscare';
+import {
+  EXIT_FAILURE,
+  EXIT_OK,
+  formatEndpoint,
+  writeMastersState,
+  writeFileAtomically,
+} from '@kha/lvscare';
 import { MANIFEST_HEADER, manifestPath } from './join.js';
 import type { PodSettings } from './settings.js';
 import { readState, sameSetup, withoutCaFile, writeState } from './state.js';

@@ -6,6 +6,7 @@ import {
   type NetworkLink,
   type Route,
   addressToBytes,
+  hostPrefixLength,
 } from '@kha/netlink-ffi';
 
 function inPrefix(address: string, prefix: string, length: number): boolean {
@@ -40,7 +41,7 @@ export function vipConflicts(vip: Endpoint, net: NodeNetwork, ownLink: string): 
       );
     }
   }
-  const full = vip.family === 'inet' ? 32 : 128;
+  const full = hostPrefixLength(vip.family);
   for (const r of net.routes) {
     const connected = r.scope === 'link' && r.type === 'unicast' && !r.gateway;
     if (

@@ -38,9 +38,4 @@ export class RepeatLimiter {
     this.seen.delete(key);
     return entry?.suppressed;
   }
-
-  /** Keys currently failing. */
-  active(): string[] {
-    return [...this.seen.keys()];
-  }
 }

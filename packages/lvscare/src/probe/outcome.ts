@@ -10,7 +10,7 @@ export function classifyError(err: unknown): FailureReason {
   if (name === 'AbortError' || name === 'TimeoutError' || /TIMEOUT|ETIMEDOUT/.test(code))
     return 'timeout';
   if (code === 'ECONNREFUSED') return 'refused';
-  if (['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'].includes(code)) return 'reset';
+  if (['ECONNRESET', 'EPIPE'].includes(code)) return 'reset';
   if (['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN'].includes(code)) return 'unreachable';
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME_MISMATCH|ERR_TLS/.test(code))
     return 'tls';

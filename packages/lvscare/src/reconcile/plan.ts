@@ -1,6 +1,11 @@
 // The minimal set of kernel changes that turns what the kernel holds into what we want, each
 // labelled as a repair when it corrects something that changed behind our back. Pure.
-import type { AddressFamily, DestinationExtended, ServiceExtended } from '@kha/netlink-ffi';
+import {
+  type AddressFamily,
+  type DestinationExtended,
+  type ServiceExtended,
+  hostPrefixLength,
+} from '@kha/netlink-ffi';
 import { type Endpoint, formatEndpoint } from '../config/endpoint.js';
 import { endpointKey } from '../health/desired.js';
 
@@ -36,7 +41,7 @@ export interface KernelView {
 
 /** The kernel's settings for our service that we own: anything else is drift. */
 export function serviceMatches(actual: ServiceExtended, wanted: WantedService): boolean {
-  const fullMask = actual.family === 'inet' ? 32 : 128;
+  const fullMask = hostPrefixLength(actual.family);
   return (
     actual.scheduler === wanted.scheduler &&
     actual.flags === 0 &&

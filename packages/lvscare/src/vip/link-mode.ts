@@ -1,7 +1,7 @@
 // Link mode: a dummy link holding VIP/32 (or /128), as lvscare does. Locally generated traffic
 // to the VIP then leaves with the VIP itself as source, which masters on a real L2 network answer
 // through their own gateway, so the VIP's traffic to them is masqueraded to the node's address.
-import { NetlinkError, type RouteClient } from '@kha/netlink-ffi';
+import { NetlinkError, type RouteClient, hostPrefixLength } from '@kha/netlink-ffi';
 import type { CareConfig } from '../config/care-config.js';
 import type { Endpoint } from '../config/endpoint.js';
 import { installNatRule, natRulePresent, removeNatRule } from './nat-rule.js';
@@ -40,7 +40,7 @@ export class LinkMode implements VipSetup {
   ) {}
 
   private get prefixLength(): number {
-    return this.config.vip.family === 'inet' ? 32 : 128;
+    return hostPrefixLength(this.config.vip.family);
   }
 
   async ensure(): Promise<string[]> {
