@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { MasterProbe, careConfig, loadCaFile } from '@kha/lvscare';
+import { MasterProbe, careConfigFromValues, loadCaFile } from '@kha/lvscare';
 import { type FakeApiserver, startFakeApiserver } from '../support/apiserver.js';
 import { makePki } from '../support/pki.js';
 
@@ -30,7 +30,7 @@ after(() => api.close());
 
 function probeFor(flags: Record<string, unknown> = {}, onLost: () => void = () => {}) {
   const c = loadCaFile(
-    careConfig({
+    careConfigFromValues({
       vs: '10.103.97.2:6443',
       rs: [`127.0.0.1:${api.port}`],
       healthTimeout: '300ms',
@@ -102,7 +102,7 @@ test('probes reuse one connection', async () => {
 test('a master that goes away: the kept connection reports it at once, and probes are refused', async () => {
   const good = pki.server('m2', ['127.0.0.1']);
   const m2 = await startFakeApiserver({ name: 'm2', host: '127.0.0.1', port: 0, ...good });
-  const c = careConfig({
+  const c = careConfigFromValues({
     vs: '10.103.97.2:6443',
     rs: [`127.0.0.1:${m2.port}`],
     healthTimeout: '300ms',
@@ -124,7 +124,7 @@ test('a refused connection is not reported as lost: no wake-up loop against a de
   const m3 = await startFakeApiserver({ name: 'm3', host: '127.0.0.1', port: 0, ...good });
   const port = m3.port;
   await m3.close();
-  const c = careConfig({
+  const c = careConfigFromValues({
     vs: '10.103.97.2:6443',
     rs: [`127.0.0.1:${port}`],
     healthTimeout: '300ms',

@@ -14,9 +14,9 @@ import {
 } from '@kha/lvscare';
 import type { Argv } from 'yargs';
 import * as z from 'zod/mini';
-import { MANIFEST_HEADER, kubeadmJoin } from './join.js';
+import { MANIFEST_HEADER, joinWorker } from './join.js';
 import { redactError } from './redact.js';
-import { kubeadmReset } from './reset.js';
+import { resetWorker } from './reset.js';
 import {
   checkJoinFlags,
   checkPodFlags,
@@ -94,7 +94,7 @@ async function parseCommand(
         const kubeadmArgs = (Array.isArray(a['--']) ? a['--'] : []).map(String);
         chosen = async () => {
           const settings = { ...(await withCare(pod, warn)), ...pathsOf(f) };
-          return kubeadmJoin(
+          return joinWorker(
             settings,
             {
               dryRun: f.dryRun,
@@ -115,7 +115,7 @@ async function parseCommand(
         const f = checked(z.object(resetFlags()), a);
         chosen = async () => {
           const paths = pathsOf(f);
-          return kubeadmReset(
+          return resetWorker(
             paths,
             { waitMs: f.wait, dryRun: f.dryRun, stateDir: paths.stateDir },
             out,

@@ -68,7 +68,7 @@ async function recordJoin(s: KhaSettings): Promise<void> {
   await writeState(s.stateDir, withJoin(state, record));
 }
 
-export async function kubeadmJoin(
+export async function joinWorker(
   s: KhaSettings,
   o: JoinOptions,
   out: NodeJS.WritableStream,

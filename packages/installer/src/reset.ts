@@ -6,7 +6,7 @@
 // interrupted anywhere is finished by running it again.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { type CareConfig, EXIT_FAILURE, EXIT_OK, VERSION, careConfigOf } from '@kha/lvscare';
+import { type CareConfig, EXIT_FAILURE, EXIT_OK, VERSION, careConfigFromArgs } from '@kha/lvscare';
 import yaml from 'js-yaml';
 import { removeHostsEntry } from './hosts-step.js';
 import { manifestPath } from './join.js';
@@ -109,7 +109,7 @@ async function moveAside(from: string, to: string): Promise<boolean> {
   return true;
 }
 
-export async function kubeadmReset(
+export async function resetWorker(
   paths: Paths,
   options: ResetOptions,
   out: NodeJS.WritableStream,
@@ -131,7 +131,7 @@ export async function kubeadmReset(
   if (plan.note) say(`note: ${plan.note}`);
   const joins = plan.joins;
   const configs: CareConfig[] = [];
-  for (const j of joins) configs.push(await careConfigOf([...j.careArgs, '--clean']));
+  for (const j of joins) configs.push(await careConfigFromArgs([...j.careArgs, '--clean']));
   const would = options.dryRun ? 'would ' : '';
   const vips = joins.map((j) => j.vip);
   const parked = join(options.stateDir, REMOVED_MANIFEST);

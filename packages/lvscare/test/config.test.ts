@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadCaFile } from '../src/config/ca-file.js';
-import { careConfig, checkCareFlags } from '../src/config/care-config.js';
+import { careConfigFromValues, checkCareFlags } from '../src/config/care-config.js';
 import { parseDuration } from '../src/config/duration.js';
 import { parseEndpoint, unusableVip } from '../src/config/endpoint.js';
 import { UsageError } from '../src/exit.js';
@@ -78,7 +78,7 @@ test('VIPs no node can serve', () => {
 });
 
 test('defaults are the documented ones', () => {
-  const c = careConfig(base);
+  const c = careConfigFromValues(base);
   assert.equal(c.scheduler, 'rr');
   assert.equal(c.mode, 'route');
   assert.equal(c.iface, 'lvscare');
@@ -101,7 +101,7 @@ test('defaults are the documented ones', () => {
 test('every problem is reported at once, each naming the flag and the value', () => {
   assert.throws(
     () =>
-      careConfig({
+      careConfigFromValues({
         ...base,
         interval: 'often',
         fall: '0',
@@ -196,14 +196,14 @@ const rejects: Array<[string, Record<string, unknown>, RegExp]> = [
 for (const [name, values, message] of rejects) {
   test(`bad input: ${name}`, () => {
     assert.throws(
-      () => careConfig(values),
+      () => careConfigFromValues(values),
       (err) => err instanceof UsageError && err.problems.some((p) => message.test(p)),
     );
   });
 }
 
 test('--clean needs only --vs', () => {
-  assert.deepEqual(careConfig({ vs: '10.103.97.2:6443', clean: true }).realServers, []);
+  assert.deepEqual(careConfigFromValues({ vs: '10.103.97.2:6443', clean: true }).realServers, []);
 });
 
 test('lenient readings leave a note saying what was done', () => {
@@ -217,13 +217,17 @@ test('the CA is read after validation: verification on; missing, FIFO, directory
   const dir = mkdtempSync(join(tmpdir(), 'lvscare-'));
   const ca = join(dir, 'ca.crt');
   writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-  const checked = careConfig({ ...base, healthCaFile: ca, healthInsecureSkipVerify: true });
+  const checked = careConfigFromValues({
+    ...base,
+    healthCaFile: ca,
+    healthInsecureSkipVerify: true,
+  });
   assert.equal(checked.health.insecureSkipVerify, false);
-  assert.equal(checked.health.ca, undefined, 'careConfig reads no file');
+  assert.equal(checked.health.ca, undefined, 'careConfigFromValues reads no file');
   assert.match(loadCaFile(checked).health.ca ?? '', /BEGIN CERTIFICATE/);
   const refused = (file: string, message: RegExp) =>
     assert.throws(
-      () => loadCaFile(careConfig({ ...base, healthCaFile: file })),
+      () => loadCaFile(careConfigFromValues({ ...base, healthCaFile: file })),
       (err) => err instanceof UsageError && message.test(err.message),
     );
   refused(join(dir, 'missing.crt'), /--health-ca-file ".*missing\.crt": cannot be read \(ENOENT\)/);
@@ -239,7 +243,7 @@ test('the CA is read after validation: verification on; missing, FIFO, directory
 test('checks across flags are reported beside problems of other flags', () => {
   assert.throws(
     () =>
-      careConfig({
+      careConfigFromValues({
         vs: '10.0.0.1:6443',
         rs: ['[fd00::1]:6443'],
         fall: 'x',
@@ -257,8 +261,8 @@ test('checks across flags are reported beside problems of other flags', () => {
 });
 
 test('discovery flags: --kubeconfig turns it on; --discover-cidr of the VIP family; both others need --kubeconfig', async () => {
-  assert.equal(careConfig(base).discovery, undefined);
-  const c = careConfig({
+  assert.equal(careConfigFromValues(base).discovery, undefined);
+  const c = careConfigFromValues({
     ...base,
     kubeconfig: '/etc/kubernetes/kubelet.conf',
     discoverCidr: '192.168.0.0/24',
@@ -269,7 +273,7 @@ test('discovery flags: --kubeconfig turns it on; --discover-cidr of the VIP fami
   assert.equal(c.discovery?.stateFile, '/var/lib/kha/masters.json');
   const refused = (flags: Record<string, unknown>, why: RegExp) =>
     assert.throws(
-      () => careConfig({ ...base, ...flags }),
+      () => careConfigFromValues({ ...base, ...flags }),
       (e: Error) => e instanceof UsageError && why.test(e.message),
     );
   refused(

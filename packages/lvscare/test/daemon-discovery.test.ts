@@ -79,7 +79,7 @@ test("discovery's trouble shows in /readyz's text without making the node unread
   await startRig(rig);
   await rig.clock.advance(2000);
   discovery.troubleText = 'discovery failing for 5s: unreachable (connect ECONNREFUSED)';
-  assert.equal(rig.daemon.notReady(), undefined);
+  assert.equal(rig.daemon.readinessProblem(), undefined);
   assert.equal(rig.daemon.readyNote(), discovery.troubleText);
   await stopRig(rig);
 });

@@ -100,7 +100,7 @@ function checkInvariants(rig: Rig, history: KernelHistory, errors: unknown[], at
   assert.deepEqual(escaped, [], `${at}: no round ended in the catch-all`);
   for (const end of rig.metrics.ends)
     assert.ok(end.usable > 0, `${at}: a reconcile ended with no destination of weight > 0`);
-  assert.equal(rig.daemon.notAlive(), undefined, `${at}: the loop keeps ticking`);
+  assert.equal(rig.daemon.livenessProblem(), undefined, `${at}: the loop keeps ticking`);
   const now = rig.clock.now();
   for (const m of masters) {
     const state = rig.daemon.healthOf().get(endpointKey(m))!;
@@ -145,7 +145,7 @@ test('CareDaemon keeps its promises under random failures, hangs, throws and rec
         );
         checkInvariants(rig, history, errors, 'after recovery');
         for (const m of masters) assert.equal(rig.kernel.weightOf(m), 1, `${m.address} back`);
-        assert.equal(rig.daemon.notReady(), undefined);
+        assert.equal(rig.daemon.readinessProblem(), undefined);
         await stopRig(rig);
       }),
       { numRuns: 60 },

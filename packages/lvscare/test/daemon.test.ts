@@ -11,7 +11,7 @@ test('a failing VIP set-up does not stop failover, repairs or readiness reportin
   rig.vip.how = 'fail';
   await startRig(rig);
   assert.equal(rig.kernel.usable(), 3, 'the virtual server is created although the set-up fails');
-  assert.match(rig.daemon.notReady() ?? '', /route mode set-up failing: no route to any master/);
+  assert.match(rig.daemon.readinessProblem() ?? '', /route mode set-up failing: no route to any master/);
   rig.setProbe(m1, 'fail');
   await rig.clock.advance(3000);
   assert.ok(!((rig.kernel.weightOf(m1) ?? 0) > 0), 'failover happened');
@@ -26,7 +26,7 @@ test('a failing VIP set-up does not stop failover, repairs or readiness reportin
   assert.ok(rig.vip.calls >= 4, 'retried every interval');
   rig.vip.how = 'ok';
   await rig.clock.advance(1100);
-  assert.equal(rig.daemon.notReady(), undefined);
+  assert.equal(rig.daemon.readinessProblem(), undefined);
   assert.match(await rig.metrics.text(), /lvscare_vip_setup_ok 1/);
   assert.ok(rig.logs.some((l) => l.msg === 'VIP set-up works again'));
   await stopRig(rig);
@@ -37,7 +37,7 @@ test('a VIP set-up that throws synchronously is a failure like any other', async
   rig.vip.how = 'throw-sync';
   await startRig(rig);
   assert.equal(rig.kernel.usable(), 3);
-  assert.match(rig.daemon.notReady() ?? '', /set-up threw/);
+  assert.match(rig.daemon.readinessProblem() ?? '', /set-up threw/);
   await stopRig(rig);
 });
 
@@ -51,8 +51,8 @@ test('a VIP set-up that hangs: start returns, the loop keeps ticking, readiness 
   await rig.clock.advance(3000);
   assert.ok(!((rig.kernel.weightOf(m2) ?? 0) > 0), 'failover while the set-up hangs');
   await rig.clock.advance(16_000);
-  assert.equal(rig.daemon.notAlive(), undefined);
-  assert.match(rig.daemon.notReady() ?? '', /has not finished after/);
+  assert.equal(rig.daemon.livenessProblem(), undefined);
+  assert.match(rig.daemon.readinessProblem() ?? '', /has not finished after/);
   await stopRig(rig);
 });
 

@@ -27,7 +27,7 @@ before(async () => {
     '127.0.0.1',
     0,
     metrics,
-    { notAlive: () => undefined, notReady: () => 'no successful reconcile yet' },
+    { livenessProblem: () => undefined, readinessProblem: () => 'no successful reconcile yet' },
     limits,
   );
   port = (server.address() as { port: number }).port;

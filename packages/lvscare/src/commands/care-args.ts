@@ -94,6 +94,6 @@ export async function parseCareArgs(
 }
 
 /** Just the configuration of parseCareArgs: what `lvscare care <args>` would run with. */
-export async function careConfigOf(args: readonly string[]): Promise<CareConfig> {
+export async function careConfigFromArgs(args: readonly string[]): Promise<CareConfig> {
   return (await parseCareArgs(args)).config;
 }

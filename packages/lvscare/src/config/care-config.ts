@@ -184,7 +184,7 @@ export function checkCareFlags(
 }
 
 /** The configuration alone (flag values by camelCase name, as CareFlagValues); see checkCareFlags. */
-export const careConfig = (values: Readonly<Record<string, unknown>>): CareConfig =>
+export const careConfigFromValues = (values: Readonly<Record<string, unknown>>): CareConfig =>
   checkCareFlags(values).config;
 
 /** The help text and CLI options: every flag's description, by kebab-case name. */

@@ -490,7 +490,7 @@ export class CareDaemon {
   }
 
   /** For /healthz: the loop must have ticked within three intervals. */
-  notAlive(): string | undefined {
+  livenessProblem(): string | undefined {
     const limit = 3 * this.config.intervalMs + this.config.health.timeoutMs;
     const age = this.now() - this.lastTick;
     return this.stopped
@@ -504,7 +504,7 @@ export class CareDaemon {
    * For /readyz: the last reconcile succeeded recently, the VIP has a usable destination, and
    * the mode's set-up is in place.
    */
-  notReady(): string | undefined {
+  readinessProblem(): string | undefined {
     if (this.lastGoodReconcile === undefined) return 'no successful reconcile yet';
     if (
       this.now() - this.lastGoodReconcile >

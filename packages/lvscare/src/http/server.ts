@@ -6,9 +6,9 @@ import { HTTP_LIMITS, type HttpLimits } from './limits.js';
 
 export interface Liveness {
   /** Why the daemon is not alive, or undefined when it is. */
-  notAlive(): string | undefined;
+  livenessProblem(): string | undefined;
   /** Why the rules are not in place, or undefined when they are. */
-  notReady(): string | undefined;
+  readinessProblem(): string | undefined;
   /** Trouble worth showing in /readyz that does not change its status (discovery failing). */
   readyNote?(): string | undefined;
 }
@@ -74,11 +74,11 @@ export async function startHttpServer(
         return;
       }
       if (path === '/healthz' || path === '/livez') {
-        const why = state.notAlive();
+        const why = state.livenessProblem();
         return why ? answer(503, `${why}\n`) : answer(200, 'ok\n');
       }
       if (path === '/readyz') {
-        const why = state.notReady();
+        const why = state.readinessProblem();
         const note = state.readyNote?.();
         return answer(why ? 503 : 200, `${why ?? 'ok'}\n${note ? `${note}\n` : ''}`);
       }
