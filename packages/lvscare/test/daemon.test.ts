@@ -11,7 +11,10 @@ test('a failing VIP set-up does not stop failover, repairs or readiness reportin
   rig.vip.how = 'fail';
   await startRig(rig);
   assert.equal(rig.kernel.usable(), 3, 'the virtual server is created although the set-up fails');
-  assert.match(rig.daemon.readinessProblem() ?? '', /route mode set-up failing: no route to any master/);
+  assert.match(
+    rig.daemon.readinessProblem() ?? '',
+    /route mode set-up failing: no route to any master/,
+  );
   rig.setProbe(m1, 'fail');
   await rig.clock.advance(3000);
   assert.ok(!((rig.kernel.weightOf(m1) ?? 0) > 0), 'failover happened');
