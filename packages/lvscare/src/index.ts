@@ -18,7 +18,8 @@ export { CARE_FLAGS, careConfigFromArgs, parseCareArgs } from './commands/care-a
 export { cliParser, yargsOptions, withSuggestion } from './commands/cli-parser.js';
 export { readPflagArgs, type ReadArgs } from './commands/pflag-argv.js';
 export { runOnce, clean, type RulesLog } from './commands/rules.js';
-export { vipSetupFor, type VipSetup } from './vip/vip-setup.js';
+export { vipSetupFor } from './vip/vip-setup.js';
+export type { VipSetup } from './vip/mode.js';
 export { RouteMode, type RouteModeConfig } from './vip/route-mode.js';
 export type { Logger } from './log/logger.js';
 export * from './discovery/admission.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RouteClient } from '@kha/netlink-ffi';
 import { LinkMode, NAT_CHECK_EVERY, type NatRule } from '../src/vip/link-mode.js';
-import { VipSetupError } from '../src/vip/vip-setup.js';
+import { VipSetupError } from '../src/vip/mode.js';
 import { testConfig } from './support/daemon-rig.js';
 
 function fakeRoute() {

@@ -12,7 +12,7 @@ import { CareMetrics } from '../metrics/metrics.js';
 import { MasterProbe } from '../probe/prober.js';
 import { ipvsKernel } from '../reconcile/kernel.js';
 import { EXPIRE_NODEST_CONN, ensureSysctl } from '../vip/sysctl.js';
-import type { VipSetup } from '../vip/vip-setup.js';
+import type { VipSetup } from '../vip/mode.js';
 
 export async function runDaemon(
   config: CareConfig,

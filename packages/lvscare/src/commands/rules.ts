@@ -6,7 +6,7 @@ import { desiredDestinations } from '../health/desired.js';
 import { applyAction, readKernel, serviceKey } from '../reconcile/kernel.js';
 import { describeAction, planReconcile } from '../reconcile/plan.js';
 import { EXPIRE_NODEST_CONN, ensureSysctl } from '../vip/sysctl.js';
-import type { VipSetup } from '../vip/vip-setup.js';
+import type { VipSetup } from '../vip/mode.js';
 
 /** Where runOnce reports what it did; a pino logger fits, so does console. */
 export interface RulesLog {

@@ -29,7 +29,7 @@ import {
   reportRecovery,
 } from '../reconcile/report.js';
 import { applyPlan, planRound } from '../reconcile/round.js';
-import { VipSetupError, type VipSetup } from '../vip/vip-setup.js';
+import { VipSetupError, type VipSetup } from '../vip/mode.js';
 import { type Clock, systemClock, withDeadline } from './clock.js';
 import { guardedProbe } from './probe-guard.js';
 import { nextProbeAt } from './probe-schedule.js';

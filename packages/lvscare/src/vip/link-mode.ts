@@ -6,7 +6,7 @@ import type { CareConfig } from '../config/care-config.js';
 import type { Endpoint } from '../config/endpoint.js';
 import { installNatRule, natRulePresent, removeNatRule } from './nat-rule.js';
 import { VS_CONNTRACK, ensureSysctl } from './sysctl.js';
-import { type VipSetup, VipSetupError } from './vip-setup.js';
+import { type VipSetup, VipSetupError } from './mode.js';
 
 /** nft is a process; the NAT rule is checked every this many rounds, the link every round. */
 export const NAT_CHECK_EVERY = 10;

@@ -16,7 +16,7 @@ import {
 } from '@kha/netlink-ffi';
 import { RT_TABLE_MAIN } from '@kha/netlink-ffi/wire';
 import type { CareConfig } from '../config/care-config.js';
-import type { VipSetup } from './vip-setup.js';
+import type { VipSetup } from './mode.js';
 
 /** What route mode reads of the configuration. */
 export type RouteModeConfig = Pick<CareConfig, 'vip' | 'realServers' | 'nodeIp'>;

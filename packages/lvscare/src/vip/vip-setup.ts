@@ -1,34 +1,9 @@
-// What each --mode puts in the kernel around the virtual server, kept right every interval.
+// The set-up of each --mode, chosen from the configuration.
 import type { RouteClient } from '@kha/netlink-ffi';
 import type { CareConfig } from '../config/care-config.js';
 import { LinkMode } from './link-mode.js';
+import type { VipSetup } from './mode.js';
 import { RouteMode } from './route-mode.js';
-
-export interface VipSetup {
-  readonly mode: CareConfig['mode'];
-  /**
-   * Puts the mode's state in place. Returns the repairs made: kinds of things that were missing or
-   * wrong after they had been set up once (the first set-up is not a repair).
-   */
-  ensure(): Promise<string[]>;
-  /** Removes what the mode set up; missing pieces are fine. */
-  clean(): Promise<void>;
-}
-
-/**
- * A set-up that failed part-way: `repairs` are what it did put right before failing, so they are
- * still counted.
- */
-export class VipSetupError extends Error {
-  constructor(
-    message: string,
-    readonly repairs: string[],
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'VipSetupError';
-  }
-}
 
 class NoMode implements VipSetup {
   readonly mode = 'none' as const;

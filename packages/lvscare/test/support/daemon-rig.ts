@@ -9,7 +9,7 @@ import { endpointKey } from '../../src/health/desired.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CareMetrics } from '../../src/metrics/metrics.js';
 import type { ProbeResult } from '../../src/probe/prober.js';
-import type { VipSetup } from '../../src/vip/vip-setup.js';
+import type { VipSetup } from '../../src/vip/mode.js';
 import { MemoryKernel } from './memory-kernel.js';
 import { VirtualClock } from './virtual-clock.js';
 
