@@ -6,7 +6,6 @@ import { dirname, resolve } from 'node:path';
 import {
   CARE_FLAGS,
   type CareConfig,
-  type Endpoint,
   UsageError,
   VERSION,
   describeIssues,

@@ -178,7 +178,7 @@ export class MasterDiscovery {
       let opened = false;
       await watch(c, (event: WatchEvent) => {
         if (!opened) opened = true;
-        resourceVersion = this.apply(event, objects, resourceVersion);
+        resourceVersion = this.apply(event, objects);
         this.listener.synced();
         if (event.type !== 'BOOKMARK') report();
       });
@@ -187,7 +187,7 @@ export class MasterDiscovery {
   }
 
   /** Applies one watch event to the known objects and returns the resourceVersion to resume from. */
-  private apply(event: WatchEvent, objects: Map<string, unknown>, rv: string): string {
+  private apply(event: WatchEvent, objects: Map<string, unknown>): string {
     if (event.type === 'ERROR') {
       const status = event.object as { code?: unknown; message?: unknown };
       const message = typeof status?.message === 'string' ? status.message : 'watch error';
