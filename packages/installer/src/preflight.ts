@@ -35,29 +35,6 @@ export function findOnPath(name: string, path = process.env.PATH ?? ''): string 
   return undefined;
 }
 
-/** GET https://master/healthz without verification: the CA is not on the node before join. */
-function healthz(master: Endpoint, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host: master.address,
-        port: master.port,
-        path: '/healthz',
-        rejectUnauthorized: false,
-        timeout: timeoutMs,
-        agent: false,
-      },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode === 200 ? undefined : `answered ${res.statusCode}`);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (err) => resolve((err as NodeJS.ErrnoException).code ?? err.message));
-    req.end();
-  });
-}
-
 /** GET a master's path over HTTPS, anonymously; verified against `ca` when given. */
 function fetchText(
   master: Endpoint,
@@ -95,6 +72,15 @@ function fetchText(
     req.on('error', (err) => reject(new Error((err as NodeJS.ErrnoException).code ?? err.message)));
     req.end();
   });
+}
+
+/** GET https://master/healthz without verification (the CA is not on the node before join): the
+ * problem, or undefined when it answered 200. */
+function healthz(master: Endpoint, timeoutMs: number): Promise<string | undefined> {
+  return fetchText(master, '/healthz', timeoutMs, undefined).then(
+    () => undefined,
+    (err: Error) => err.message,
+  );
 }
 
 /**

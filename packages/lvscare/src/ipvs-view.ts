@@ -6,6 +6,7 @@ import {
   type ServiceExtended,
   type IpvsStats,
 } from '@kha/netlink-ffi';
+import { formatEndpoint } from './config/endpoint.js';
 
 export interface ServiceWithDestinations {
   service: ServiceExtended;
@@ -24,13 +25,9 @@ export function serviceFlagNames(flags: number): string[] {
   return flagNames.filter(([bit]) => flags & bit).map(([, name]) => name);
 }
 
-function hostPort(address: string, port: number, family: string): string {
-  return family === 'inet6' ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
 function serviceLabel(s: ServiceExtended): string {
   if (s.fwmark !== undefined) return `FWM  ${s.fwmark}${s.family === 'inet6' ? ' IPv6' : ''}`;
-  return `${s.protocol.toUpperCase().padEnd(4)} ${hostPort(s.address, s.port, s.family)}`;
+  return `${s.protocol.toUpperCase().padEnd(4)} ${formatEndpoint(s)}`;
 }
 
 const statColumns = (st: IpvsStats): string =>
@@ -51,7 +48,7 @@ export function renderTable(info: IpvsInfo, entries: ServiceWithDestinations[]):
     const head = `${serviceLabel(s)} ${extra.join(' ')}`;
     lines.push(`${head.padEnd(48)}${statColumns(s.stats)}`);
     for (const d of destinations) {
-      const row = `  -> ${hostPort(d.address, d.port, d.family)} ${d.forward} ${d.weight} ${d.activeConns} ${d.inactiveConns}`;
+      const row = `  -> ${formatEndpoint(d)} ${d.forward} ${d.weight} ${d.activeConns} ${d.inactiveConns}`;
       lines.push(`${row.padEnd(48)}${statColumns(d.stats)}`);
     }
   }
