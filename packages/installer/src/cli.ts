@@ -6,6 +6,7 @@ import {
   UsageError,
   VERSION,
   cliParser,
+  helpAndCompletionWords,
   describeIssues,
   flagsOf,
   readPflagArgs,
@@ -65,12 +66,7 @@ async function parseCommand(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<Command | undefined> {
-  const args =
-    argv[0] === 'help'
-      ? [...argv.slice(1), '--help']
-      : argv[0] === 'completion' && argv[1] === 'bash'
-        ? ['completion', ...argv.slice(2)]
-        : argv;
+  const args = helpAndCompletionWords(argv);
   const flags = COMMAND_FLAGS[args[0] ?? ''];
   const read = flags ? readPflagArgs(args.slice(1), flags) : undefined;
   if (read && read.problems.length > 0) throw new UsageError(read.problems);

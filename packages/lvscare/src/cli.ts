@@ -11,7 +11,7 @@ import {
   careOptions,
   readCareArgs,
 } from './commands/care-args.js';
-import { cliParser } from './commands/cli-parser.js';
+import { cliParser, helpAndCompletionWords } from './commands/cli-parser.js';
 import { VERSION } from './version.js';
 
 type Command = () => Promise<number>;
@@ -36,13 +36,7 @@ async function parseCommand(
   out: NodeJS.WritableStream,
   env: NodeJS.ProcessEnv,
 ): Promise<Command | undefined> {
-  // `help care` is `care --help`, as cobra's help command; `completion bash` is yargs' completion.
-  const args =
-    argv[0] === 'help'
-      ? [...argv.slice(1), '--help']
-      : argv[0] === 'completion' && argv[1] === 'bash'
-        ? ['completion', ...argv.slice(2)]
-        : argv;
+  const args = helpAndCompletionWords(argv);
   const read = args[0] === 'care' ? readCareArgs(args.slice(1), env) : undefined;
   let chosen: Command | undefined;
   const parser = cliParser(

@@ -15,7 +15,12 @@ export { withKernel } from './reconcile/kernel.js';
 export * from './probe/outcome.js';
 export { MasterProbe, type ProbeResult } from './probe/prober.js';
 export { CARE_FLAGS, careConfigFromArgs, parseCareArgs } from './commands/care-args.js';
-export { cliParser, yargsOptions, withSuggestion } from './commands/cli-parser.js';
+export {
+  cliParser,
+  helpAndCompletionWords,
+  yargsOptions,
+  withSuggestion,
+} from './commands/cli-parser.js';
 export { readPflagArgs, type ReadArgs } from './commands/pflag-argv.js';
 export { runOnce, clean, type RulesLog } from './commands/rules.js';
 export { vipSetupFor } from './vip/vip-setup.js';

@@ -108,3 +108,13 @@ function editDistance(a: string, b: string): number {
     }
   return d[a.length]![b.length]!;
 }
+
+/**
+ * The words both CLIs read as cobra does: `help care` is `care --help` (cobra's help command), and
+ * `completion bash` is yargs' `completion`.
+ */
+export function helpAndCompletionWords(argv: readonly string[]): string[] {
+  if (argv[0] === 'help') return [...argv.slice(1), '--help'];
+  if (argv[0] === 'completion' && argv[1] === 'bash') return ['completion', ...argv.slice(2)];
+  return [...argv];
+}

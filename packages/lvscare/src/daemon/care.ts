@@ -134,13 +134,7 @@ export class CareDaemon {
     // Adopt whatever the kernel holds before the first probe answers: a restart changes nothing.
     // The first VIP set-up is given its deadline to be in place before start returns.
     await this.requestReconcile();
-    if (this.vipRun)
-      await withDeadline(
-        this.clock,
-        this.vipRun.done,
-        vipDeadlineMs(this.config.intervalMs),
-        () => {},
-      );
+    await this.vipRunSettled();
     this.started = true;
     for (const slot of this.slots.values()) this.loops.push(this.probeLoop(slot));
     this.scheduleReconcile();
@@ -205,6 +199,17 @@ export class CareDaemon {
     }
   }
 
+  /** The VIP set-up under way, if any, given its deadline to finish. */
+  private async vipRunSettled(): Promise<void> {
+    if (this.vipRun)
+      await withDeadline(
+        this.clock,
+        this.vipRun.done,
+        vipDeadlineMs(this.config.intervalMs),
+        () => {},
+      );
+  }
+
   /** Stops probing and reconciling; the rules stay in the kernel, so traffic goes on. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -213,13 +218,7 @@ export class CareDaemon {
     for (const s of this.slots.values()) s.wake?.();
     await Promise.allSettled(this.loops);
     await this.reconciling;
-    if (this.vipRun)
-      await withDeadline(
-        this.clock,
-        this.vipRun.done,
-        vipDeadlineMs(this.config.intervalMs),
-        () => {},
-      );
+    await this.vipRunSettled();
     await Promise.allSettled([...this.slots.values()].map((s) => s.probe.close()));
   }
 
