@@ -4,31 +4,9 @@
 // every rule). Runs where IPVS exists (the VM); prints JSON and Markdown.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { IpvsClient, type Destination, type Service } from '@kha/netlink-ffi';
+import { IpvsClient } from '@kha/netlink-ffi';
+import { DESTS, ROUNDS, SERVICES, destinations, services } from './ipvs-load.js';
 import { median, summary } from './stats.js';
-
-const SERVICES = Number(process.env.KHA_BENCH_SERVICES ?? 1000);
-const DESTS = 3;
-const ROUNDS = Number(process.env.KHA_BENCH_ROUNDS ?? 5);
-
-const services: Service[] = Array.from({ length: SERVICES }, (_, i) => ({
-  family: 'inet',
-  protocol: 'tcp',
-  address: `10.${100 + (i >> 8)}.${i & 0xff}.1`,
-  port: 6443,
-  scheduler: 'rr',
-  flags: 0,
-  timeout: 0,
-  netmask: 32,
-}));
-const destinations: Destination[] = Array.from({ length: DESTS }, (_, d) => ({
-  address: `192.168.0.${d + 2}`,
-  port: 6443,
-  forward: 'masq',
-  weight: 1,
-  upperThreshold: 0,
-  lowerThreshold: 0,
-}));
 
 const createRules = services.flatMap((s) => [
   `-A -t ${s.address}:${s.port} -s rr`,
