@@ -7,11 +7,80 @@ import { fileURLToPath } from 'node:url';
 import { type Summary, summary } from './stats.js';
 
 const benchDir = fileURLToPath(new URL('../../bench/', import.meta.url));
-const read = (name: string) => JSON.parse(readFileSync(`${benchDir}out/${name}`, 'utf8'));
-const throughput = read('ipvs-throughput.json');
-const side = read('side-by-side.json');
-const care = read('care-footprint.json');
-const list = read('ipvs-list.json');
+
+interface FailoverResult {
+  contender: string;
+  outAfterMs: number | null;
+  backAfterMs: number | null;
+  failed: number;
+  sent: number;
+}
+interface ProbeLoad {
+  contender: string;
+  healthzPerSecondPerMaster: number[];
+  handshakesPerMinutePerMaster: number[];
+}
+interface Steadiness {
+  contender: string;
+  transitions: number;
+  everOut: string[];
+}
+interface CreateDelete {
+  create: Summary;
+  delete: Summary;
+  total: Summary;
+}
+
+/** What this file reads of the JSON each VM-side bench writes (bench/out/*.json). */
+interface ThroughputOut {
+  rounds: number;
+  services: number;
+  destinationsPerService: number;
+  ipvsadm: string;
+  ratioBatch: number;
+  ratioBatchPerOp: number;
+  perOperationServicesMeasured: number;
+  libraryMs: CreateDelete;
+  libraryBatchMs: CreateDelete;
+  ipvsadmRestoreMs: CreateDelete;
+  ipvsadmPerOperationMs: CreateDelete;
+}
+interface SideBySideOut {
+  date: string;
+  versions: { kernel: string; node: string; keepalived: string; haproxy: string };
+  reps: number;
+  clientRatePerContender: number;
+  footprintWindowSeconds: number;
+  soakSeconds: number;
+  contenders: Array<{ name: string; describe: string }>;
+  footprint: Record<string, { rssMiB: Summary; cpuPercent: Summary }>;
+  probeLoad: ProbeLoad[];
+  slowMaster: { healthzMs: number; timeoutMs: number; results: Steadiness[] };
+  cpuSaturated: { busyLoops: number; results: Steadiness[] };
+  failover: Array<{ fault: string; results: FailoverResult[] }>;
+  dataPath: Record<
+    string,
+    { rps: Summary; p50: Summary; p90: Summary; p99: Summary; errors: number }
+  >;
+}
+interface CareFootprintOut {
+  startUpMs: Summary;
+  perMaster: Array<{ healthzPerSecond: number; handshakesPerMinute: number }>;
+}
+interface IpvsListOut {
+  rounds: number;
+  services: number;
+  destinationsPerService: number;
+  ms: Record<string, Summary>;
+  ratioToIpvsadm: number;
+}
+
+// The files are this bench's own output, written by the scripts above in the same run.
+const read = <T>(name: string) => JSON.parse(readFileSync(`${benchDir}out/${name}`, 'utf8')) as T;
+const throughput = read<ThroughputOut>('ipvs-throughput.json');
+const side = read<SideBySideOut>('side-by-side.json');
+const care = read<CareFootprintOut>('care-footprint.json');
+const list = read<IpvsListOut>('ipvs-list.json');
 
 /** Anything short of the full run's repetitions and windows is said to be reduced, plainly. */
 const reduced =
@@ -22,19 +91,11 @@ const reduced =
   list.rounds < 5 ||
   care.startUpMs.samples.length < 5;
 
-interface FailoverResult {
-  contender: string;
-  outAfterMs: number | null;
-  backAfterMs: number | null;
-  failed: number;
-  sent: number;
-}
-
 const ms = (s: Summary) => `${s.median.toFixed(0)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
 const one = (s: Summary, digits = 1) =>
   `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
-const contenders = side.contenders as Array<{ name: string; describe: string }>;
+const contenders = side.contenders;
 const faults = ['killed', 'black-holed', 'healthz-500'] as const;
 const faultTitle = {
   killed: 'master process killed',
@@ -45,9 +106,7 @@ const faultTitle = {
 /** Per fault and contender: out-of-rotation times and failed requests over the repetitions. */
 const failover = Object.fromEntries(
   faults.map((f) => {
-    const runs = (side.failover as Array<{ fault: string; results: FailoverResult[] }>).filter(
-      (r) => r.fault === f,
-    );
+    const runs = side.failover.filter((r) => r.fault === f);
     return [
       f,
       Object.fromEntries(
@@ -83,25 +142,11 @@ const failover = Object.fromEntries(
   >
 >;
 
-interface ProbeLoad {
-  contender: string;
-  healthzPerSecondPerMaster: number[];
-  handshakesPerMinutePerMaster: number[];
-}
-interface Steadiness {
-  contender: string;
-  transitions: number;
-  everOut: string[];
-}
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** lvscare with its defaults, alone with the masters (care-footprint), as each master counted. */
-const probesPerSecondPerMaster = mean(
-  (care.perMaster as Array<{ healthzPerSecond: number }>).map((p) => p.healthzPerSecond),
-);
-const handshakesPerMinutePerMaster = mean(
-  (care.perMaster as Array<{ handshakesPerMinute: number }>).map((p) => p.handshakesPerMinute),
-);
-const load = side.probeLoad as ProbeLoad[];
+const probesPerSecondPerMaster = mean(care.perMaster.map((p) => p.healthzPerSecond));
+const handshakesPerMinutePerMaster = mean(care.perMaster.map((p) => p.handshakesPerMinute));
+const load = side.probeLoad;
 /** Per worker, as the masters counted it in the side-by-side run; sealos' from its settings. */
 const loadRows: Array<{ name: string; rps: number; tlsPerMin: number; how: string }> = [
   ...load.map((l) => ({
@@ -119,12 +164,9 @@ const loadRows: Array<{ name: string; rps: number; tlsPerMin: number; how: strin
 ];
 const WORKERS = [100, 1000, 5000];
 
-const fp = side.footprint as Record<string, { rssMiB: Summary; cpuPercent: Summary }>;
+const fp = side.footprint;
 const bare = fp['bare node']!;
-const dp = side.dataPath as Record<
-  string,
-  { rps: Summary; p50: Summary; p90: Summary; p99: Summary; errors: number }
->;
+const dp = side.dataPath;
 const ipvsDp = dp['IPVS (lvscare VIP)']!;
 const haDp = dp.HAProxy!;
 
@@ -264,7 +306,7 @@ lines.push(
   '',
   '| command | ms |',
   '|---|---|',
-  ...Object.entries(list.ms as Record<string, Summary>).map(([k, v]) => `| ${k} | ${ms(v)} |`),
+  ...Object.entries(list.ms).map(([k, v]) => `| ${k} | ${ms(v)} |`),
   '',
   `\`lvscare ipvs list --json\` / \`ipvsadm -Ln\`: **${list.ratioToIpvsadm.toFixed(2)}** (medians; target at most 1.5).`,
   '',
@@ -298,7 +340,7 @@ lines.push(
         `one \`ipvsadm\` process per operation (${throughput.perOperationServicesMeasured} services run, scaled ×${throughput.services / throughput.perOperationServicesMeasured})`,
         throughput.ipvsadmPerOperationMs,
       ],
-    ] as Array<[string, { create: Summary; delete: Summary; total: Summary }]>
+    ] as Array<[string, CreateDelete]>
   ).map(([n, r]) => `| ${n} | ${ms(r.create)} | ${ms(r.delete)} | ${ms(r.total)} |`),
   '',
   '## 4. Data path',

@@ -46,8 +46,8 @@ function started(cmd: string, args: string[], name: string): ChildProcess {
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-4000));
-  p.stdout!.on('data', keep);
-  p.stderr!.on('data', keep);
+  p.stdout.on('data', keep);
+  p.stderr.on('data', keep);
   p.once('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${name} exited (${code ?? signal}) during the bench:\n${tail}`);
@@ -288,8 +288,8 @@ async function failoverRun(topo: Topology, contenders: Contender[], victim: Mast
   await waitAllIn(contenders, topo.masters, 60_000);
   return contenders.map((c, i) => ({
     contender: c.name,
-    outAfterMs: outAt[i] === undefined ? null : outAt[i]! - t0,
-    backAfterMs: backAt[i] === undefined ? null : backAt[i]! - t2,
+    outAfterMs: outAt[i] === undefined ? null : outAt[i] - t0,
+    backAfterMs: backAt[i] === undefined ? null : backAt[i] - t2,
     failed: clients[i]!.failures(t0, t1).length,
     sent: clients[i]!.between(t0, t1).length,
   }));

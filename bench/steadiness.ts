@@ -119,7 +119,9 @@ export async function probeLoad(
   await sleep(ms);
   const after = agentCounters(topo, run);
   const seen = new Set(after.flatMap((a) => Object.keys(a.byAgent)));
-  console.log(`probe user agents seen at the masters: ${[...seen].map((s) => JSON.stringify(s))}`);
+  console.log(
+    `probe user agents seen at the masters: ${[...seen].map((s) => JSON.stringify(s)).join(',')}`,
+  );
   return contenders.map((c) => {
     const per = (field: keyof AgentLoad, perSeconds: number) =>
       topo.masters.map((_, i) => {

@@ -77,7 +77,7 @@ const transitionsBetween = (from: number, to: number) =>
   care.logs
     .filter((l) => l.msg === 'master down' || l.msg === 'master up')
     .filter((l) => Date.parse(String(l.time)) >= from && Date.parse(String(l.time)) <= to)
-    .map((l) => `${l.master} ${l.msg}`);
+    .map((l) => `${String(l.master)} ${l.msg}`);
 
 /** Watches the kernel every 100 ms for `ms`: every master must stay at weight 1 throughout. */
 async function assertSteady(ms: number, what: string): Promise<void> {
@@ -85,7 +85,8 @@ async function assertSteady(ms: number, what: string): Promise<void> {
   const end = performance.now() + ms;
   while (performance.now() < end) {
     const w = weights(vip);
-    for (const m of all) assert.equal(w.get(m), 1, `${what}: ${m} left rotation (${[...w]})`);
+    for (const m of all)
+      assert.equal(w.get(m), 1, `${what}: ${m} left rotation (${JSON.stringify([...w])})`);
     await sleep(100);
   }
   const to = Date.now();

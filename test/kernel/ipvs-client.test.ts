@@ -318,7 +318,7 @@ test('a batch applies 1000 services x 3 destinations, and reports a failure at i
   const results = await ipvs.batch(ops);
   assert.equal(results.filter((r) => r !== undefined).length, 1);
   assert.equal(results[2001]?.code, 'EEXIST');
-  assert.match(results[2001]!.operation, /NEW_SERVICE tcp 10\.100\.0\.1:6443/);
+  assert.match(results[2001].operation, /NEW_SERVICE tcp 10\.100\.0\.1:6443/);
   assert.equal(savedRules().length, 4000, 'everything else was applied');
   const removed = await ipvs.batch(
     services.map((service) => ({ op: 'remove-service' as const, service })),

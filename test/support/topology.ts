@@ -129,7 +129,7 @@ export class Topology {
       child.once('exit', (code) =>
         reject(new Error(`fake apiserver ${m.name} exited with ${code}`)),
       );
-      child.stdout!.once('data', () => resolve());
+      child.stdout.once('data', () => resolve());
     });
   }
 

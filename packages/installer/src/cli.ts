@@ -152,9 +152,9 @@ async function parseCommand(
           describe: 'print just the version number',
         }),
       (a) => {
-        chosen = async () => {
+        chosen = () => {
           out.write(a.short ? `${VERSION}\n` : `kha ${VERSION} (node ${process.version})\n`);
-          return EXIT_OK;
+          return Promise.resolve(EXIT_OK);
         };
       },
     )

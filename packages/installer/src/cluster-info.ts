@@ -58,7 +58,7 @@ export function caCertHashes(kubeadmArgs: readonly string[]): string[] {
 }
 
 /** The server kubelet should be given: the VIP's name and port. */
-export function wantedServer(port: number): string {
+function wantedServer(port: number): string {
   return `https://${APISERVER_NAME}:${port}`;
 }
 

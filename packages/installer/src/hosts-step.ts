@@ -19,14 +19,14 @@ async function readIfPresent(path: string): Promise<Buffer | undefined> {
 }
 
 /** Where the hosts file's bytes live: the file itself, or the target of a symbolic link. */
-export interface HostsTarget {
+interface HostsTarget {
   /** The file to read and replace. */
   file: string;
   /** Set when `path` is a symbolic link: the file behind it, written in its place. */
   linkTarget: string | undefined;
 }
 
-export async function hostsTarget(path: string): Promise<HostsTarget> {
+async function hostsTarget(path: string): Promise<HostsTarget> {
   const st = await fs.lstat(path);
   if (!st.isSymbolicLink()) return { file: path, linkTarget: undefined };
   let target: string;

@@ -7,7 +7,7 @@ import type { Endpoint } from '@kha/lvscare';
 import { APISERVER_NAME } from './hosts-file.js';
 
 /** Where kubeadm looks, and the name of its check that wants that directory empty. */
-export const KUBEADM_MANIFEST_DIR = '/etc/kubernetes/manifests';
+const KUBEADM_MANIFEST_DIR = '/etc/kubernetes/manifests';
 export const MANIFEST_DIR_CHECK = 'DirAvailable--etc-kubernetes-manifests';
 
 /**

@@ -4,7 +4,7 @@ import { type Endpoint, UsageError, formatEndpoint, parseEndpoint, why } from '@
 
 export const DEFAULT_APISERVER_PORT = 6443;
 /** A range longer than this is a typo, not a control plane. */
-export const MAX_RANGE = 64;
+const MAX_RANGE = 64;
 
 function ipv4ToNumber(a: string): number {
   return addressToBytes(a).readUInt32BE(0);

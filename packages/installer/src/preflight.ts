@@ -88,7 +88,7 @@ function healthz(master: Endpoint, timeoutMs: number): Promise<string | undefine
  * kubeadm is given CA hashes, only from a master whose CA matches one and whose certificate that
  * CA signed. Throws with every master's reason when none gives it.
  */
-export async function readClusterInfo(
+async function readClusterInfo(
   masters: Endpoint[],
   kubeadmArgs: readonly string[],
   timeoutMs: number,

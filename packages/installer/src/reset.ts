@@ -22,10 +22,10 @@ import {
   writeState,
 } from './state.js';
 
-export const REMOVED_MANIFEST = 'kube-lvscare.yaml.removed';
+const REMOVED_MANIFEST = 'kube-lvscare.yaml.removed';
 
 /** lvscare's arguments in a manifest kha wrote, or undefined when there is none. */
-export async function manifestCareArgs(path: string): Promise<string[] | undefined> {
+async function manifestCareArgs(path: string): Promise<string[] | undefined> {
   let text: string;
   try {
     text = await fs.readFile(path, 'utf8');
@@ -51,7 +51,7 @@ function flagValue(args: string[], name: string): string | undefined {
 }
 
 /** A record for a join made by a kha that kept no state: what its manifest says. */
-export function legacyRecord(paths: Paths, args: string[]): JoinRecord {
+function legacyRecord(paths: Paths, args: string[]): JoinRecord {
   const careArgs = withoutCaFile(args);
   return {
     vip: flagValue(careArgs, '--vs') ?? '',

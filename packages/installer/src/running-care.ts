@@ -10,7 +10,7 @@ export function isCareFor(argv: string[], vip: string): boolean {
   return argv.some((a, i) => (a === '--vs' && argv[i + 1] === vip) || a === `--vs=${vip}`);
 }
 
-export async function runningCare(vip: string): Promise<number[]> {
+async function runningCare(vip: string): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;

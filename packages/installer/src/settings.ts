@@ -113,7 +113,7 @@ export const podFlags = () => ({
 });
 
 /** Where kha writes, for join and reset. */
-export const pathFlags = () => ({
+const pathFlags = () => ({
   manifestDir: flagWithDefault(
     {
       kind: 'string',
@@ -233,7 +233,6 @@ const podSchema = z.pipe(
   })),
 );
 
-export type PodFlagValues = z.input<typeof podSchema>;
 export type PodSettings = PodFlags & {
   /** What lvscare runs with: the rules step uses it exactly as `lvscare care --run-once`. */
   care: CareConfig;
@@ -256,7 +255,7 @@ const OWN_FLAGS: Record<string, string> = {
  * lvscare's own reading and checks of the flags it will run with, reported as kha's. A flag kha
  * sets itself is refused by its canonical name, whatever the spelling (-C, --clean=t, --no-clean).
  */
-export async function lvscareConfig(
+async function lvscareConfig(
   pod: Pick<PodSettings, 'vip' | 'masters' | 'metricsAddress' | 'lvscareArgs' | 'discovery'>,
   warn: (line: string) => void = () => {},
 ): Promise<CareConfig> {

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '@kha/lvscare';
 
-export const STATE_FILE = 'state.json';
+const STATE_FILE = 'state.json';
 export const DEFAULT_STATE_DIR = '/var/lib/kha';
 
 /** One join: enough to take down its rules and its hosts entry. */

@@ -4,7 +4,7 @@ import { type Endpoint, formatEndpoint } from '@kha/lvscare';
 import yaml from 'js-yaml';
 import { type MetricsAddress, formatMetricsAddress, probeHost } from './metrics-address.js';
 
-export const POD_NAME = 'kube-lvscare';
+const POD_NAME = 'kube-lvscare';
 export const MANIFEST_FILE = `${POD_NAME}.yaml`;
 
 export interface StaticPodSettings {

@@ -28,7 +28,7 @@ test('the manifest is a valid Pod by the Kubernetes schema (kubernetes-models)',
 
 test('the schema check rejects a broken pod, so passing it means something', () => {
   const pod = staticPodOf();
-  (pod.spec as any).containers[0].securityContext.capabilities.add = 'NET_ADMIN';
+  pod.spec.containers[0].securityContext.capabilities.add = 'NET_ADMIN';
   assert.throws(() => new Pod(pod as object).validate(), /capabilities\/add must be array/);
 });
 
@@ -124,8 +124,9 @@ test('a bad --metrics-address, or one also given through --lvscare-arg, is a usa
     ],
   ] as const) {
     const errors: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to put the same function back
     const write = process.stderr.write;
-    process.stderr.write = ((s: string) => (errors.push(s), true)) as typeof process.stderr.write;
+    process.stderr.write = (s: string) => (errors.push(s), true);
     let result: { status: number; out: string };
     try {
       result = await captured(['manifest', ...masters, ...argv]);

@@ -67,9 +67,9 @@ async function parseCommand(
       (a) => {
         if (a._.length > 1)
           throw new UsageError(`version takes no arguments: ${a._.slice(1).join(' ')}`);
-        chosen = async () => {
+        chosen = () => {
           out.write(a.short ? `${VERSION}\n` : `lvscare ${VERSION} (node ${process.version})\n`);
-          return EXIT_OK;
+          return Promise.resolve(EXIT_OK);
         };
       },
     )

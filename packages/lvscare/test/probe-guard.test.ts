@@ -23,6 +23,7 @@ test('a probe that rejects or throws is a failure with reason error', async () =
     () => {
       throw new TypeError('Request path contains unescaped characters');
     },
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a probe that rejects with a non-Error is the case under test
     () => Promise.reject('a string'),
     () => Promise.resolve(undefined as unknown as ProbeResult),
   ]) {

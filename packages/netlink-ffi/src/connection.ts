@@ -123,7 +123,7 @@ export class NetlinkConnection {
     reqs: NetlinkRequest[],
     chunkSize: number,
   ): Promise<Array<NetlinkError | undefined>> {
-    const results: Array<NetlinkError | undefined> = new Array(reqs.length).fill(undefined);
+    const results = new Array<NetlinkError | undefined>(reqs.length).fill(undefined);
     for (let start = 0; start < reqs.length; start += chunkSize) {
       const chunk = reqs.slice(start, start + chunkSize);
       const seqs = chunk.map(() => this.nextSeq());

@@ -89,7 +89,10 @@ function closest(word: string, candidates: string[]): string | undefined {
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const c of candidates) {
     const d = editDistance(word, c);
-    if (d < bestDistance) ((best = c), (bestDistance = d));
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
   }
   return best;
 }

@@ -63,12 +63,16 @@ function csvRecord(t: string): string[] {
   for (let i = 0; i < t.length; i++) {
     const c = t[i]!;
     if (quoted) {
-      if (c === '"' && t[i + 1] === '"') ((field += '"'), i++);
-      else if (c === '"') quoted = false;
+      if (c === '"' && t[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') (out.push(field), (field = ''));
-    else field += c;
+    else if (c === ',') {
+      out.push(field);
+      field = '';
+    } else field += c;
   }
   out.push(field);
   return out;

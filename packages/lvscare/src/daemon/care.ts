@@ -36,7 +36,7 @@ import { nextProbeAt } from './probe-schedule.js';
 import { afterLoss, silentPeerOutcome } from '../probe/connection-signal.js';
 import type { FailureReason } from '../probe/outcome.js';
 
-export interface Probe {
+interface Probe {
   probe(): Promise<ProbeResult>;
   close(): Promise<void>;
 }
@@ -80,7 +80,7 @@ export function vipDeadlineMs(intervalMs: number): number {
 }
 
 /** How long a round waits for the set-up it started before going on without it. */
-export function vipWaitMs(intervalMs: number): number {
+function vipWaitMs(intervalMs: number): number {
   return Math.max(intervalMs / 2, 1);
 }
 

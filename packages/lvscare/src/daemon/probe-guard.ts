@@ -4,7 +4,7 @@ import type { ProbeResult } from '../probe/prober.js';
 import { type Clock, withDeadline } from './clock.js';
 
 /** How long past its own timeout a probe may take before the daemon counts it as failed. */
-export const PROBE_GRACE_MS = 1000;
+const PROBE_GRACE_MS = 1000;
 
 export function probeDeadlineMs(timeoutMs: number): number {
   return timeoutMs + PROBE_GRACE_MS;
@@ -15,13 +15,13 @@ function failed(reason: 'error' | 'timeout', detail: string, durationMs: number)
 }
 
 /** A probe that threw: a failed probe with reason `error`. */
-export function probeThrew(err: unknown, durationMs: number): ProbeResult {
+function probeThrew(err: unknown, durationMs: number): ProbeResult {
   const text = err instanceof Error ? err.message : String(err);
   return failed('error', `error: probe threw: ${text}`, durationMs);
 }
 
 /** A probe that has not settled by the daemon's own deadline: a failed probe, `timeout`. */
-export function probeNeverSettled(deadlineMs: number): ProbeResult {
+function probeNeverSettled(deadlineMs: number): ProbeResult {
   return failed('timeout', `timeout: probe did not settle within ${deadlineMs}ms`, deadlineMs);
 }
 

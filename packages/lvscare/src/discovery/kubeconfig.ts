@@ -23,9 +23,9 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 function named(list: unknown, name: string, kind: string, key: string): Obj {
   if (!Array.isArray(list)) throw new KubeconfigError(`no ${kind}s`);
-  const hit = list.find((e) => isObj(e) && e.name === name);
+  const hit: unknown = list.find((e) => isObj(e) && e.name === name);
   if (!isObj(hit) || !isObj(hit[key])) throw new KubeconfigError(`${kind} "${name}" not found`);
-  return hit[key] as Obj;
+  return hit[key];
 }
 
 const str = (o: Obj, k: string): string | undefined => {

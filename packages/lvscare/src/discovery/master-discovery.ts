@@ -18,7 +18,7 @@ export interface RegistrationSource {
   kind: 'EndpointSlice' | 'Endpoints';
   /** The collection path with the selector that narrows it to the `kubernetes` Service. */
   path: string;
-  mastersOf(o: unknown): Endpoint[];
+  mastersOf: (o: unknown) => Endpoint[];
 }
 
 export const ENDPOINT_SLICES: RegistrationSource = {

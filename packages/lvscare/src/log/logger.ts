@@ -5,13 +5,13 @@ import type { LogFormat } from '../config/care-config.js';
 export type { Logger };
 
 /** One line per event: "2026-11-23T17:20:00.000Z INFO master down master=10.0.0.11:6443". */
-export function textLine(record: Record<string, unknown>): string {
+function textLine(record: Record<string, unknown>): string {
   const { time, level, msg, pid: _pid, hostname: _host, ...rest } = record;
   const fields = Object.entries(rest).map(
     ([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`,
   );
   const when = typeof time === 'number' ? new Date(time).toISOString() : String(time);
-  return `${when} ${String(level).toUpperCase()} ${String(msg ?? '')}${fields.length ? ` ${fields.join(' ')}` : ''}\n`;
+  return `${when} ${String(level).toUpperCase()} ${msg === undefined ? '' : typeof msg === 'string' ? msg : JSON.stringify(msg)}${fields.length ? ` ${fields.join(' ')}` : ''}\n`;
 }
 
 function textStream(out: NodeJS.WritableStream): Writable {

@@ -121,7 +121,8 @@ export class CareMetrics {
   }
 
   private registerKernelGauges(): void {
-    const self = this;
+    // prom-client calls collect() with the metric as `this`; the kernel's view is read here.
+    const kernel = () => ({ vip: this.vip, destinations: this.kernelDestinations });
     const perDestination = (
       name: string,
       help: string,
@@ -134,8 +135,8 @@ export class CareMetrics {
         registers: [this.registry],
         collect() {
           this.reset();
-          for (const d of self.kernelDestinations)
-            this.set({ vip: self.vip, destination: formatEndpoint(d) }, value(d));
+          const { vip, destinations } = kernel();
+          for (const d of destinations) this.set({ vip, destination: formatEndpoint(d) }, value(d));
         },
       });
     };
@@ -152,9 +153,10 @@ export class CareMetrics {
         collect() {
           // Absolute values from the kernel's own counters.
           this.reset();
-          for (const d of self.kernelDestinations) {
+          const { vip, destinations } = kernel();
+          for (const d of destinations) {
             for (const [direction, v] of values)
-              this.inc({ vip: self.vip, destination: formatEndpoint(d), direction }, v(d));
+              this.inc({ vip, destination: formatEndpoint(d), direction }, v(d));
           }
         },
       });
@@ -197,8 +199,9 @@ export class CareMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const d of self.kernelDestinations)
-          this.inc({ vip: self.vip, destination: formatEndpoint(d) }, d.stats.conns);
+        const { vip, destinations } = kernel();
+        for (const d of destinations)
+          this.inc({ vip, destination: formatEndpoint(d) }, d.stats.conns);
       },
     });
   }

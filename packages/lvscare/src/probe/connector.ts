@@ -15,7 +15,7 @@ import type { HealthCheck } from '../config/care-config.js';
  * silent. A master that is slow to answer /healthz still acknowledges at the TCP level, so it is
  * never dropped this way.
  */
-export function livenessFor(timeoutMs: number) {
+function livenessFor(timeoutMs: number) {
   return {
     keepaliveIdleSeconds: 1,
     keepaliveIntervalSeconds: 1,

@@ -106,7 +106,8 @@ export class MasterProbe {
     });
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.agent.destroy();
+    return Promise.resolve();
   }
 }

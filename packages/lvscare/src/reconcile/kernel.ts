@@ -64,7 +64,7 @@ export function serviceKey(vip: Endpoint): AddressServiceKey {
 }
 
 /** Our virtual server as IPVS takes it. */
-export function serviceFor(wanted: WantedService): Service {
+function serviceFor(wanted: WantedService): Service {
   return {
     ...serviceKey(wanted.vip),
     scheduler: wanted.scheduler,
@@ -75,7 +75,7 @@ export function serviceFor(wanted: WantedService): Service {
 }
 
 /** One master as an IPVS destination of the given weight. */
-export function destinationFor(d: Endpoint, weight: number): Destination {
+function destinationFor(d: Endpoint, weight: number): Destination {
   return {
     family: d.family,
     address: d.address,

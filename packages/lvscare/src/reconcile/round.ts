@@ -72,7 +72,7 @@ export interface ApplyOutcome {
   /** The actions the kernel took, in order. */
   done: Action[];
   /** The first refusal; the actions after it were not tried. */
-  error: unknown;
+  error: Error | undefined;
 }
 
 /**
@@ -89,7 +89,9 @@ export async function applyPlan(
     try {
       await kernel.apply(wanted, action);
     } catch (error) {
-      return { done, error: error ?? new Error('kernel refused without a reason') };
+      // The kernel client throws Errors; anything else is wrapped so the caller rethrows an Error.
+      if (error instanceof Error) return { done, error };
+      return { done, error: new Error('kernel refused without a reason', { cause: error }) };
     }
     done.push(action);
   }

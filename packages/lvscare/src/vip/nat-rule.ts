@@ -6,14 +6,14 @@ import type { Endpoint } from '../config/endpoint.js';
 
 const run = promisify(execFile);
 
-export const NAT_TABLE = 'kha-lvscare';
+const NAT_TABLE = 'kha-lvscare';
 
 function family(vip: Endpoint): 'ip' | 'ip6' {
   return vip.family === 'inet' ? 'ip' : 'ip6';
 }
 
 /** The ruleset text: traffic from the VIP to the masters leaves with the node's own address. */
-export function natRuleset(vip: Endpoint, masters: Endpoint[]): string {
+function natRuleset(vip: Endpoint, masters: Endpoint[]): string {
   const f = family(vip);
   const addrs = [...new Set(masters.map((m) => m.address))].join(', ');
   return [

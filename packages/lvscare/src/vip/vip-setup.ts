@@ -7,8 +7,8 @@ import { RouteMode } from './route-mode.js';
 
 class NoMode implements VipSetup {
   readonly mode = 'none' as const;
-  async ensure(): Promise<string[]> {
-    return [];
+  ensure(): Promise<string[]> {
+    return Promise.resolve([]);
   }
   async clean(): Promise<void> {}
 }

@@ -34,18 +34,17 @@ export class MemoryKernel implements IpvsKernel {
 
   async apply(wanted: WantedService, action: Action): Promise<void> {
     this.check();
-    const service = (): ServiceExtended =>
-      ({
-        family: wanted.vip.family,
-        protocol: 'tcp',
-        address: wanted.vip.address,
-        port: wanted.vip.port,
-        scheduler: wanted.scheduler,
-        flags: 0,
-        timeout: 0,
-        netmask: wanted.vip.family === 'inet' ? 32 : 128,
-        stats: { ...ZERO_STATS },
-      }) as ServiceExtended;
+    const service = (): ServiceExtended => ({
+      family: wanted.vip.family,
+      protocol: 'tcp',
+      address: wanted.vip.address,
+      port: wanted.vip.port,
+      scheduler: wanted.scheduler,
+      flags: 0,
+      timeout: 0,
+      netmask: wanted.vip.family === 'inet' ? 32 : 128,
+      stats: { ...ZERO_STATS },
+    });
     switch (action.kind) {
       case 'create-service':
         if (this.service) throw errno('EEXIST');
@@ -75,7 +74,7 @@ export class MemoryKernel implements IpvsKernel {
           inactiveConns: 0,
           persistentConns: 0,
           stats: { ...ZERO_STATS },
-        } as DestinationExtended);
+        });
         return;
       }
       case 'delete-destination':

@@ -64,7 +64,9 @@ const pollFn = libc.func('int poll(void *fds, uint64_t nfds, int timeout)');
 export function pollAsync(fds: Buffer, nfds: number, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     pollFn.async(fds, nfds, timeoutMs, (err: unknown, res: number) =>
-      err ? reject(err) : resolve(res),
+      err
+        ? reject(err instanceof Error ? err : new Error('poll failed', { cause: err }))
+        : resolve(res),
     );
   });
 }

@@ -85,10 +85,9 @@ function encodeServiceKeyAttrs(enc: AttributeEncoder, key: ServiceKey): void {
     enc.u32(IpvsServiceAttr.FWMARK, key.fwmark);
     return;
   }
-  const k = key as Extract<ServiceKey, { protocol: TransportProtocol }>;
-  enc.u16(IpvsServiceAttr.PROTOCOL, IPPROTO[k.protocol]);
-  enc.bytes(IpvsServiceAttr.ADDR, addressField(k.address, k.family));
-  enc.be16(IpvsServiceAttr.PORT, checkPort(k.port, 'service'));
+  enc.u16(IpvsServiceAttr.PROTOCOL, IPPROTO[key.protocol]);
+  enc.bytes(IpvsServiceAttr.ADDR, addressField(key.address, key.family));
+  enc.be16(IpvsServiceAttr.PORT, checkPort(key.port, 'service'));
 }
 
 /** The SERVICE nest naming a service (DEL_SERVICE, GET_SERVICE, GET_DEST, ZERO, *_DEST). */
@@ -349,9 +348,9 @@ export function serviceKeyOf(svc: ServiceKey): ServiceKey {
     ? { family: svc.family, fwmark: svc.fwmark }
     : {
         family: svc.family,
-        protocol: svc.protocol as TransportProtocol,
-        address: svc.address as string,
-        port: svc.port as number,
+        protocol: svc.protocol,
+        address: svc.address,
+        port: svc.port,
       };
 }
 
