@@ -31,12 +31,12 @@ export interface JoinOptions {
   checkControlPlaneEndpoint?: boolean;
 }
 
-export type StepName = 'preflight' | 'hosts' | 'rules' | 'manifest' | 'kubeadm';
+type StepName = 'preflight' | 'hosts' | 'rules' | 'manifest' | 'kubeadm';
 
 export const MANIFEST_HEADER = `kube-lvscare static pod, written by kha ${VERSION}; kha reset removes it`;
 
-export function manifestPath(s: Pick<KhaSettings, 'manifestDir'>): string {
-  return join(s.manifestDir, MANIFEST_FILE);
+export function manifestPath(settings: Pick<KhaSettings, 'manifestDir'>): string {
+  return join(settings.manifestDir, MANIFEST_FILE);
 }
 
 /**
@@ -48,7 +48,7 @@ function interruptionPoint(step: StepName): void {
 }
 
 /** What join sets up, for reset. */
-export function joinRecord(s: KhaSettings): JoinRecord {
+function joinRecord(s: KhaSettings): JoinRecord {
   return {
     vip: formatEndpoint(s.vip),
     careArgs: withoutCaFile(careArgs(s).slice(1)),
@@ -69,22 +69,22 @@ async function recordJoin(s: KhaSettings): Promise<void> {
 }
 
 export async function joinWorker(
-  s: KhaSettings,
-  o: JoinOptions,
+  settings: KhaSettings,
+  options: JoinOptions,
   out: NodeJS.WritableStream,
 ): Promise<number> {
   const say = (line: string) => out.write(`${line}\n`);
-  const would = o.dryRun ? 'would ' : '';
-  const vip = formatEndpoint(s.vip);
+  const would = options.dryRun ? 'would ' : '';
+  const vip = formatEndpoint(settings.vip);
   const total = 6;
   let n = 0;
   const step = (title: string) => say(`[${++n}/${total}] ${title}`);
 
   step('preflight');
-  const checked = await preflight(s.care, {
-    needKubeadm: !o.skipKubeadm,
-    kubeadmArgs: o.kubeadmArgs,
-    checkControlPlaneEndpoint: o.checkControlPlaneEndpoint ?? true,
+  const checked = await preflight(settings.care, {
+    needKubeadm: !options.skipKubeadm,
+    kubeadmArgs: options.kubeadmArgs,
+    checkControlPlaneEndpoint: options.checkControlPlaneEndpoint ?? true,
   });
   for (const w of checked.warnings) say(`  warning: ${w}`);
   if (checked.problems.length > 0) {
@@ -94,50 +94,55 @@ export async function joinWorker(
   }
   say('  ok');
   // Recorded before anything changes, so reset knows what to undo from any point on.
-  if (!o.dryRun) await recordJoin(s);
+  if (!options.dryRun) await recordJoin(settings);
   interruptionPoint('preflight');
 
-  step(`hosts file ${s.hostsFile}`);
-  if (o.dryRun) {
+  step(`hosts file ${settings.hostsFile}`);
+  if (options.dryRun) {
     say(
-      (await hostsEntryNeeded(s.hostsFile, s.vip.address))
-        ? `  would add "${entryLine(s.vip.address)}" (backup kept once as ${s.hostsFile}.kha-backup)`
+      (await hostsEntryNeeded(settings.hostsFile, settings.vip.address))
+        ? `  would add "${entryLine(settings.vip.address)}" (backup kept once as ${settings.hostsFile}.kha-backup)`
         : '  entry already in place',
     );
   } else {
-    const { changed, linkTarget } = await addHostsEntry(s.hostsFile, s.vip.address);
-    if (linkTarget) say(`  ${s.hostsFile} is a symbolic link: written through to ${linkTarget}`);
-    say(changed ? `  added "${entryLine(s.vip.address)}"` : '  entry already in place');
+    const { changed, linkTarget } = await addHostsEntry(settings.hostsFile, settings.vip.address);
+    if (linkTarget)
+      say(`  ${settings.hostsFile} is a symbolic link: written through to ${linkTarget}`);
+    say(changed ? `  added "${entryLine(settings.vip.address)}"` : '  entry already in place');
   }
   interruptionPoint('hosts');
 
-  step(`IPVS rules for ${vip} (mode ${s.care.mode})`);
-  const masters = s.masters.map(formatEndpoint).join(', ');
-  if (!o.dryRun) await installRules(s.care, s);
-  say(`  ${would}hold ${vip} -> ${masters}, scheduler ${s.care.scheduler}`);
+  step(`IPVS rules for ${vip} (mode ${settings.care.mode})`);
+  const masters = settings.masters.map(formatEndpoint).join(', ');
+  if (!options.dryRun) await installRules(settings.care, settings);
+  say(`  ${would}hold ${vip} -> ${masters}, scheduler ${settings.care.scheduler}`);
   say(
-    `  ${would}write ${join(s.modulesLoadDir, MODULES_LOAD_FILE)} and ${join(s.sysctlDir, SYSCTL_FILE)} so they come back after a reboot`,
+    `  ${would}write ${join(settings.modulesLoadDir, MODULES_LOAD_FILE)} and ${join(settings.sysctlDir, SYSCTL_FILE)} so they come back after a reboot`,
   );
   interruptionPoint('rules');
 
-  step(`static pod ${manifestPath(s)}`);
-  if (!o.dryRun) {
-    await fs.mkdir(s.manifestDir, { recursive: true });
-    const changed = await writeFileAtomically(manifestPath(s), renderManifest(s, MANIFEST_HEADER));
+  step(`static pod ${manifestPath(settings)}`);
+  if (!options.dryRun) {
+    await fs.mkdir(settings.manifestDir, { recursive: true });
+    const changed = await writeFileAtomically(
+      manifestPath(settings),
+      renderManifest(settings, MANIFEST_HEADER),
+    );
     say(changed ? '  written' : '  already up to date');
   } else {
-    say(`  would write kube-lvscare (image ${s.image})`);
+    say(`  would write kube-lvscare (image ${settings.image})`);
   }
   interruptionPoint('manifest');
 
-  const args = kubeadmJoinArgs(s.vip, o.kubeadmArgs, {
-    onlyOurManifest: !o.dryRun && (await onlyOurManifest(s.manifestDir, MANIFEST_FILE)),
+  const args = kubeadmJoinArgs(settings.vip, options.kubeadmArgs, {
+    onlyOurManifest:
+      !options.dryRun && (await onlyOurManifest(settings.manifestDir, MANIFEST_FILE)),
   });
   step(`kubeadm ${redactArgs(args).join(' ')}`);
   let status = EXIT_OK;
-  if (o.skipKubeadm) {
+  if (options.skipKubeadm) {
     say('  skipped (--skip-kubeadm)');
-  } else if (o.dryRun) {
+  } else if (options.dryRun) {
     say('  would run it');
   } else {
     status = await runKubeadm(findOnPath('kubeadm')!, args);
@@ -146,21 +151,23 @@ export async function joinWorker(
   interruptionPoint('kubeadm');
 
   step('summary');
-  if (o.dryRun) {
+  if (options.dryRun) {
     say('  dry run: nothing was changed');
     return status;
   }
   say(`  ${APISERVER_NAME} -> ${vip}, balanced by IPVS over ${masters}`);
-  say(`  kube-lvscare keeps the rules right once kubelet runs it (${manifestPath(s)})`);
-  if (status === 0 && !o.skipKubeadm)
+  say(`  kube-lvscare keeps the rules right once kubelet runs it (${manifestPath(settings)})`);
+  if (status === 0 && !options.skipKubeadm)
     say('  check: kubectl get nodes (from a machine with admin access)');
-  if (o.skipKubeadm)
-    say(`  next: kubeadm join ${APISERVER_NAME}:${s.vip.port} ... (the VIP already answers)`);
+  if (options.skipKubeadm)
+    say(
+      `  next: kubeadm join ${APISERVER_NAME}:${settings.vip.port} ... (the VIP already answers)`,
+    );
   say(
-    `  kube-proxy in IPVS mode deletes virtual servers it does not know: give it excludeCIDRs: [${s.vip.address}/${hostPrefixLength(s.vip.family)}]`,
+    `  kube-proxy in IPVS mode deletes virtual servers it does not know: give it excludeCIDRs: [${settings.vip.address}/${hostPrefixLength(settings.vip.family)}]`,
   );
   say(
-    `  the masters' serving certificates need ${APISERVER_NAME} and ${s.vip.address} in their SANs`,
+    `  the masters' serving certificates need ${APISERVER_NAME} and ${settings.vip.address} in their SANs`,
   );
   return status;
 }

@@ -7,16 +7,18 @@ export interface MetricsAddress {
   port: number;
 }
 
-export function formatMetricsAddress(a: MetricsAddress): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+export function formatMetricsAddress(address: MetricsAddress): string {
+  return address.host.includes(':')
+    ? `[${address.host}]:${address.port}`
+    : `${address.host}:${address.port}`;
 }
 
 /**
  * The address kubelet's liveness probe dials: loopback when lvscare listens on every address
  * (the probe then does not depend on which node IP kubelet would pick), else the address itself.
  */
-export function probeHost(a: MetricsAddress): string {
-  if (a.host === '0.0.0.0') return '127.0.0.1';
-  if (a.host === '::') return '::1';
-  return a.host;
+export function probeHost(address: MetricsAddress): string {
+  if (address.host === '0.0.0.0') return '127.0.0.1';
+  if (address.host === '::') return '::1';
+  return address.host;
 }

@@ -368,14 +368,14 @@ function hostsFileProblem(file: string): string | undefined {
 }
 
 /** The paths, once the flags are valid: every one that will not do is reported at once. */
-export function pathsOf(p: Paths): Paths {
+export function pathsOf(paths: Paths): Paths {
   const problems = [
-    hostsFileProblem(p.hostsFile),
-    writableDirProblem('manifest-dir', p.manifestDir),
-    writableDirProblem('modules-load-dir', p.modulesLoadDir),
-    writableDirProblem('sysctl-dir', p.sysctlDir),
-    writableDirProblem('state-dir', p.stateDir),
+    hostsFileProblem(paths.hostsFile),
+    writableDirProblem('manifest-dir', paths.manifestDir),
+    writableDirProblem('modules-load-dir', paths.modulesLoadDir),
+    writableDirProblem('sysctl-dir', paths.sysctlDir),
+    writableDirProblem('state-dir', paths.stateDir),
   ].filter((x): x is string => x !== undefined);
   if (problems.length > 0) throw new UsageError(problems);
-  return p;
+  return paths;
 }

@@ -71,9 +71,9 @@ export function withJoin(state: KhaState | undefined, record: JoinRecord): KhaSt
 }
 
 /** Whether two records set up the same thing (the time aside). */
-export function sameSetup(a: JoinRecord, b: JoinRecord): boolean {
-  const { at: _a, kha: _k, ...x } = a;
-  const { at: _b, kha: _l, ...y } = b;
+export function sameSetup(one: JoinRecord, other: JoinRecord): boolean {
+  const { at: _a, kha: _k, ...x } = one;
+  const { at: _b, kha: _l, ...y } = other;
   return JSON.stringify(x) === JSON.stringify(y);
 }
 

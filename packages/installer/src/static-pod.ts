@@ -38,26 +38,26 @@ export const KUBELET_CERT_DIR = '/var/lib/kubelet/pki';
 export const DISCOVERY_STATE_FILE = '/var/lib/kha/lvscare/masters.json';
 
 /** `lvscare care` exactly as the container runs it. */
-export function careArgs(s: Omit<StaticPodSettings, 'image'>): string[] {
+export function careArgs(settings: Omit<StaticPodSettings, 'image'>): string[] {
   return [
     'care',
     '--vs',
-    formatEndpoint(s.vip),
-    ...s.masters.flatMap((m) => ['--rs', formatEndpoint(m)]),
+    formatEndpoint(settings.vip),
+    ...settings.masters.flatMap((m) => ['--rs', formatEndpoint(m)]),
     '--health-ca-file',
-    s.caFile,
+    settings.caFile,
     '--metrics-address',
-    formatMetricsAddress(s.metricsAddress),
-    ...(s.discovery
+    formatMetricsAddress(settings.metricsAddress),
+    ...(settings.discovery
       ? [
           '--kubeconfig',
-          s.discovery.kubeconfig,
+          settings.discovery.kubeconfig,
           '--discover-state-file',
-          s.discovery.stateFile,
-          ...(s.discovery.cidr ? ['--discover-cidr', s.discovery.cidr] : []),
+          settings.discovery.stateFile,
+          ...(settings.discovery.cidr ? ['--discover-cidr', settings.discovery.cidr] : []),
         ]
       : []),
-    ...s.lvscareArgs,
+    ...settings.lvscareArgs,
   ];
 }
 
@@ -92,14 +92,14 @@ const RESOURCES = {
   limits: { cpu: '200m', memory: '128Mi' },
 };
 
-export function staticPod(s: StaticPodSettings): Record<string, unknown> {
-  const metrics = s.metricsAddress;
-  const mounts = hostMounts(s);
+export function staticPod(settings: StaticPodSettings): Record<string, unknown> {
+  const metrics = settings.metricsAddress;
+  const mounts = hostMounts(settings);
   const container: Record<string, unknown> = {
     name: 'lvscare',
-    image: s.image,
+    image: settings.image,
     imagePullPolicy: 'IfNotPresent',
-    args: careArgs(s),
+    args: careArgs(settings),
     // Named so that a PodMonitor (manifests/monitoring) finds it; with the host's network the
     // pod's IP is the node's, so Prometheus scrapes NODE_IP:PORT.
     ports: [{ name: 'metrics', containerPort: metrics.port, protocol: 'TCP' }],
@@ -143,6 +143,6 @@ export function staticPod(s: StaticPodSettings): Record<string, unknown> {
 }
 
 /** The manifest file: a header naming how it was made, then the Pod as YAML. */
-export function renderManifest(s: StaticPodSettings, madeBy: string): string {
-  return `# ${madeBy}\n${yaml.dump(staticPod(s), { lineWidth: -1, noRefs: true })}`;
+export function renderManifest(settings: StaticPodSettings, madeBy: string): string {
+  return `# ${madeBy}\n${yaml.dump(staticPod(settings), { lineWidth: -1, noRefs: true })}`;
 }

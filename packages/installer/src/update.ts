@@ -28,13 +28,13 @@ const exists = (path: string): Promise<boolean> =>
   );
 
 export async function kubeadmUpdate(
-  s: PodSettings,
-  o: UpdateOptions,
+  settings: PodSettings,
+  options: UpdateOptions,
   out: NodeJS.WritableStream,
 ): Promise<number> {
   const say = (line: string) => out.write(`${line}\n`);
-  const manifest = manifestPath(o);
-  const masters = s.masters.map(formatEndpoint).join(', ');
+  const manifest = manifestPath(options);
+  const masters = settings.masters.map(formatEndpoint).join(', ');
   if (!(await exists(manifest))) {
     say(
       `kha update: no ${manifest}: this node was not joined by kha (run kha join); nothing changed`,
@@ -43,8 +43,8 @@ export async function kubeadmUpdate(
   }
   // kha's record of the join: reset reads the VIP and the flags from it. The VIP stays what join
   // set up; another VIP is a new join (its rules, its hosts entry), not an update.
-  const vip = formatEndpoint(s.vip);
-  const state = await readState(o.stateDir);
+  const vip = formatEndpoint(settings.vip);
+  const state = await readState(options.stateDir);
   const joins = state?.status === 'joined' ? state.joins : [];
   const record = joins.find((j) => j.vip === vip);
   if (joins.length > 0 && !record) {
@@ -53,20 +53,20 @@ export async function kubeadmUpdate(
     );
     return EXIT_FAILURE;
   }
-  if (o.dryRun) {
+  if (options.dryRun) {
     say(`would write ${manifest} with masters ${masters}`);
   } else {
-    const changed = await writeFileAtomically(manifest, renderManifest(s, MANIFEST_HEADER));
+    const changed = await writeFileAtomically(manifest, renderManifest(settings, MANIFEST_HEADER));
     say(changed ? `${manifest}: written, masters ${masters}` : `${manifest}: already up to date`);
   }
   // Discovery's memory: left as it was, a restart during an API outage would bring back masters
   // the operator has just removed.
-  const mastersFile = s.discovery?.stateFile;
+  const mastersFile = settings.discovery?.stateFile;
   if (mastersFile && (await exists(mastersFile))) {
-    if (o.dryRun) say(`would write ${mastersFile} with the same masters`);
+    if (options.dryRun) say(`would write ${mastersFile} with the same masters`);
     else
       say(
-        (await writeMastersState(mastersFile, s.masters))
+        (await writeMastersState(mastersFile, settings.masters))
           ? `${mastersFile}: written`
           : `${mastersFile}: already up to date`,
       );
@@ -74,19 +74,19 @@ export async function kubeadmUpdate(
   if (state && record) {
     const updated = {
       ...record,
-      careArgs: withoutCaFile(careArgs(s).slice(1)),
+      careArgs: withoutCaFile(careArgs(settings).slice(1)),
       at: new Date().toISOString(),
     };
-    if (sameSetup(record, updated)) say(`${o.stateDir}: already up to date`);
-    else if (o.dryRun) say(`would record the new masters in ${o.stateDir}`);
+    if (sameSetup(record, updated)) say(`${options.stateDir}: already up to date`);
+    else if (options.dryRun) say(`would record the new masters in ${options.stateDir}`);
     else {
-      await writeState(o.stateDir, {
+      await writeState(options.stateDir, {
         ...state,
         joins: state.joins.map((j) => (j === record ? updated : j)),
       });
-      say(`${o.stateDir}: join record updated`);
+      say(`${options.stateDir}: join record updated`);
     }
   }
-  if (!o.dryRun) say('kubelet restarts kube-lvscare with the new manifest');
+  if (!options.dryRun) say('kubelet restarts kube-lvscare with the new manifest');
   return EXIT_OK;
 }

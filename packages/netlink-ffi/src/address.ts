@@ -18,8 +18,8 @@ export function familyNumber(family: AddressFamily): number {
 }
 
 /** The family of an AF_* number, or undefined for any other. */
-export function familyFromNumber(n: number): AddressFamily | undefined {
-  return n === AF_INET ? 'inet' : n === AF_INET6 ? 'inet6' : undefined;
+export function familyFromNumber(afNumber: number): AddressFamily | undefined {
+  return afNumber === AF_INET ? 'inet' : afNumber === AF_INET6 ? 'inet6' : undefined;
 }
 
 /** The family of a textual address, or undefined when it is neither. */

@@ -12,8 +12,8 @@ export const NLA_F_NET_BYTEORDER = 0x4000;
 export const NLA_TYPE_MASK = 0x3fff;
 
 /** `n` rounded up to a multiple of 4 (NLMSG_ALIGN / NLA_ALIGN), exact for any u32. */
-export function align4(n: number): number {
-  return n + ((4 - (n % 4)) % 4);
+export function align4(length: number): number {
+  return length + ((4 - (length % 4)) % 4);
 }
 
 /** Builds a sequence of attributes; nests read as nested calls. */

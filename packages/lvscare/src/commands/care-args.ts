@@ -16,8 +16,8 @@ export const CARE_ENV_PREFIX = 'CARE';
 export const CARE_COMMAND = 'care [ignored..]';
 
 /** The care command's options on a yargs instance (help shows defaults and CARE_* names). */
-export const careOptions = (y: Argv, envPrefix?: string): Argv =>
-  y
+export const careOptions = (parser: Argv, envPrefix?: string): Argv =>
+  parser
     .positional('ignored', {
       type: 'string',
       array: true,

@@ -190,24 +190,24 @@ export const careConfigFromValues = (values: Readonly<Record<string, unknown>>):
 /** The help text and CLI options: every flag's description, by kebab-case name. */
 export const careFlagShape = () => careFlags([]);
 
-export function describeConfig(c: CareConfig): Record<string, unknown> {
+export function describeConfig(config: CareConfig): Record<string, unknown> {
   return {
-    vs: formatEndpoint(c.vip),
-    rs: c.realServers.map(formatEndpoint),
-    scheduler: c.scheduler,
-    mode: c.mode,
-    interval: formatDuration(c.intervalMs),
-    fastInterval: formatDuration(c.fastIntervalMs),
-    fall: c.fall,
-    rise: c.rise,
-    drainTimeout: formatDuration(c.drainTimeoutMs),
-    ...(c.discovery && {
+    vs: formatEndpoint(config.vip),
+    rs: config.realServers.map(formatEndpoint),
+    scheduler: config.scheduler,
+    mode: config.mode,
+    interval: formatDuration(config.intervalMs),
+    fastInterval: formatDuration(config.fastIntervalMs),
+    fall: config.fall,
+    rise: config.rise,
+    drainTimeout: formatDuration(config.drainTimeoutMs),
+    ...(config.discovery && {
       discovery: {
-        kubeconfig: c.discovery.kubeconfig,
-        ...(c.discovery.cidr && { cidr: c.discovery.cidr.text }),
-        ...(c.discovery.stateFile && { stateFile: c.discovery.stateFile }),
+        kubeconfig: config.discovery.kubeconfig,
+        ...(config.discovery.cidr && { cidr: config.discovery.cidr.text }),
+        ...(config.discovery.stateFile && { stateFile: config.discovery.stateFile }),
       },
     }),
-    health: `${c.health.method} ${c.health.scheme}://<rs>${c.health.path} timeout ${formatDuration(c.health.timeoutMs)}${c.health.scheme === 'https' ? (c.health.insecureSkipVerify ? ' (TLS not verified)' : ` (TLS verified against ${c.health.caFile ?? 'system CAs'})`) : ''}`,
+    health: `${config.health.method} ${config.health.scheme}://<rs>${config.health.path} timeout ${formatDuration(config.health.timeoutMs)}${config.health.scheme === 'https' ? (config.health.insecureSkipVerify ? ' (TLS not verified)' : ` (TLS verified against ${config.health.caFile ?? 'system CAs'})`) : ''}`,
   };
 }

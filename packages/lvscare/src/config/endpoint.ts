@@ -42,25 +42,27 @@ export function parseEndpoint(text: string, defaultPort?: number): Endpoint | un
 }
 
 /** Why no node could serve this address as a VIP, or undefined when it can. */
-export function unusableVip(e: Pick<Endpoint, 'address' | 'family'>): string | undefined {
-  if (e.family === 'inet') {
-    const [a = 0] = e.address.split('.').map(Number);
-    if (e.address === '0.0.0.0') return 'the unspecified address, not one a node can serve';
-    if (e.address === '255.255.255.255') return 'the broadcast address, not one a node can serve';
+export function unusableVip(vip: Pick<Endpoint, 'address' | 'family'>): string | undefined {
+  if (vip.family === 'inet') {
+    const [a = 0] = vip.address.split('.').map(Number);
+    if (vip.address === '0.0.0.0') return 'the unspecified address, not one a node can serve';
+    if (vip.address === '255.255.255.255') return 'the broadcast address, not one a node can serve';
     if (a === 127) return 'a loopback address: only this node could reach it';
     if (a >= 224 && a <= 239) return 'a multicast address, not one a node can serve';
     return undefined;
   }
-  if (e.address === '::') return 'the unspecified address, not one a node can serve';
-  if (e.address === '::1') return 'a loopback address: only this node could reach it';
-  if (/^ff/i.test(e.address)) return 'a multicast address, not one a node can serve';
+  if (vip.address === '::') return 'the unspecified address, not one a node can serve';
+  if (vip.address === '::1') return 'a loopback address: only this node could reach it';
+  if (/^ff/i.test(vip.address)) return 'a multicast address, not one a node can serve';
   return undefined;
 }
 
-export function formatEndpoint(e: Pick<Endpoint, 'address' | 'port' | 'family'>): string {
-  return e.family === 'inet6' ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+export function formatEndpoint(endpoint: Pick<Endpoint, 'address' | 'port' | 'family'>): string {
+  return endpoint.family === 'inet6'
+    ? `[${endpoint.address}]:${endpoint.port}`
+    : `${endpoint.address}:${endpoint.port}`;
 }
 
-export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
-  return a.address === b.address && a.port === b.port;
+export function sameEndpoint(one: Endpoint, other: Endpoint): boolean {
+  return one.address === other.address && one.port === other.port;
 }

@@ -15,8 +15,8 @@ export function nextProbeAt(
   lastEnd: number,
   fast: boolean,
   lostAt: number | undefined,
-  t: ProbeTiming,
+  timing: ProbeTiming,
 ): number {
   if (lostAt !== undefined && lostAt >= lastEnd) return lastEnd;
-  return lastStart + (fast ? t.fastIntervalMs : t.intervalMs);
+  return lastStart + (fast ? timing.fastIntervalMs : timing.intervalMs);
 }

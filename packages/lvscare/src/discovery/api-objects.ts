@@ -62,9 +62,9 @@ export interface ObjectMeta {
   resourceVersion: string;
 }
 
-export function metaOf(o: unknown): ObjectMeta | undefined {
-  if (!isObj(o) || !isObj(o.metadata)) return undefined;
-  const { name, resourceVersion } = o.metadata;
+export function metaOf(apiObject: unknown): ObjectMeta | undefined {
+  if (!isObj(apiObject) || !isObj(apiObject.metadata)) return undefined;
+  const { name, resourceVersion } = apiObject.metadata;
   return typeof name === 'string' && typeof resourceVersion === 'string'
     ? { name, resourceVersion }
     : undefined;

@@ -36,7 +36,7 @@ export interface DiscoveredMastersDeps {
   logger: Logger;
   metrics: DiscoveryCounters;
   /** The membership changed: probe the new masters, drain the dropped ones. */
-  onChange(m: Membership): void;
+  onChange(membership: Membership): void;
   now?: () => number;
 }
 

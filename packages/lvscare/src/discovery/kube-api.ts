@@ -137,8 +137,8 @@ async function bodyOf(res: IncomingMessage, limit: number): Promise<string> {
 const MAX_BODY = 4 << 20;
 
 /** GET a JSON document; non-2xx answers throw with the Status message. */
-export async function getJson(c: Call): Promise<unknown> {
-  const res = await open(c);
+export async function getJson(call: Call): Promise<unknown> {
+  const res = await open(call);
   const text = await bodyOf(res, MAX_BODY);
   const status = res.statusCode ?? 0;
   if (status < 200 || status > 299) throw statusError(status, text);
@@ -158,8 +158,8 @@ export interface WatchEvent {
  * Streams a watch: `onEvent` for every event line. Resolves when the server ends the watch
  * (timeoutSeconds), rejects on any failure.
  */
-export async function watch(c: Call, onEvent: (e: WatchEvent) => void): Promise<void> {
-  const res = await open(c);
+export async function watch(call: Call, onEvent: (e: WatchEvent) => void): Promise<void> {
+  const res = await open(call);
   const status = res.statusCode ?? 0;
   if (status < 200 || status > 299) throw statusError(status, await bodyOf(res, MAX_BODY));
   let buf = '';

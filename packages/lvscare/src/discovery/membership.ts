@@ -30,25 +30,28 @@ export function initialMembership(seed: Endpoint[], remembered: Endpoint[] = [])
  * Takes one admitted discovery answer. An empty answer changes nothing: a cluster always has an
  * API server (the one that answered), so empty means a broken or partial view, not "no masters".
  */
-export function afterAnswer(m: Membership, answer: Endpoint[]): MembershipChange {
-  if (answer.length === 0) return { membership: m, joined: [], dropped: [] };
-  const seed = keys(m.seed);
+export function afterAnswer(membership: Membership, answer: Endpoint[]): MembershipChange {
+  if (answer.length === 0) return { membership, joined: [], dropped: [] };
+  const seed = keys(membership.seed);
   const discovered = without(answer, seed);
   const now = keys(discovered);
-  const before = keys(m.discovered);
+  const before = keys(membership.discovered);
   const joined = discovered.filter((e) => !before.has(endpointKey(e)));
-  const dropped = m.discovered.filter((e) => !now.has(endpointKey(e)));
-  const retiring = without([...m.retiring, ...dropped], now);
-  return { membership: { seed: m.seed, discovered, retiring }, joined, dropped };
+  const dropped = membership.discovered.filter((e) => !now.has(endpointKey(e)));
+  const retiring = without([...membership.retiring, ...dropped], now);
+  return { membership: { seed: membership.seed, discovered, retiring }, joined, dropped };
 }
 
 /** Retiring masters the kernel no longer holds are gone for good. */
-export function afterKernel(m: Membership, observed: Map<string, ObservedDestination>): Membership {
-  const retiring = m.retiring.filter((e) => observed.has(endpointKey(e)));
-  return retiring.length === m.retiring.length ? m : { ...m, retiring };
+export function afterKernel(
+  membership: Membership,
+  observed: Map<string, ObservedDestination>,
+): Membership {
+  const retiring = membership.retiring.filter((e) => observed.has(endpointKey(e)));
+  return retiring.length === membership.retiring.length ? membership : { ...membership, retiring };
 }
 
 /** Every master to probe and to own in the kernel (anything else there is foreign). */
-export function servedMasters(m: Membership): Endpoint[] {
-  return [...m.seed, ...m.discovered, ...m.retiring];
+export function servedMasters(membership: Membership): Endpoint[] {
+  return [...membership.seed, ...membership.discovered, ...membership.retiring];
 }

@@ -20,14 +20,14 @@ import type { Membership } from './membership.js';
  * The seed is always a member, so fail-open always has someone to keep: the set is never empty.
  */
 export function servedDestinations(
-  m: Membership,
+  membership: Membership,
   health: Map<string, HealthState>,
   observed: Map<string, ObservedDestination>,
   draining: Map<string, number>,
   drainTimeoutMs: number,
   now: number,
 ): DesiredDestinations {
-  const mayServe = m.discovered.filter((e) => {
+  const mayServe = membership.discovered.filter((e) => {
     const key = endpointKey(e);
     return health.get(key)?.status === 'up' || observed.has(key);
   });
@@ -42,14 +42,14 @@ export function servedDestinations(
         lastFailure: undefined,
       });
   const desired = desiredDestinations(
-    [...m.seed, ...mayServe],
+    [...membership.seed, ...mayServe],
     known,
     observed,
     draining,
     drainTimeoutMs,
     now,
   );
-  for (const e of m.retiring) {
+  for (const e of membership.retiring) {
     const key = endpointKey(e);
     const since = drainingSince(observed.get(key), draining.get(key), drainTimeoutMs, now);
     if (since === undefined) continue;

@@ -19,8 +19,8 @@ export interface DesiredDestinations {
   draining: Map<string, number>;
 }
 
-export const endpointKey = (e: Pick<Endpoint, 'address' | 'port'>): string =>
-  `${e.address}|${e.port}`;
+export const endpointKey = (endpoint: Pick<Endpoint, 'address' | 'port'>): string =>
+  `${endpoint.address}|${endpoint.port}`;
 
 /**
  * - up: full weight.

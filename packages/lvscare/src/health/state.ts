@@ -59,7 +59,7 @@ export const initialHealth = (now: number): HealthState => ({
 export function nextHealth(
   state: HealthState,
   outcome: ProbeOutcome,
-  t: Thresholds,
+  thresholds: Thresholds,
   now: number,
 ): { state: HealthState; transition: Transition | undefined } {
   const reason = outcome.ok ? undefined : outcome.reason;
@@ -75,7 +75,7 @@ export function nextHealth(
         if (state.status === 'unknown') return become('up');
         return { state: { ...state, streak: 0, lastFailure: undefined }, transition: undefined };
       }
-      if (outcome.decisive || state.streak + 1 >= t.fall) return become('down');
+      if (outcome.decisive || state.streak + 1 >= thresholds.fall) return become('down');
       return {
         state: { ...state, streak: state.streak + 1, lastFailure: reason, noConnection },
         transition: undefined,
@@ -86,7 +86,7 @@ export function nextHealth(
           state: { ...state, streak: 0, lastFailure: reason, noConnection },
           transition: undefined,
         };
-      if (state.streak + 1 >= t.rise) return become('up');
+      if (state.streak + 1 >= thresholds.rise) return become('up');
       return { state: { ...state, streak: state.streak + 1 }, transition: undefined };
   }
 }

@@ -28,10 +28,16 @@ export interface TcpLiveness {
  * Makes the kernel notice a dead or black-holed peer in seconds, with no traffic of ours.
  * Throws SystemCallError (code EBADF, ENOTSOCK, ...) when an option cannot be set.
  */
-export function setTcpLiveness(fd: number, o: TcpLiveness): void {
+export function setTcpLiveness(fd: number, liveness: TcpLiveness): void {
   setIntSocketOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1, 'SO_KEEPALIVE');
-  setIntSocketOption(fd, IPPROTO_TCP, TCP_KEEPIDLE, o.keepaliveIdleSeconds, 'TCP_KEEPIDLE');
-  setIntSocketOption(fd, IPPROTO_TCP, TCP_KEEPINTVL, o.keepaliveIntervalSeconds, 'TCP_KEEPINTVL');
-  setIntSocketOption(fd, IPPROTO_TCP, TCP_KEEPCNT, o.keepaliveCount, 'TCP_KEEPCNT');
-  setIntSocketOption(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, o.userTimeoutMs, 'TCP_USER_TIMEOUT');
+  setIntSocketOption(fd, IPPROTO_TCP, TCP_KEEPIDLE, liveness.keepaliveIdleSeconds, 'TCP_KEEPIDLE');
+  setIntSocketOption(
+    fd,
+    IPPROTO_TCP,
+    TCP_KEEPINTVL,
+    liveness.keepaliveIntervalSeconds,
+    'TCP_KEEPINTVL',
+  );
+  setIntSocketOption(fd, IPPROTO_TCP, TCP_KEEPCNT, liveness.keepaliveCount, 'TCP_KEEPCNT');
+  setIntSocketOption(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, liveness.userTimeoutMs, 'TCP_USER_TIMEOUT');
 }

@@ -132,18 +132,18 @@ export function planReconcile(
   return [...actions, ...raise, ...lower, ...remove];
 }
 
-export function describeAction(a: Action): string {
-  switch (a.kind) {
+export function describeAction(action: Action): string {
+  switch (action.kind) {
     case 'create-service':
       return 'create virtual server';
     case 'update-service':
       return 'restore virtual server settings';
     case 'create-destination':
-      return `add ${formatEndpoint(a.destination)} weight ${a.weight}`;
+      return `add ${formatEndpoint(action.destination)} weight ${action.weight}`;
     case 'update-destination':
-      return `set ${formatEndpoint(a.destination)} weight ${a.weight}`;
+      return `set ${formatEndpoint(action.destination)} weight ${action.weight}`;
     case 'delete-destination':
-      return `remove ${formatEndpoint(a.destination)}`;
+      return `remove ${formatEndpoint(action.destination)}`;
   }
 }
 
