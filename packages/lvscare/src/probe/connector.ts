@@ -15,7 +15,7 @@ import type { HealthCheck } from '../config/care-config.js';
  * silent. A master that is slow to answer /healthz still acknowledges at the TCP level, so it is
  * never dropped this way.
  */
-function livenessFor(timeoutMs: number) {
+export function livenessFor(timeoutMs: number) {
   return {
     keepaliveIdleSeconds: 1,
     keepaliveIntervalSeconds: 1,
@@ -32,7 +32,8 @@ export function reachedServer(socket: object | undefined): boolean {
   return socket !== undefined && reached.has(socket);
 }
 
-function socketFd(socket: Socket): number | undefined {
+/** The descriptor under a connected socket: Node keeps it in a private field (_handle.fd). */
+export function socketFd(socket: Socket): number | undefined {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
