@@ -84,9 +84,9 @@ function hostMounts(s: StaticPodSettings): Mount[] {
   return mounts;
 }
 
-// Sized from bench/README.md: about 55 MiB resident and a few percent of an emulated core in
-// steady state. The memory limit leaves room for start-up and a burst of repairs; no CPU limit
-// sits low enough to throttle a probe.
+// Sized from lvscare's steady-state footprint (bench/RESULTS.md, Footprint): the requests cover it,
+// the memory limit leaves room for start-up and a burst of repairs, and no CPU limit sits low
+// enough to throttle a probe.
 const RESOURCES = {
   requests: { cpu: '20m', memory: '64Mi' },
   limits: { cpu: '200m', memory: '128Mi' },

@@ -1,5 +1,6 @@
-// The HTTP endpoint's limits. Anything on the host network can connect to it and the pod has
-// 128 MiB, so connections are capped and slow or silent ones are dropped on a deadline.
+// The HTTP endpoint's limits. Anything on the host network can connect to it and the pod's memory
+// limit is small (RESOURCES in the installer's static-pod.ts), so connections are capped and slow
+// or silent ones are dropped on a deadline.
 
 export interface HttpLimits {
   /** Most connections held at once; past it the oldest one not serving a request is dropped. */

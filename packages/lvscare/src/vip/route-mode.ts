@@ -6,7 +6,8 @@
 //
 // Every round asks the kernel two single-address questions (the path to the first reachable
 // master, and the table entry the VIP matches) and never reads the whole routing table, which on a
-// node with 100k routes costs a second and over 100 MiB (bench/route-lookup.ts).
+// node with a full routing table costs seconds and a heap far above the daemon's own (measured by
+// bench/route-lookup.ts; figures in bench/README.md).
 import {
   type Route,
   type RouteClient,
