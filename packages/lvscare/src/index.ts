@@ -27,6 +27,7 @@ export { vipSetupFor } from './vip/vip-setup.js';
 export type { VipSetup } from './vip/mode.js';
 export { RouteMode, type RouteModeConfig } from './vip/route-mode.js';
 export type { Logger } from './log/logger.js';
+export * from './config/cidr.js';
 export * from './discovery/admission.js';
 export * from './discovery/membership.js';
 export * from './discovery/served.js';

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { type Endpoint, parseEndpoint } from '../src/config/endpoint.js';
 import { type ObservedDestination, endpointKey } from '../src/health/desired.js';
 import { type HealthState, initialHealth, nextHealth } from '../src/health/state.js';
-import { admitDiscovered, parseCidr } from '../src/discovery/admission.js';
+import { parseCidr } from '../src/config/cidr.js';
+import { admitDiscovered } from '../src/discovery/admission.js';
 import {
   type Membership,
   afterAnswer,

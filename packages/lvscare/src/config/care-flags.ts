@@ -4,7 +4,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { SCHEDULERS } from '@kha/netlink-ffi';
 import * as z from 'zod/mini';
-import { parseCidr } from '../discovery/admission.js';
+import { parseCidr } from './cidr.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { type Endpoint, formatEndpoint, parseEndpoint, unusableVip } from './endpoint.js';
 import { flag, flagWithDefault, list, text, why } from './flag.js';

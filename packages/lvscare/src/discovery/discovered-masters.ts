@@ -7,7 +7,8 @@ import { formatEndpoint } from '../config/endpoint.js';
 import type { ObservedDestination } from '../health/desired.js';
 import type { Logger } from '../log/logger.js';
 import { RepeatLimiter } from '../log/repeat-limiter.js';
-import { type DiscoverCidr, admitDiscovered } from './admission.js';
+import type { DiscoverCidr } from '../config/cidr.js';
+import { admitDiscovered } from './admission.js';
 import type { DiscoveryErrorReason } from './kube-api.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import {
