@@ -2,6 +2,50 @@
 // (the packages, test/, bench/) and the plain-JS entry points (bin/, scripts/).
 import tseslint from 'typescript-eslint';
 
+// lvscare's folders and which of the others each may import (README.md, Repository layout).
+// commands/ is the CLI's: only cli.ts, quick-command.ts and the public entry import from it.
+const LVSCARE_FOLDERS = {
+  commands: [
+    'config',
+    'daemon',
+    'discovery',
+    'health',
+    'http',
+    'log',
+    'metrics',
+    'probe',
+    'reconcile',
+    'vip',
+  ],
+  config: [],
+  daemon: ['config', 'discovery', 'health', 'log', 'metrics', 'probe', 'reconcile', 'vip'],
+  discovery: ['config', 'files', 'health', 'log'],
+  files: [],
+  health: ['config'],
+  http: ['config', 'metrics'],
+  log: ['config'],
+  metrics: ['config', 'discovery', 'health', 'probe', 'reconcile'],
+  probe: ['config', 'health'],
+  reconcile: ['config', 'discovery', 'health', 'log'],
+  vip: ['config'],
+};
+const layering = Object.entries(LVSCARE_FOLDERS).map(([folder, allowed]) => ({
+  files: [`packages/lvscare/src/${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: Object.keys(LVSCARE_FOLDERS)
+          .filter((other) => other !== folder && !allowed.includes(other))
+          .map((other) => ({
+            group: [`../${other}/*`],
+            message: `${folder}/ does not import ${other}/ (README.md, Repository layout).`,
+          })),
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '.cache/**', 'bench/out/**', 'node_modules/**'] },
   {
@@ -27,6 +71,57 @@ export default tseslint.config(
         {
           allowForKnownSafeCalls: [
             { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
+          ],
+        },
+      ],
+    },
+  },
+  ...layering,
+  {
+    // The public entry is what kha imports: no daemon, no HTTP endpoint, no metrics registry.
+    files: ['packages/lvscare/src/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['./daemon/*', './http/*', './metrics/*'],
+              message: 'not part of the public entry',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // kha uses lvscare through its public entry only, and netlink-ffi depends on no other package.
+    files: ['packages/installer/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@kha/lvscare/*', '**/lvscare/src/*', '**/lvscare/dist/*'],
+              message: "import '@kha/lvscare'",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/netlink-ffi/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@kha/*', '../../*'],
+              message: 'netlink-ffi depends on no other package of kha',
+            },
           ],
         },
       ],
