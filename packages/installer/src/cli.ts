@@ -11,6 +11,8 @@ import {
   flagsOf,
   readPflagArgs,
   reportError,
+  versionFlags,
+  versionText,
   yargsOptions,
 } from '@kha/lvscare';
 import type { Argv } from 'yargs';
@@ -142,22 +144,12 @@ async function parseCommand(
         chosen = async () => kubeadmUpdate(await withCare(pod, warn), f, out);
       },
     )
-    .command(
-      'version',
-      'print the version',
-      (y) =>
-        y.option('short', {
-          type: 'boolean',
-          default: false,
-          describe: 'print just the version number',
-        }),
-      (a) => {
-        chosen = () => {
-          out.write(a.short ? `${VERSION}\n` : `kha ${VERSION} (node ${process.version})\n`);
-          return Promise.resolve(EXIT_OK);
-        };
-      },
-    )
+    .command('version', 'print the version', versionFlags, (a) => {
+      chosen = () => {
+        out.write(versionText('kha', VERSION, a.short));
+        return Promise.resolve(EXIT_OK);
+      };
+    })
     .command('help [command..]', 'show the help of a command, e.g. kha help join')
     .demandCommand(1, 'name a command: join, reset, manifest, update, version, help, completion')
     .parseAsync();

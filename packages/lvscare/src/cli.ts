@@ -11,7 +11,12 @@ import {
   careOptions,
   readCareArgs,
 } from './commands/care-args.js';
-import { cliParser, helpAndCompletionWords } from './commands/cli-parser.js';
+import {
+  cliParser,
+  helpAndCompletionWords,
+  versionFlags,
+  versionText,
+} from './commands/cli-parser.js';
 import { VERSION } from './version.js';
 
 type Command = () => Promise<number>;
@@ -55,24 +60,14 @@ async function parseCommand(
         chosen = async () => (await import('./commands/care.js')).care(config, notes);
       },
     )
-    .command(
-      'version',
-      'print the version',
-      (y) =>
-        y.option('short', {
-          type: 'boolean',
-          default: false,
-          describe: 'print just the version number',
-        }),
-      (a) => {
-        if (a._.length > 1)
-          throw new UsageError(`version takes no arguments: ${a._.slice(1).join(' ')}`);
-        chosen = () => {
-          out.write(a.short ? `${VERSION}\n` : `lvscare ${VERSION} (node ${process.version})\n`);
-          return Promise.resolve(EXIT_OK);
-        };
-      },
-    )
+    .command('version', 'print the version', versionFlags, (a) => {
+      if (a._.length > 1)
+        throw new UsageError(`version takes no arguments: ${a._.slice(1).join(' ')}`);
+      chosen = () => {
+        out.write(versionText('lvscare', VERSION, a.short));
+        return Promise.resolve(EXIT_OK);
+      };
+    })
     .command('ipvs', 'inspect what the kernel holds', (y) =>
       y
         .command(

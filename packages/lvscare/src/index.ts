@@ -18,6 +18,8 @@ export { CARE_FLAGS, careConfigFromArgs, parseCareArgs } from './commands/care-a
 export {
   cliParser,
   helpAndCompletionWords,
+  versionFlags,
+  versionText,
   yargsOptions,
   withSuggestion,
 } from './commands/cli-parser.js';

@@ -7,6 +7,19 @@ import { type FlagMeta, camel } from '../config/flag.js';
 import { UsageError } from '../exit.js';
 import { envName } from './pflag-argv.js';
 
+/** The `version` command's one flag, the same in both CLIs. */
+export const versionFlags = (parser: Argv) =>
+  parser.option('short', {
+    type: 'boolean',
+    default: false,
+    describe: 'print just the version number',
+  });
+
+/** What `version` prints: the bare number with --short, else the program and Node's version. */
+export function versionText(program: string, version: string, short: boolean): string {
+  return short ? `${version}\n` : `${program} ${version} (node ${process.version})\n`;
+}
+
 export function cliParser(
   program: string,
   argv: string[],
