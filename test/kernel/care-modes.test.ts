@@ -91,12 +91,10 @@ test('link mode: VIP on a dummy link, masqueraded to the masters, carries traffi
       BRING_BACK_MS,
     ),
   );
-  const addr = JSON.parse(run('ip', ['-j', 'addr', 'show', 'dev', 'lvscare']))[0];
-  assert.ok(
-    addr.addr_info.some(
-      (a: { local: string; prefixlen: number }) => a.local === vip4.address && a.prefixlen === 32,
-    ),
-  );
+  const [addr] = JSON.parse(run('ip', ['-j', 'addr', 'show', 'dev', 'lvscare'])) as Array<{
+    addr_info: Array<{ local: string; prefixlen: number }>;
+  }>;
+  assert.ok(addr!.addr_info.some((a) => a.local === vip4.address && a.prefixlen === 32));
   assert.match(
     run('nft', ['list', 'table', 'ip', 'kha-lvscare']),
     /ip saddr 10\.103\.97\.2 ip daddr \{ .*10\.0\.0\.11.* \} masquerade/,

@@ -143,7 +143,7 @@ test('a fourth master comes up and registers: it carries traffic through the VIP
   assert.deepEqual(client.failures(), []);
   assert.ok(care!.logs.some((l) => l.msg === 'discovered masters changed'));
   assert.deepEqual(
-    JSON.parse(readFileSync(stateFile, 'utf8')).masters,
+    (JSON.parse(readFileSync(stateFile, 'utf8')) as { masters: string[] }).masters,
     [m1, m2, m3, m4].map(text).sort(),
     'the state file lists what was discovered',
   );

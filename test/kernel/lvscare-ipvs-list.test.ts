@@ -20,12 +20,14 @@ before(() => {
 });
 
 test('ipvs list --json prints every service with its destinations, addresses as text', () => {
-  const list = JSON.parse(run(lvscare, ['ipvs', 'list', '--json']));
+  // Only what the sort reads is typed; the comparison below checks every field.
+  type Listed = { address?: string; fwmark?: number; destinations: Array<{ address: string }> };
+  const list = JSON.parse(run(lvscare, ['ipvs', 'list', '--json'])) as Listed[];
   const zero = { ...ZERO_STATS };
-  const byKey = (s: any) => `${s.address}:${s.fwmark}`;
-  for (const s of list) s.destinations.sort((a: any, b: any) => a.address.localeCompare(b.address));
+  const byKey = (s: Listed) => `${s.address}:${s.fwmark}`;
+  for (const s of list) s.destinations.sort((a, b) => a.address.localeCompare(b.address));
   assert.deepEqual(
-    list.sort((a: any, b: any) => byKey(a).localeCompare(byKey(b))),
+    list.sort((a, b) => byKey(a).localeCompare(byKey(b))),
     [
       {
         family: 'inet',

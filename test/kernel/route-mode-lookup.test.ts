@@ -15,6 +15,7 @@ import {
 import { NetlinkConnection } from '@kha/netlink-ffi';
 import { RouteMode } from '@kha/lvscare';
 import { assertKernelTier } from '../support/kernel.js';
+import { ipJson } from '../support/ip-json.js';
 import { attempt, run } from '../support/run.js';
 
 // Many routes make a dump expensive; enough to show in the table, few enough to install quickly
@@ -42,7 +43,6 @@ function recordingClient(): RouteClient {
   );
 }
 
-const ipJson = (...args: string[]): any[] => JSON.parse(run('ip', ['-j', ...args]));
 const dumps = (): NetlinkMessage[] =>
   sent.filter((m) => m.type === RTM.GETROUTE && (m.flags & NLM_F_DUMP) === NLM_F_DUMP);
 

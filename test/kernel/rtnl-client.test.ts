@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { NetlinkError, RouteClient } from '@kha/netlink-ffi';
 import { assertKernelTier } from '../support/kernel.js';
-import { attempt, run } from '../support/run.js';
+import { ipJson } from '../support/ip-json.js';
+import { attempt } from '../support/run.js';
 
 let rt: RouteClient;
 before(() => {
@@ -16,8 +17,6 @@ after(async () => {
   await rt?.close();
 });
 
-const ipJson = (...args: string[]): any[] => JSON.parse(run('ip', ['-j', ...args]));
-
 test('a dummy link, its addresses and a route made by the library are what ip shows, and go away', async () => {
   await rt.createDummyLink('khatest0');
   const link = await rt.link('khatest0');
@@ -27,14 +26,14 @@ test('a dummy link, its addresses and a route made by the library are what ip sh
   await rt.setLinkUp(link.index);
   assert.equal((await rt.link('khatest0'))?.up, true);
   const [shown] = ipJson('-d', 'link', 'show', 'khatest0');
-  assert.equal(shown.ifindex, link.index);
-  assert.equal(shown.linkinfo.info_kind, 'dummy');
-  assert.ok(shown.flags.includes('UP'));
+  assert.equal(shown?.ifindex, link.index);
+  assert.equal(shown?.linkinfo?.info_kind, 'dummy');
+  assert.ok(shown?.flags?.includes('UP'));
 
   await rt.addAddress(link.index, '10.103.97.2', 32);
   await rt.addAddress(link.index, 'fd00:103::2', 128);
-  const addrs = ipJson('addr', 'show', 'dev', 'khatest0')[0].addr_info.map(
-    (a: any) => `${a.local}/${a.prefixlen}`,
+  const addrs = (ipJson('addr', 'show', 'dev', 'khatest0')[0]?.addr_info ?? []).map(
+    (a) => `${a.local}/${a.prefixlen}`,
   );
   assert.ok(addrs.includes('10.103.97.2/32'), addrs.join(' '));
   assert.ok(addrs.includes('fd00:103::2/128'), addrs.join(' '));
@@ -71,8 +70,8 @@ test('a dummy link, its addresses and a route made by the library are what ip sh
   assert.deepEqual(ipJson('route', 'show', '10.200.0.0/24'), []);
   await rt.deleteAddress(link.index, '10.103.97.2', 32);
   assert.ok(
-    !ipJson('addr', 'show', 'dev', 'khatest0')[0].addr_info.some(
-      (a: any) => a.local === '10.103.97.2',
+    !ipJson('addr', 'show', 'dev', 'khatest0')[0]?.addr_info?.some(
+      (a) => a.local === '10.103.97.2',
     ),
   );
   await rt.deleteLink('khatest0');
@@ -90,15 +89,15 @@ test('single-address lookups answer as `ip route get` and `ip route get fibmatch
   try {
     const computed = await rt.routeTo('10.211.3.4');
     const [ipGet] = ipJson('route', 'get', '10.211.3.4');
-    assert.equal(computed.destination, ipGet.dst);
+    assert.equal(computed.destination, ipGet?.dst);
     assert.equal(computed.prefixLength, 32, 'computed for the one address');
-    assert.equal(computed.gateway, ipGet.gateway);
-    assert.equal(computed.preferredSource, ipGet.prefsrc);
+    assert.equal(computed.gateway, ipGet?.gateway);
+    assert.equal(computed.preferredSource, ipGet?.prefsrc);
 
     const entry = await rt.matchingRoute('10.211.3.4');
     const [fibmatch] = ipJson('route', 'get', 'fibmatch', '10.211.3.4');
-    assert.equal(`${entry?.destination}/${entry?.prefixLength}`, fibmatch.dst);
-    assert.equal(entry?.gateway, fibmatch.gateway);
+    assert.equal(`${entry?.destination}/${entry?.prefixLength}`, fibmatch?.dst);
+    assert.equal(entry?.gateway, fibmatch?.gateway);
     assert.equal(entry?.table, 254);
 
     // Nothing covers it once the route is gone (this namespace has no default route).

@@ -69,7 +69,8 @@ function harness(stateFile: string, cidr?: string) {
     { level: 'debug' },
     new Writable({
       write(chunk: Buffer, _e, done) {
-        for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l));
+        for (const l of chunk.toString().split('\n'))
+          if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
         done();
       },
     }),
@@ -129,7 +130,8 @@ test('a good state file is the start; answers then change the membership and are
     );
     await h.until(
       () =>
-        JSON.parse(readFileSync(state, 'utf8')).masters.join() === '10.0.0.11:6443,10.0.0.12:6443',
+        (JSON.parse(readFileSync(state, 'utf8')) as { masters: string[] }).masters.join() ===
+        '10.0.0.11:6443,10.0.0.12:6443',
       'the state file rewritten',
     );
     assert.equal(h.counted.discovered, 2);

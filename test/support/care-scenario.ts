@@ -99,7 +99,8 @@ async function waitForAsync(check: () => Promise<boolean>, timeoutMs: number): P
   return false;
 }
 
-export const weights = (vip: Vip): Map<string, number> => destinationWeights(vip.text) ?? new Map();
+export const weights = (vip: Vip): Map<string, number> =>
+  destinationWeights(vip.text) ?? new Map<string, number>();
 
 export function weightOf(vip: Vip, dest: string): number | undefined {
   return weights(vip).get(dest);

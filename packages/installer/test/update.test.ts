@@ -72,14 +72,16 @@ test('kha update rewrites the manifest as kha manifest prints it, and the state 
     state,
   ]);
   assert.equal(readFileSync(join(manifests, 'kube-lvscare.yaml'), 'utf8'), wanted.out);
-  assert.deepEqual(JSON.parse(readFileSync(state, 'utf8')).masters, [
+  assert.deepEqual((JSON.parse(readFileSync(state, 'utf8')) as { masters: string[] }).masters, [
     '192.168.0.2:6443',
     '192.168.0.5:6443',
   ]);
   assert.deepEqual(readdirSync(manifests), ['kube-lvscare.yaml'], 'no temp file left');
-  const joined = JSON.parse(readFileSync(join(dir, 'kha', 'state.json'), 'utf8')).joins[0];
+  const khaState = JSON.parse(readFileSync(join(dir, 'kha', 'state.json'), 'utf8')) as {
+    joins: Array<{ careArgs: string[] }>;
+  };
   assert.deepEqual(
-    joined.careArgs.filter((_: string, i: number, a: string[]) => a[i - 1] === '--rs'),
+    khaState.joins[0]!.careArgs.filter((_, i, args) => args[i - 1] === '--rs'),
     ['192.168.0.2:6443', '192.168.0.5:6443'],
     "kha's join record names the new masters",
   );
