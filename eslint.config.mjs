@@ -1,5 +1,7 @@
 // typescript-eslint's type-checked recommendations over every TypeScript project of the build
-// (the packages, test/, bench/) and the plain-JS entry points (bin/, scripts/).
+// (the packages, test/, bench/) and the plain-JS entry points (bin/, scripts/). npm run lint runs
+// it after tsc -b: the projects see each other through their dist/ declarations.
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 // lvscare's folders and which of the others each may import (README.md, Repository layout).
@@ -46,7 +48,7 @@ const layering = Object.entries(LVSCARE_FOLDERS).map(([folder, allowed]) => ({
   },
 }));
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['**/dist/**', '.cache/**', 'bench/out/**', 'node_modules/**'] },
   {
     files: ['**/*.ts'],
