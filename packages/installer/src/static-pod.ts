@@ -92,10 +92,13 @@ const RESOURCES = {
   limits: { cpu: '200m', memory: '128Mi' },
 };
 
-export function staticPod(settings: StaticPodSettings): Record<string, unknown> {
+/** The Pod object as kha writes it (its YAML is the manifest). */
+export type StaticPod = ReturnType<typeof staticPod>;
+
+export function staticPod(settings: StaticPodSettings) {
   const metrics = settings.metricsAddress;
   const mounts = hostMounts(settings);
-  const container: Record<string, unknown> = {
+  const container = {
     name: 'lvscare',
     image: settings.image,
     imagePullPolicy: 'IfNotPresent',

@@ -6,7 +6,7 @@ import yaml from 'js-yaml';
 import { Pod } from 'kubernetes-models/v1';
 import { main } from '../src/cli.js';
 import { podSettings } from '../src/settings.js';
-import { staticPod } from '../src/static-pod.js';
+import { type StaticPod, staticPod } from '../src/static-pod.js';
 
 async function captured(argv: string[]): Promise<{ status: number; out: string }> {
   let out = '';
@@ -28,11 +28,12 @@ test('the manifest is a valid Pod by the Kubernetes schema (kubernetes-models)',
 
 test('the schema check rejects a broken pod, so passing it means something', () => {
   const pod = staticPodOf();
-  pod.spec.containers[0].securityContext.capabilities.add = 'NET_ADMIN';
+  // A string where the schema wants a list: not a StaticPod any more, which is the point.
+  (pod.spec.containers[0]!.securityContext.capabilities as { add: unknown }).add = 'NET_ADMIN';
   assert.throws(() => new Pod(pod as object).validate(), /capabilities\/add must be array/);
 });
 
-function staticPodOf(): Record<string, any> {
+function staticPodOf(): StaticPod {
   return staticPod({
     image: 'kha/lvscare:test',
     vip: { family: 'inet', address: '10.103.97.2', port: 6443 },
@@ -45,7 +46,7 @@ function staticPodOf(): Record<string, any> {
 
 test('least privilege: NET_ADMIN only, not privileged, read-only root, host network, node-critical', () => {
   const pod = staticPodOf();
-  const c = pod.spec.containers[0];
+  const c = pod.spec.containers[0]!;
   assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'], add: ['NET_ADMIN'] });
   assert.equal(c.securityContext.privileged, false);
   assert.equal(c.securityContext.allowPrivilegeEscalation, false);
@@ -62,7 +63,7 @@ test('least privilege: NET_ADMIN only, not privileged, read-only root, host netw
 
 test("the container's args are exactly what lvscare care parses, CA verification on", async () => {
   const { out } = await captured(['manifest', ...masters, '--lvscare-arg=--fall=3']);
-  const args = (yaml.load(out) as any).spec.containers[0].args as string[];
+  const args = (yaml.load(out) as StaticPod).spec.containers[0]!.args;
   assert.equal(args[0], 'care');
   const { config } = await parseCareArgs(args.slice(1));
   assert.equal(formatEndpoint(config.vip), '10.103.97.2:6443');
@@ -76,8 +77,7 @@ test("the container's args are exactly what lvscare care parses, CA verification
   assert.equal(config.fall, 3);
 });
 
-const container = (s: Awaited<ReturnType<typeof podSettings>>): any =>
-  (staticPod(s).spec as any).containers[0];
+const container = (s: Awaited<ReturnType<typeof podSettings>>) => staticPod(s).spec.containers[0]!;
 
 test('by default lvscare serves every node address on port `metrics` 9299; the probe dials loopback', async () => {
   const c = container(await podSettings({ master: ['192.168.0.2'] }));
@@ -102,7 +102,7 @@ test('--metrics-address moves the listener, the port and the probe together', as
     const s = await podSettings({ master: ['192.168.0.2'], metricsAddress: given });
     const c = container(s);
     assert.equal(c.args[c.args.indexOf('--metrics-address') + 1], arg, given);
-    assert.equal(c.ports[0].containerPort, 9400);
+    assert.equal(c.ports[0]!.containerPort, 9400);
     assert.equal(c.livenessProbe.httpGet.host, probe, given);
     assert.equal(c.livenessProbe.httpGet.port, 9400);
     const { config } = await parseCareArgs(c.args.slice(1));
@@ -150,15 +150,15 @@ test('manifests/kube-lvscare.yaml is what `kha manifest` prints for the example 
 });
 
 test('discovery (the default): the kubeconfig and the certificate directory read-only, the state directory the only writable mount', async () => {
-  const pod = staticPod(await podSettings({ master: ['192.168.0.2'] })) as any;
-  const c = pod.spec.containers[0];
+  const pod = staticPod(await podSettings({ master: ['192.168.0.2'] }));
+  const c = pod.spec.containers[0]!;
   assert.deepEqual(c.volumeMounts, [
     { name: 'ca', mountPath: '/etc/kubernetes/pki/ca.crt', readOnly: true },
     { name: 'kubeconfig', mountPath: '/etc/kubernetes/kubelet.conf', readOnly: true },
     { name: 'kubelet-pki', mountPath: '/var/lib/kubelet/pki', readOnly: true },
     { name: 'state', mountPath: '/var/lib/kha/lvscare', readOnly: false },
   ]);
-  const types = Object.fromEntries(pod.spec.volumes.map((v: any) => [v.name, v.hostPath.type]));
+  const types = Object.fromEntries(pod.spec.volumes.map((v) => [v.name, v.hostPath.type]));
   assert.deepEqual(types, {
     ca: 'File',
     kubeconfig: 'File',
@@ -174,14 +174,14 @@ test('discovery (the default): the kubeconfig and the certificate directory read
 });
 
 test('--no-discover: --master alone, the CA the only mount; --discover-cidr reaches lvscare', async () => {
-  const off = staticPod(await podSettings({ master: ['192.168.0.2'], discover: false })) as any;
+  const off = staticPod(await podSettings({ master: ['192.168.0.2'], discover: false }));
   assert.deepEqual(
-    off.spec.volumes.map((v: any) => v.name),
+    off.spec.volumes.map((v) => v.name),
     ['ca'],
   );
-  assert.ok(!off.spec.containers[0].args.includes('--kubeconfig'));
+  assert.ok(!off.spec.containers[0]!.args.includes('--kubeconfig'));
   const { out } = await captured(['manifest', ...masters, '--discover-cidr', '192.168.0.0/24']);
-  const args = (yaml.load(out) as any).spec.containers[0].args as string[];
+  const args = (yaml.load(out) as StaticPod).spec.containers[0]!.args;
   const { config } = await parseCareArgs(args.slice(1));
   assert.equal(config.discovery?.cidr?.text, '192.168.0.0/24');
   await assert.rejects(
