@@ -137,22 +137,6 @@ export default defineConfig(
     rules: { '@typescript-eslint/require-await': 'off' },
   },
   {
-    // These two walk whole Kubernetes, Prometheus and Grafana documents (the static pod, the
-    // manifests under manifests/monitoring, the dashboard's JSON) field by field: a field that is
-    // missing or of another shape fails the test where it is read, which is the check, and
-    // typing each document would restate it beside the assertions. Everything else types what it
-    // parses.
-    files: ['packages/installer/test/monitoring.test.ts'],
-    rules: {
-      '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-    },
-  },
-  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [tseslint.configs.recommended],
   },

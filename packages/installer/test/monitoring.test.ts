@@ -15,7 +15,8 @@ import { staticPod } from '../src/static-pod.js';
 
 const repo = (path: string): string =>
   fileURLToPath(new URL(`../../../../${path}`, import.meta.url));
-const load = (path: string): any => yaml.load(readFileSync(repo(path), 'utf8'));
+/** A YAML file of the repository, as the shape the test reads of it (what it asserts on). */
+const load = <T>(path: string): T => yaml.load(readFileSync(repo(path), 'utf8')) as T;
 const RULES = 'manifests/monitoring/lvscare-rules.yaml';
 const SUITE = 'manifests/monitoring/tests/lvscare-rules.test.yaml';
 
@@ -26,8 +27,10 @@ interface AlertRule {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
-const alerts = (): AlertRule[] =>
-  (load(RULES).groups as Array<{ rules: AlertRule[] }>).flatMap((g) => g.rules);
+interface RuleGroups {
+  groups: Array<{ rules: AlertRule[] }>;
+}
+const alerts = (): AlertRule[] => load<RuleGroups>(RULES).groups.flatMap((g) => g.rules);
 
 /** promtool from Debian's prometheus package (test/provision-tools.sh); its absence is a failure. */
 function promtool(...args: string[]): string {
@@ -50,9 +53,10 @@ test('promtool test rules: every alert fires on its series and stays silent on t
 });
 
 test('the promtool suite covers every alert, both firing and silent', () => {
-  const cases = (load(SUITE).tests as Array<{ alert_rule_test?: any[] }>).flatMap(
-    (t) => t.alert_rule_test ?? [],
-  );
+  const suite = load<{
+    tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts?: unknown[] }> }>;
+  }>(SUITE);
+  const cases = suite.tests.flatMap((t) => t.alert_rule_test ?? []);
   for (const { alert } of alerts()) {
     const mine = cases.filter((c) => c.alertname === alert);
     assert.ok(
@@ -67,12 +71,14 @@ test('the promtool suite covers every alert, both firing and silent', () => {
 });
 
 test('the PrometheusRule carries exactly the groups of the plain rules file', () => {
-  const rule = load('manifests/monitoring/lvscare-prometheusrule.yaml');
+  const rule = load<{ apiVersion: string; kind: string; spec: RuleGroups }>(
+    'manifests/monitoring/lvscare-prometheusrule.yaml',
+  );
   assert.equal(rule.apiVersion, 'monitoring.coreos.com/v1');
   assert.equal(rule.kind, 'PrometheusRule');
   assert.deepEqual(
     rule.spec.groups,
-    load(RULES).groups,
+    load<RuleGroups>(RULES).groups,
     `lvscare-prometheusrule.yaml and ${RULES} differ: edit both alike`,
   );
 });
@@ -102,36 +108,52 @@ test('the required alerts exist, each with a severity, a summary, a description 
 });
 
 test('the PodMonitor selects the static pod by its labels and scrapes its port `metrics`', async () => {
-  const monitor = load('manifests/monitoring/lvscare-podmonitor.yaml');
+  const monitor = load<{
+    kind: string;
+    spec: {
+      jobLabel: string;
+      namespaceSelector: { matchNames: string[] };
+      selector: { matchLabels: Record<string, string> };
+      podMetricsEndpoints: Array<{ port: string }>;
+    };
+  }>('manifests/monitoring/lvscare-podmonitor.yaml');
   assert.equal(monitor.kind, 'PodMonitor');
-  const pod = staticPod(await podSettings({ master: ['192.168.0.2'] })) as any;
+  const pod = staticPod(await podSettings({ master: ['192.168.0.2'] }));
+  const labels: Record<string, string> = pod.metadata.labels;
   assert.deepEqual(monitor.spec.namespaceSelector.matchNames, [pod.metadata.namespace]);
   for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels))
-    assert.equal(pod.metadata.labels[k], v, `pod label ${k}`);
-  const ports = pod.spec.containers[0].ports.map((p: { name: string }) => p.name);
+    assert.equal(labels[k], v, `pod label ${k}`);
+  const ports = pod.spec.containers[0]!.ports.map((p) => p.name);
   for (const e of monitor.spec.podMetricsEndpoints) assert.ok(ports.includes(e.port), e.port);
   // The job the alerts' up{job=...} name comes from the pod label the PodMonitor names.
-  const job = pod.metadata.labels[monitor.spec.jobLabel];
+  const job = labels[monitor.spec.jobLabel];
   for (const a of alerts().filter((r) => /\bup\{/.test(r.expr)))
     assert.ok(a.expr.includes(`job="${job}"`), `${a.alert}: ${a.expr} is not about job ${job}`);
 });
 
 test('the plain Prometheus example keeps the static pod and its port, and passes promtool', async () => {
-  const config = load('manifests/monitoring/prometheus.yaml');
-  const job = config.scrape_configs.find((j: any) => j.job_name === 'kube-lvscare');
+  interface ScrapeConfig {
+    job_name: string;
+    kubernetes_sd_configs?: unknown[];
+    relabel_configs: Array<{ action?: string; regex?: string }>;
+  }
+  const config = load<{ rule_files: string[]; scrape_configs: ScrapeConfig[] }>(
+    'manifests/monitoring/prometheus.yaml',
+  );
+  const job = config.scrape_configs.find((j) => j.job_name === 'kube-lvscare');
   assert.ok(job, 'no job kube-lvscare');
-  const pod = staticPod(await podSettings({ master: ['192.168.0.2'] })) as any;
+  const pod = staticPod(await podSettings({ master: ['192.168.0.2'] }));
   assert.deepEqual(job.kubernetes_sd_configs, [
     { role: 'pod', namespaces: { names: [pod.metadata.namespace] } },
   ]);
-  const keep = job.relabel_configs.find((r: any) => r.action === 'keep');
-  const seen = `${pod.metadata.labels.component};${pod.spec.containers[0].ports[0].name}`;
-  assert.match(seen, new RegExp(`^(?:${keep.regex})$`), 'the keep rule selects the pod');
+  const keep = job.relabel_configs.find((r) => r.action === 'keep');
+  const seen = `${pod.metadata.labels.component};${pod.spec.containers[0]!.ports[0]!.name}`;
+  assert.match(seen, new RegExp(`^(?:${keep?.regex})$`), 'the keep rule selects the pod');
   // Debian's promtool knows no kubernetes_sd_configs: check the rest with a static target.
   const { kubernetes_sd_configs: _, ...rest } = job;
   const checkable = {
     ...config,
-    rule_files: config.rule_files.map((f: string) => repo(`manifests/monitoring/${f}`)),
+    rule_files: config.rule_files.map((f) => repo(`manifests/monitoring/${f}`)),
     scrape_configs: [{ ...rest, static_configs: [{ targets: ['192.168.0.10:9299'] }] }],
   };
   const dir = mkdtempSync(join(tmpdir(), 'kha-prom-'));
@@ -144,17 +166,24 @@ test('the plain Prometheus example keeps the static pod and its port, and passes
 });
 
 test('the Grafana dashboard: every panel queries Prometheus through the data source variable, in valid PromQL', () => {
+  interface Panel {
+    id: number;
+    type: string;
+    title: string;
+    gridPos: { x: number; w: number };
+    datasource: { uid: string };
+    targets: Array<{ datasource: { uid: string }; expr: string }>;
+  }
   const dashboard = JSON.parse(
     readFileSync(repo('manifests/monitoring/lvscare-dashboard.json'), 'utf8'),
-  );
-  const vars = dashboard.templating.list as Array<{
-    name: string;
-    type: string;
-    allValue?: string;
-  }>;
+  ) as {
+    templating: { list: Array<{ name: string; type: string; allValue?: string }> };
+    panels: Panel[];
+  };
+  const vars = dashboard.templating.list;
   assert.ok(vars.some((v) => v.name === 'datasource' && v.type === 'datasource'));
-  const panels = (dashboard.panels as any[]).filter((p) => p.type !== 'row');
-  const ids = (dashboard.panels as any[]).map((p) => p.id);
+  const panels = dashboard.panels.filter((p) => p.type !== 'row');
+  const ids = dashboard.panels.map((p) => p.id);
   assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
   const exprs: string[] = [];
   for (const p of panels) {
