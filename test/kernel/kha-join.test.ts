@@ -57,12 +57,15 @@ function freshNode(): Node {
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   const kubeadmLog = join(dir, 'kubeadm.log');
-  // The stand-in: records its arguments, then fails (status 3) unless the hosts entry and the
-  // virtual server with every master are already in place.
+  // The stand-in: records its arguments and prints them on both its outputs (as kubeadm at a
+  // high --v prints its configuration, token included), then fails (status 3) unless the hosts
+  // entry and the virtual server with every master are already in place.
   writeFileSync(
     join(bin, 'kubeadm'),
     `#!/bin/sh
 printf '%s\\n' "$*" >> "${kubeadmLog}"
+printf 'kubeadm out: %s\\n' "$*"
+printf 'kubeadm err: %s' "$*" >&2
 grep -q '^${vip4.address} apiserver.cluster.local ' "${hosts}" || { echo "kubeadm: no hosts entry" >&2; exit 3; }
 rules=$(ipvsadm -Ln -t ${vip4.text}) || { echo "kubeadm: no virtual server" >&2; exit 3; }
 for m in ${topo.masters.map((m) => masterText(m)).join(' ')}; do
@@ -158,6 +161,13 @@ test('kha join: hosts entry and rules before kubeadm runs, kubeadm gets the join
     'kubeadm: VIP ready',
   ]);
   assert.ok(!r.stdout.includes(TOKEN), 'the bootstrap token is never printed');
+  assert.ok(!r.stderr.includes(TOKEN), "nor passed on from kubeadm's error output");
+  assert.match(r.stdout, /^kubeadm out: join \S+ --token <redacted> /m, "kubeadm's output shown");
+  assert.match(
+    r.stderr,
+    /kubeadm err: join \S+ --token <redacted> /,
+    'an unfinished last line too',
+  );
   assert.doesNotMatch(r.stdout, /cluster-info could not be read/, 'read and CA-verified');
   assert.match(r.stdout, /--token <redacted> --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}/);
   const s = endState(node);

@@ -1,10 +1,13 @@
-// kubeadm join through the VIP's name, its output streamed, its exit status kept.
+// kubeadm join through the VIP's name, its output streamed with secrets redacted, its exit
+// status kept.
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { constants } from 'node:os';
+import { pipeline } from 'node:stream/promises';
 import type { Endpoint } from '@kha/lvscare';
 import { APISERVER_NAME } from './hosts-file.js';
+import { redactingLines } from './redact.js';
 
 /** Where kubeadm looks, and the name of its check that wants that directory empty. */
 const KUBEADM_MANIFEST_DIR = '/etc/kubernetes/manifests';
@@ -34,13 +37,23 @@ export async function onlyOurManifest(dir: string, file: string): Promise<boolea
   }
 }
 
-export function runKubeadm(path: string, args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path, args, { stdio: 'inherit' });
+/**
+ * Runs kubeadm with its output passed on line by line with the secrets of `args` redacted; its
+ * exit status, once both output streams are drained.
+ */
+export async function runKubeadm(path: string, args: string[]): Promise<number> {
+  const child = spawn(path, args, { stdio: ['inherit', 'pipe', 'pipe'] });
+  const exited = new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     // Killed by a signal: a failure, numbered the way a shell does (128 + signal number).
     child.once('exit', (code, signal) =>
       resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)),
     );
   });
+  const shown = Promise.all([
+    pipeline(child.stdout, redactingLines(args), process.stdout, { end: false }),
+    pipeline(child.stderr, redactingLines(args), process.stderr, { end: false }),
+  ]);
+  const [status] = await Promise.all([exited, shown]);
+  return status;
 }

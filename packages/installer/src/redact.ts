@@ -1,5 +1,7 @@
 // Secrets in kubeadm's arguments never reach kha's output: the values of the flags below are
 // replaced, in both the `--flag value` and the `--flag=value` forms. The CA hash is public.
+import { Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '@kha/lvscare';
 
 export const SECRET_FLAGS = [
@@ -53,4 +55,27 @@ export function redactError(err: unknown, args: readonly string[]): unknown {
     return new UsageError(err.problems.map((p) => redactText(p, args)));
   if (err instanceof Error) return new Error(redactText(err.message, args));
   return redactText(String(err), args);
+}
+
+/**
+ * A stream that passes text on line by line with `redactText` applied: kubeadm at a high `--v`
+ * prints its join configuration, bootstrap token included. A value never spans a newline, so
+ * holding back an unfinished line until its end (or the stream's) is enough.
+ */
+export function redactingLines(args: readonly string[]): Transform {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      pending += decoder.write(chunk);
+      const end = pending.lastIndexOf('\n') + 1;
+      const ready = pending.slice(0, end);
+      pending = pending.slice(end);
+      done(null, ready ? redactText(ready, args) : undefined);
+    },
+    flush(done) {
+      pending += decoder.end();
+      done(null, pending ? redactText(pending, args) : undefined);
+    },
+  });
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { REDACTED, SECRET_FLAGS, redactArgs, redactText } from '../src/redact.js';
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { REDACTED, SECRET_FLAGS, redactArgs, redactText, redactingLines } from '../src/redact.js';
 
 test('secret values are replaced in both flag forms; the CA hash and the rest stay', () => {
   assert.deepEqual(
@@ -46,5 +48,25 @@ test('no secret value survives redaction, whatever surrounds it', () => {
         assert.ok(!redactText(`kubeadm ${args.join(' ')} failed`, args).includes(value));
       },
     ),
+  );
+});
+
+test("kubeadm's output loses the secrets however it is cut into chunks, and nothing else", async () => {
+  const token = 'abcdef.0123456789abcdef';
+  const args = ['join', 'apiserver.cluster.local:6443', '--token', token];
+  const output = `I1128 preflight\nbootstrapToken:\n  token: ${token}\n  unsafeSkipCAVerification: false\n[join] ${token} and ${token}\nno newline at the end ${token}`;
+  const bytes = Buffer.from(output);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 12 }),
+      async (cuts) => {
+        const edges = [0, ...cuts.sort((a, b) => a - b), bytes.length];
+        const chunks = edges.slice(1).map((end, i) => bytes.subarray(edges[i], end));
+        const shown = await text(Readable.from(chunks).pipe(redactingLines(args)));
+        assert.equal(shown, redactText(output, args));
+        assert.ok(!shown.includes(token));
+      },
+    ),
+    { numRuns: 300 },
   );
 });
