@@ -16,11 +16,13 @@ import type { HealthCheck } from '../config/care-config.js';
  * master's last answer, which came at most a second before it went silent: a black-holed or
  * frozen master is known 1-2 s after the fault, the floor the kernel allows. The cost is one
  * keepalive segment a second per idle kept connection, answered by the master's kernel (no HTTP,
- * no TLS). With data in flight (a probe's request) the same user timeout bounds how long it may
- * go unacknowledged; at 3/4 of the probe timeout the kernel, not the probe's deadline, ends a
- * probe to a silent master, so the verdict is the kernel's and decisive. A master slow to answer
- * /healthz still acknowledges at the TCP level, and a busy worker CPU does not hold back the
- * kernel's answers, so neither is dropped this way. One keepalive lost on the wire does drop the
+ * no TLS). With data in flight (a probe's request) the kernel retransmits after its RTO (200 ms
+ * at least) and gives up once the user timeout has passed since that retransmission; at half the
+ * probe timeout that comes before the probe's own deadline (0.9 s after the write at a 1 s
+ * timeout in the emulated VM), so a probe to a silent master ends on the kernel's verdict, which
+ * is decisive, rather than as one of `fall`. A master slow to answer /healthz still acknowledges
+ * at the TCP level, and a busy worker CPU does not hold back the kernel's answers, so neither is
+ * dropped this way. One keepalive lost on the wire does drop the
  * connection: the master is out on that worker until the probe that follows at once and one
  * more `--fast-interval` later bring it back (`--rise` 2), a fraction of a second without new
  * connections to it, never a failed one.
@@ -30,7 +32,7 @@ export function livenessFor(timeoutMs: number) {
     keepaliveIdleSeconds: 1,
     keepaliveIntervalSeconds: 1,
     keepaliveCount: 2, // used only where TCP_USER_TIMEOUT could not be set
-    userTimeoutMs: Math.max(Math.round(timeoutMs * 0.75), 500),
+    userTimeoutMs: Math.max(Math.round(timeoutMs / 2), 400),
   };
 }
 
