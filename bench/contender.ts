@@ -9,6 +9,11 @@ export interface Target {
   port: number;
 }
 
+/** Where a contender keeps its view of the masters (see balancer-view.ts). */
+export type WatchSpec =
+  | { kind: 'ipvs'; vip: Target; masters: Array<{ name: string; ip: string; port: number }> }
+  | { kind: 'haproxy'; socket: string; masters: Array<{ name: string }> };
+
 /** One load balancer under test. `isOut` says whether a master gets no new connection. */
 export interface Contender {
   name: string;
@@ -21,3 +26,6 @@ export interface Contender {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CLOCK_MONOTONIC in ms: one clock for the bench and its poller processes. */
+export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;

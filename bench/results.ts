@@ -12,6 +12,10 @@ interface FailoverResult {
   contender: string;
   outAfterMs: number | null;
   backAfterMs: number | null;
+  /** lvscare only: its own log line taking the master out, from the fault. */
+  loggedOutAfterMs?: number | null;
+  /** How long the fault's command took (the fault counts from its start). */
+  faultCommandMs?: number;
   failed: number;
   sent: number;
 }
@@ -114,11 +118,15 @@ const failover = Object.fromEntries(
           const rs = runs.map((r) => r.results.find((x) => x.contender === c.name)!);
           const outs = rs.map((r) => r.outAfterMs).filter((x): x is number => x !== null);
           const backs = rs.map((r) => r.backAfterMs).filter((x): x is number => x !== null);
+          const logged = rs
+            .map((r) => r.loggedOutAfterMs)
+            .filter((x): x is number => typeof x === 'number');
           return [
             c.name,
             {
               outAfterMs: outs.length ? summary(outs) : null,
               backAfterMs: backs.length ? summary(backs) : null,
+              loggedOutAfterMs: logged.length ? summary(logged) : null,
               neverOut: rs.length - outs.length,
               failed: summary(rs.map((r) => r.failed)),
               sent: summary(rs.map((r) => r.sent)),
@@ -135,6 +143,7 @@ const failover = Object.fromEntries(
     {
       outAfterMs: Summary | null;
       backAfterMs: Summary | null;
+      loggedOutAfterMs: Summary | null;
       neverOut: number;
       failed: Summary;
       sent: Summary;
@@ -234,9 +243,14 @@ const lines: string[] = [
   '',
   '## 1. Failover',
   '',
-  '"Out after": from the fault (its command returned) until the contender stops giving the',
-  'master new connections, polled every 20 ms: weight 0 or no destination in the kernel (IPVS',
-  'contenders, read over netlink), not `UP` in `show stat` (HAProxy). "Failed": requests the',
+  '"Out after": from the fault (its command started: `ip netns exec nft` may take a second under',
+  'the emulated CPU, the firewall holding from its commit inside it) until the contender stops giving the',
+  'master new connections: weight 0 or no destination in `/proc/net/ip_vs` (IPVS contenders),',
+  'not `UP` in `show stat` (HAProxy), read every 10 ms by a poller process per contender at',
+  'niceness -10, each reading stamped with the monotonic clock when it was made (the bench',
+  "process, busy with the clients' TLS handshakes, only collects them). Under each table, for",
+  "comparison only, lvscare's own log line setting the master's weight to 0 (written once the",
+  'kernel took it). "Failed": requests the',
   "contender's client saw fail from the fault until 2.5 s after the master was out.",
   '"Back after": from the fault cleared (the restarted master listening and answering 200, the',
   'firewall removed, `/healthz` 200 again) until the contender gives the master connections again.',
@@ -258,6 +272,11 @@ for (const f of faults) {
       `| ${c.name} | ${out}${never} | ${one(r.failed, 0)} | ${one(r.sent, 0)} | ${back} |`,
     );
   }
+  const logged = contenders.flatMap((c) => {
+    const l = failover[f][c.name]!.loggedOutAfterMs;
+    return l ? [`${c.name} ${ms(l)} ms`] : [];
+  });
+  if (logged.length) lines.push('', `lvscare's own log, weight 0 after: ${logged.join('; ')}.`);
   lines.push('');
 }
 const steady = (title: string, note: string, rs: Steadiness[]) => [

@@ -5,15 +5,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { get as httpGet } from 'node:http';
 import { Agent, request } from 'node:https';
-import { createConnection } from 'node:net';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { IpvsClient } from '@kha/netlink-ffi';
 import type * as ArtifactModule from '../test/dist/support/artifact.js';
 import type * as RunModule from '../test/dist/support/run.js';
 import type * as TopologyModule from '../test/dist/support/topology.js';
 import type * as VipClientModule from '../test/dist/support/vip-client.js';
-import { type Contender, type Target, sleep } from './contender.js';
+import { BalancerWatch, WATCH_PERIOD_MS } from './balancer-watch.js';
+import { type Contender, type Target, type WatchSpec, monotonicMs, sleep } from './contender.js';
 import { cpuTicks, rssBytes } from './proc.js';
 import { summary } from './stats.js';
 import { cpuSaturated, probeLoad, slowMaster } from './steadiness.js';
@@ -42,12 +43,19 @@ const contendersDir = fileURLToPath(new URL('../../bench/contenders/', import.me
 const RUN_DIR = '/run/kha-bench';
 const CLK_TCK = Number(run('getconf', ['CLK_TCK']).trim());
 
-function started(cmd: string, args: string[], name: string): ChildProcess {
+function started(
+  cmd: string,
+  args: string[],
+  name: string,
+  onLine?: (line: string) => void,
+): ChildProcess {
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-4000));
   p.stdout.on('data', keep);
   p.stderr.on('data', keep);
+  if (onLine)
+    for (const s of [p.stdout, p.stderr]) createInterface({ input: s }).on('line', onLine);
   p.once('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${name} exited (${code ?? signal}) during the bench:\n${tail}`);
@@ -58,38 +66,61 @@ function started(cmd: string, args: string[], name: string): ChildProcess {
 }
 let stopping = false;
 
-async function ipvsIsOut(ipvs: IpvsClient, vip: Target, m: Master): Promise<boolean> {
-  const dests = await ipvs.destinations({
-    family: 'inet',
-    protocol: 'tcp',
-    address: vip.host,
-    port: vip.port,
-  });
-  const d = dests.find((x) => x.address === m.ip);
-  return !d || d.weight === 0;
+/**
+ * lvscare's own word on when it took a master out: the time of its log line setting the master's
+ * weight to 0 (or removing it), logged once the kernel took the change. Beside the poller's time,
+ * never instead of it: the peers are timed by the poller alone.
+ */
+class WeightLog {
+  private readonly outs: Array<{ at: number; ip: string }> = [];
+
+  /** Its state changes with their reasons, for the soaks' output: why a master left, if one did. */
+  readonly changes: string[] = [];
+
+  line(text: string): void {
+    let rec: { time?: string; msg?: string; master?: string; reason?: string };
+    try {
+      rec = JSON.parse(text) as typeof rec;
+    } catch {
+      return;
+    }
+    if (rec.msg === 'master down' || rec.msg === 'master up')
+      this.changes.push(
+        `${rec.time} ${rec.master} ${rec.msg}${rec.reason ? `: ${rec.reason}` : ''}`,
+      );
+    const m = /^(?:set (\S+):\d+ weight 0|remove (\S+):\d+)$/.exec(rec.msg ?? '');
+    if (m && rec.time) this.outs.push({ at: Date.parse(rec.time), ip: (m[1] ?? m[2])! });
+  }
+
+  /** Epoch ms of the first line taking `ip` out at or after `from` (epoch ms). */
+  firstOut(ip: string, from: number): number | undefined {
+    return this.outs.find((o) => o.ip === ip && o.at >= from)?.at;
+  }
 }
 
-function haproxyStat(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = createConnection(`${RUN_DIR}/haproxy.sock`);
-    let out = '';
-    s.on('data', (d) => (out += d.toString()));
-    s.on('end', () => resolve(out));
-    s.on('error', reject);
-    s.end('show stat\n');
-  });
+/** lvscare's state changes since the last call, as it logged them. */
+function logChanges(contenders: Watched[]): void {
+  for (const c of contenders)
+    if (c.log?.changes.length) console.log(`${c.name}: ${c.log.changes.splice(0).join('; ')}`);
 }
 
-async function haproxyIsOut(m: Master): Promise<boolean> {
-  const line = (await haproxyStat()).split('\n').find((l) => l.startsWith(`apiserver,${m.name},`));
-  if (!line) throw new Error(`haproxy stats have no server ${m.name}`);
-  return !line.split(',')[17]!.startsWith('UP'); // field 18: status
+interface Watched extends Contender {
+  watch: BalancerWatch;
+  /** lvscare contenders only. */
+  log?: WeightLog;
 }
 
-async function startContenders(topo: Topology, ipvs: IpvsClient): Promise<Contender[]> {
+async function startContenders(topo: Topology): Promise<Watched[]> {
   const rs = topo.masters.flatMap((m) => ['--rs', `${m.ip}:6443`]);
-  const lvscare = (name: string, vip: string, metrics: string, extra: string[]) =>
-    started(
+  const masters = topo.masters.map((m) => ({ name: m.name, ip: m.ip, port: m.port }));
+  const watched = (c: Omit<Contender, 'isOut'>, spec: WatchSpec, log?: WeightLog): Watched => {
+    const watch = new BalancerWatch(spec);
+    return { ...c, watch, log, isOut: (m: Master) => Promise.resolve(watch.isOut(m.name)) };
+  };
+  const lvscare = (name: string, vip: string, metrics: string, extra: string[]) => {
+    const log = new WeightLog();
+    const host = vip.split(':')[0]!;
+    const p = started(
       LVSCARE_BIN,
       [
         'care',
@@ -105,81 +136,93 @@ async function startContenders(topo: Topology, ipvs: IpvsClient): Promise<Conten
         ...extra,
       ],
       `lvscare ${vip}`,
+      (line) => log.line(line),
     );
-  const ipvsContender = (
-    name: string,
-    describe: string,
-    host: string,
-    agent: string,
-    p: ChildProcess,
-  ): Contender => {
-    const target = { host, port: 6443 };
-    return {
-      name,
-      describe,
-      target,
-      agent,
-      process: p,
-      isOut: (m: Master) => ipvsIsOut(ipvs, target, m),
-    };
+    return { p, log, target: { host, port: 6443 } };
   };
   mkdirSync(RUN_DIR, { recursive: true });
   // What an operator adds for keepalived on this multi-NIC worker (lvscare's route mode does it).
   run('ip', ['route', 'replace', '10.103.97.3/32', 'dev', 'kbr0', 'src', topo.workerIp]);
-  const contenders: Contender[] = [
-    ipvsContender(
-      'lvscare',
-      'lvscare care, defaults (5 s interval, 1 s timeout, fall 2, rise 2, 200 ms re-probe; the kept connection closing or timing out under TCP keepalive takes a master out at once)',
-      '10.103.97.2',
-      'kha-bench-lvscare',
-      lvscare('lvscare', '10.103.97.2:6443', '127.0.0.1:19301', []),
+  const ipvsSpec = (target: Target): WatchSpec => ({ kind: 'ipvs', vip: target, masters });
+  const main = lvscare('lvscare', '10.103.97.2:6443', '127.0.0.1:19301', []);
+  const sameRate = lvscare('lvscare-same-rate', '10.103.97.4:6443', '127.0.0.1:19302', [
+    '--interval',
+    '1s',
+    '--fast-interval',
+    '1s',
+  ]);
+  const keepalivedTarget = { host: '10.103.97.3', port: 6443 };
+  const contenders: Watched[] = [
+    watched(
+      {
+        name: 'lvscare',
+        describe:
+          'lvscare care, defaults (5 s interval, 1 s timeout, fall 2, rise 2, 200 ms re-probe; the kept connection closing or timing out under TCP keepalive takes a master out at once)',
+        target: main.target,
+        agent: 'kha-bench-lvscare',
+        process: main.p,
+      },
+      ipvsSpec(main.target),
+      main.log,
     ),
-    ipvsContender(
-      'lvscare-same-rate',
-      "lvscare care at the peers' probe rate (--interval 1s --fast-interval 1s: no quick re-probe; the same connection signals)",
-      '10.103.97.4',
-      'kha-bench-lvscare-same-rate',
-      lvscare('lvscare-same-rate', '10.103.97.4:6443', '127.0.0.1:19302', [
-        '--interval',
-        '1s',
-        '--fast-interval',
-        '1s',
-      ]),
+    watched(
+      {
+        name: 'lvscare-same-rate',
+        describe:
+          "lvscare care at the peers' probe rate (--interval 1s --fast-interval 1s: no quick re-probe; the same connection signals)",
+        target: sameRate.target,
+        agent: 'kha-bench-lvscare-same-rate',
+        process: sameRate.p,
+      },
+      ipvsSpec(sameRate.target),
+      sameRate.log,
     ),
-    ipvsContender(
-      'keepalived',
-      'keepalived LVS checker, SSL_GET /healthz, delay_loop 1, retry 1 (bench/contenders/keepalived.conf)',
-      '10.103.97.3',
-      'KeepAliveClient', // keepalived's SSL_GET request line carries this
-      started(
-        'keepalived',
-        [
-          '--dont-fork',
-          '--check',
-          '-f',
-          `${contendersDir}keepalived.conf`,
-          '-p',
-          `${RUN_DIR}/keepalived.pid`,
-          '-c',
-          `${RUN_DIR}/checkers.pid`,
-          '-r',
-          `${RUN_DIR}/vrrp.pid`,
-        ],
-        'keepalived',
-      ),
+    watched(
+      {
+        name: 'keepalived',
+        describe:
+          'keepalived LVS checker, SSL_GET /healthz, delay_loop 1, retry 1 (bench/contenders/keepalived.conf)',
+        target: keepalivedTarget,
+        agent: 'KeepAliveClient', // keepalived's SSL_GET request line carries this
+        process: started(
+          'keepalived',
+          [
+            '--dont-fork',
+            '--check',
+            '-f',
+            `${contendersDir}keepalived.conf`,
+            '-p',
+            `${RUN_DIR}/keepalived.pid`,
+            '-c',
+            `${RUN_DIR}/checkers.pid`,
+            '-r',
+            `${RUN_DIR}/vrrp.pid`,
+          ],
+          'keepalived',
+        ),
+      },
+      ipvsSpec(keepalivedTarget),
     ),
-    {
-      name: 'haproxy',
-      describe:
-        'HAProxy TCP proxy on 127.0.0.1:16443, httpchk GET /healthz, inter 1s fall 2 rise 2 (bench/contenders/haproxy.cfg)',
-      target: { host: '127.0.0.1', port: 16443 },
-      agent: '', // option httpchk sends a bare request line
-      process: started('haproxy', ['-db', '-f', `${contendersDir}haproxy.cfg`], 'haproxy'),
-      isOut: haproxyIsOut,
-    },
+    watched(
+      {
+        name: 'haproxy',
+        describe:
+          'HAProxy TCP proxy on 127.0.0.1:16443, httpchk GET /healthz, inter 1s fall 2 rise 2 (bench/contenders/haproxy.cfg)',
+        target: { host: '127.0.0.1', port: 16443 },
+        agent: '', // option httpchk sends a bare request line
+        process: started('haproxy', ['-db', '-f', `${contendersDir}haproxy.cfg`], 'haproxy'),
+      },
+      { kind: 'haproxy', socket: `${RUN_DIR}/haproxy.sock`, masters },
+    ),
   ];
+  await watching(contenders, WATCH_PERIOD_MS);
   await waitAllIn(contenders, topo.masters, 60_000);
   return contenders;
+}
+
+/** Every poller reads every `ms` from now on (0: paused). */
+async function watching(contenders: Watched[], ms: number): Promise<void> {
+  await Promise.all(contenders.map((c) => c.watch.poll(ms)));
 }
 
 async function waitAllIn(contenders: Contender[], masters: Master[], timeoutMs: number) {
@@ -242,10 +285,45 @@ async function footprint(procs: Array<{ name: string; pid: number }>) {
 type Fault = 'killed' | 'black-holed' | 'healthz-500';
 const FAULTS: Fault[] = ['killed', 'black-holed', 'healthz-500'];
 
+/**
+ * The master's control endpoint asked directly from the bench (it listens on the bridge): under
+ * the emulated CPU `ip netns exec curl` took up to 4 s, all of it counted into the failover.
+ */
+function controlDirect(m: Master, query: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(`http://${m.ip}:${m.controlPort}/control?${query}`, (res) => {
+      res.resume();
+      res.on('end', () =>
+        res.statusCode === 200
+          ? resolve()
+          : reject(new Error(`control ${m.name}: ${res.statusCode}`)),
+      );
+    });
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The topology's firewall (every packet to and from the master dropped, one transaction), entered
+ * with nsenter: `ip netns exec` also remounts /sys, which took seconds under the emulated CPU.
+ */
+function blackholeNow(m: Master): void {
+  run(
+    'nsenter',
+    [`--net=/run/netns/${m.ns}`, 'nft', '-f', '-'],
+    [
+      'table inet kha-blackhole {',
+      '  chain in { type filter hook input priority -300; policy drop; }',
+      '  chain out { type filter hook output priority -300; policy drop; }',
+      '}',
+    ].join('\n'),
+  );
+}
+
 async function applyFault(topo: Topology, m: Master, f: Fault): Promise<void> {
   if (f === 'killed') topo.killMaster(m);
-  else if (f === 'black-holed') topo.blackhole(m, true);
-  else await topo.control(m, 'healthz=fail');
+  else if (f === 'black-holed') blackholeNow(m);
+  else await controlDirect(m, 'healthz=fail');
 }
 
 async function clearFault(topo: Topology, m: Master, f: Fault): Promise<void> {
@@ -254,45 +332,59 @@ async function clearFault(topo: Topology, m: Master, f: Fault): Promise<void> {
   else await topo.control(m, 'healthz=ok');
 }
 
-async function failoverRun(topo: Topology, contenders: Contender[], victim: Master, fault: Fault) {
+/** Waits until every contender has seen `master` out (`out`) or in since `from`, or `ms`. */
+async function untilSeen(
+  contenders: Watched[],
+  master: string,
+  out: boolean,
+  from: number,
+  ms: number,
+): Promise<void> {
+  const deadline = monotonicMs() + ms;
+  while (
+    contenders.some((c) => c.watch.firstSeen(master, out, from) === undefined) &&
+    monotonicMs() < deadline
+  )
+    await sleep(20);
+}
+
+async function failoverRun(topo: Topology, contenders: Watched[], victim: Master, fault: Fault) {
   const clients = contenders.map((c) => new VipClient(c.target.host, c.target.port, CLIENT_RATE));
   for (const c of clients) c.start();
   await sleep(2000);
-  const t0 = performance.now();
+  // The fault counts from its command starting: under the emulated CPU `ip netns exec nft`
+  // can take a second or more and the firewall holds from its commit, somewhere inside that
+  // (HAProxy was once seen out before the command returned). The command's own time is kept,
+  // the same for every contender.
+  const t0 = monotonicMs();
+  const wallT0 = Date.now();
+  const clientT0 = performance.now();
   await applyFault(topo, victim, fault);
-  const outAt: Array<number | undefined> = contenders.map(() => undefined);
-  const deadline = t0 + 15_000;
-  while (outAt.some((x) => x === undefined) && performance.now() < deadline) {
-    await Promise.all(
-      contenders.map(async (c, i) => {
-        if (outAt[i] === undefined && (await c.isOut(victim))) outAt[i] = performance.now();
-      }),
-    );
-    await sleep(20);
-  }
+  const faultCommandMs = monotonicMs() - t0;
+  await untilSeen(contenders, victim.name, true, t0, 15_000);
   await sleep(2500); // requests already sent to the victim finish or time out
-  const t1 = performance.now();
+  const clientT1 = performance.now();
   await Promise.all(clients.map((c) => c.stop()));
+  const clearing = monotonicMs();
   await clearFault(topo, victim, fault);
   // Cleared: the master answers 200 again (a restarted one once it listens). Until it is back in.
-  const t2 = performance.now();
-  const backAt: Array<number | undefined> = contenders.map(() => undefined);
-  while (backAt.some((x) => x === undefined) && performance.now() < t2 + 60_000) {
-    await Promise.all(
-      contenders.map(async (c, i) => {
-        if (backAt[i] === undefined && !(await c.isOut(victim))) backAt[i] = performance.now();
-      }),
-    );
-    await sleep(20);
-  }
+  const t2 = monotonicMs();
+  await untilSeen(contenders, victim.name, false, clearing, 60_000);
   await waitAllIn(contenders, topo.masters, 60_000);
-  return contenders.map((c, i) => ({
-    contender: c.name,
-    outAfterMs: outAt[i] === undefined ? null : outAt[i] - t0,
-    backAfterMs: backAt[i] === undefined ? null : backAt[i] - t2,
-    failed: clients[i]!.failures(t0, t1).length,
-    sent: clients[i]!.between(t0, t1).length,
-  }));
+  return contenders.map((c, i) => {
+    const outAt = c.watch.firstSeen(victim.name, true, t0);
+    const backAt = c.watch.firstSeen(victim.name, false, clearing);
+    const loggedAt = c.log?.firstOut(victim.ip, wallT0);
+    return {
+      contender: c.name,
+      outAfterMs: outAt === undefined ? null : outAt - t0,
+      backAfterMs: backAt === undefined ? null : Math.max(0, backAt - t2),
+      ...(c.log ? { loggedOutAfterMs: loggedAt === undefined ? null : loggedAt - wallT0 } : {}),
+      faultCommandMs,
+      failed: clients[i]!.failures(clientT0, clientT1).length,
+      sent: clients[i]!.between(clientT0, clientT1).length,
+    };
+  });
 }
 
 // ---- data path ---------------------------------------------------------------------------
@@ -343,11 +435,10 @@ async function main(): Promise<void> {
   const topo = new Topology();
   topo.build();
   for (const m of topo.masters) await topo.startMaster(m);
-  const ipvs = await IpvsClient.open();
   const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  let contenders: Contender[] = [];
+  let contenders: Watched[] = [];
   try {
-    contenders = await startContenders(topo, ipvs);
+    contenders = await startContenders(topo);
     const versions = {
       keepalived: attempt('keepalived', ['--version']).stderr.split('\n')[0]!.trim(),
       haproxy: run('haproxy', ['-v']).split('\n')[0]!.trim(),
@@ -357,6 +448,8 @@ async function main(): Promise<void> {
     console.log('contenders up:', contenders.map((c) => c.name).join(', '));
 
     await sleep(20_000); // warm-up before the steady-state windows
+    // No poller reads during the footprint windows: HAProxy answering stats would count as its.
+    await watching(contenders, 0);
     // The probe load is counted at the masters over the same steady-state windows.
     const [fp, load] = await Promise.all([
       footprint([
@@ -366,13 +459,16 @@ async function main(): Promise<void> {
       probeLoad(topo, contenders, run, REPS * FOOTPRINT_WINDOW_MS),
     ]);
     console.log(`probe load: ${JSON.stringify(load)}`);
+    await watching(contenders, WATCH_PERIOD_MS);
 
     const slowMs = SLOW_FRACTION * PROBE_TIMEOUT_MS;
     const slow = await slowMaster(topo, contenders, topo.masters[0]!, slowMs, SOAK_MS);
     console.log(`slow master (${slowMs} ms): ${JSON.stringify(slow)}`);
+    logChanges(contenders);
     await waitAllIn(contenders, topo.masters, 60_000);
     const busy = await cpuSaturated(topo, contenders, SOAK_MS);
     console.log(`CPU saturated: ${JSON.stringify(busy)}`);
+    logChanges(contenders);
     await waitAllIn(contenders, topo.masters, 60_000);
 
     const failover: Array<{ fault: Fault; rep: number; victim: string; results: unknown[] }> = [];
@@ -432,10 +528,12 @@ async function main(): Promise<void> {
     if (out) writeFileSync(`${out}/side-by-side.json`, `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     stopping = true;
-    for (const c of contenders) c.process.kill('SIGTERM');
+    for (const c of contenders) {
+      c.process.kill('SIGTERM');
+      c.watch.stop();
+    }
     bare.kill('SIGKILL');
     await sleep(1000);
-    await ipvs.close();
     topo.destroy();
     attempt('ip', ['route', 'del', '10.103.97.3/32']);
     run('ipvsadm', ['-C']);

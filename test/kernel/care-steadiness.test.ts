@@ -139,8 +139,19 @@ test('master killed: its kept connection closing takes it out; back once it serv
 });
 
 test('master black-holed: the silent kept connection takes it out; back when reachable', async () => {
+  const faultWall = Date.now();
   topo.blackhole(m2, true);
   assert.ok(await waitTakenOut(vip, masterText(m2), TAKE_OUT_MS), 'm2 at weight 0');
+  // Taken out on the kernel's word (keepalives or the request unacknowledged), not after `fall`
+  // probe timeouts.
+  await care.waitForLog(
+    (l) =>
+      l.msg === 'master down' &&
+      l.master === masterText(m2) &&
+      /no TCP acknowledgement/.test(String(l.reason)) &&
+      Date.parse(String(l.time)) >= faultWall,
+    SLACK_MS,
+  );
   topo.blackhole(m2, false);
   assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'm2 back at weight 1');
 });

@@ -143,6 +143,21 @@ test('kept connection closed, then refused: out at once, not after fall probes',
   await stopRig(rig);
 });
 
+test('kept connection reset under a probe, then refused: out at once, not after fall probes', async () => {
+  const rig = makeRig(testConfig({ intervalMs: 5000, fastIntervalMs: 1000, fall: 3 }));
+  await startRig(rig);
+  await rig.clock.advance(6000);
+  const probes = rig.probes.get(key1)!;
+  rig.setProbe(m1, 'dies');
+  // The next scheduled probe (at 10 s) meets the master dying; checked before a fast interval.
+  await rig.clock.advance(4000 + 500);
+  assert.ok(!((rig.kernel.weightOf(m1) ?? 0) > 0), 'm1 out');
+  const down = rig.logs.find((l) => l.msg === 'master down');
+  assert.equal(down?.reason, 'refused', 'taken out by the refused reconnect');
+  assert.ok(rig.probes.get(key1)! - probes <= 3, 'no fast-interval wait in between');
+  await stopRig(rig);
+});
+
 test('the kernel timing the kept connection out takes the master out before any probe answers', async () => {
   const rig = makeRig(fiveSeconds());
   await startRig(rig);

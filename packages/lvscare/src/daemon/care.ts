@@ -261,6 +261,17 @@ export class CareDaemon {
     slot.lastEnd = this.now();
     if (this.stopped || slot.retired) return;
     this.onProbeResult(slot, lostIdle ? { ...result, outcome: afterLoss(result.outcome) } : result);
+    // The kept connection ended under a probe that failed (reset, closed as the master died):
+    // re-probe at once, as after a loss between probes, so that a refused reconnect is decisive
+    // rather than the first of `fall` failures `--fast-interval` apart. The failure itself
+    // already said how the connection ended. Not twice in a row: a master that resets every
+    // request is probed at the fast interval, not in a loop.
+    const lostUnder = !lostIdle && slot.lostAt !== undefined && !result.outcome.ok;
+    if (lostUnder) {
+      slot.lostAt = slot.lastEnd;
+      slot.lostError = undefined;
+      return;
+    }
     const state = this.health.get(slot.key)!;
     const at = nextProbeAt(
       slot.lastStart,

@@ -13,10 +13,11 @@ const kernelError = (err: Error | undefined, code: string): boolean => {
 };
 
 /**
- * The kernel's own verdict on an idle kept connection: keepalive probes went unanswered for the
- * user timeout (the probe timeout). That is a master silent for a whole timeout while asked
- * every second, proof enough to take it out without waiting for `fall` HTTP probes to time out.
- * Undefined for any other end (closed, reset): those are followed by a probe, see afterLoss.
+ * The kernel's own verdict on a kept connection: keepalives, or the probe's request, went
+ * unacknowledged for the user timeout (see livenessFor). A master's kernel acknowledges however
+ * slow its apiserver is, so that is a silent master, proof enough to take it out without waiting
+ * for `fall` HTTP probes to time out. Undefined for any other end (closed, reset): those are
+ * followed by a probe, see afterLoss.
  */
 export function silentPeerOutcome(err: Error | undefined): ProbeOutcome | undefined {
   if (!kernelError(err, 'ETIMEDOUT')) return undefined;

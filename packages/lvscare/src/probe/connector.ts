@@ -8,19 +8,31 @@ import { setTcpLiveness } from './tcp-liveness.js';
 import type { HealthCheck } from '../config/care-config.js';
 
 /**
- * The kernel-level side of failure detection, from the probe timeout. On an idle kept connection
- * the kernel sends a keepalive every second (no HTTP, no TLS: the master's kernel answers it)
- * and, with TCP_USER_TIMEOUT set, drops the connection at the first keepalive round that finds
- * nothing acknowledged for the probe timeout: a black-holed master is known 1-2 s after it went
- * silent. A master that is slow to answer /healthz still acknowledges at the TCP level, so it is
- * never dropped this way.
+ * The kernel-level side of failure detection, from the probe timeout. Linux's keepalive timer on
+ * an idle connection fires KEEPIDLE after the last segment received and then every KEEPINTVL
+ * (whole seconds, at least 1); with TCP_USER_TIMEOUT set it ignores KEEPCNT and drops the
+ * connection at the first firing that finds a keepalive unanswered and nothing received for the
+ * user timeout. At 1 s and 1 s with a user timeout under 2 s that is the second firing after the
+ * master's last answer, which came at most a second before it went silent: a black-holed or
+ * frozen master is known 1-2 s after the fault, the floor the kernel allows. The cost is one
+ * keepalive segment a second per idle kept connection, answered by the master's kernel (no HTTP,
+ * no TLS). With data in flight (a probe's request) the kernel retransmits after its RTO (200 ms
+ * at least) and gives up once the user timeout has passed since that retransmission; at half the
+ * probe timeout that comes before the probe's own deadline (0.9 s after the write at a 1 s
+ * timeout in the emulated VM), so a probe to a silent master ends on the kernel's verdict, which
+ * is decisive, rather than as one of `fall`. A master slow to answer /healthz still acknowledges
+ * at the TCP level, and a busy worker CPU does not hold back the kernel's answers, so neither is
+ * dropped this way. One keepalive lost on the wire does drop the
+ * connection: the master is out on that worker until the probe that follows at once and one
+ * more `--fast-interval` later bring it back (`--rise` 2), a fraction of a second without new
+ * connections to it, never a failed one.
  */
 export function livenessFor(timeoutMs: number) {
   return {
     keepaliveIdleSeconds: 1,
     keepaliveIntervalSeconds: 1,
-    keepaliveCount: 2,
-    userTimeoutMs: Math.max(timeoutMs, 500),
+    keepaliveCount: 2, // used only where TCP_USER_TIMEOUT could not be set
+    userTimeoutMs: Math.max(Math.round(timeoutMs / 2), 400),
   };
 }
 

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import type { HealthCheck } from '../config/care-config.js';
 import { type Endpoint, formatEndpoint } from '../config/endpoint.js';
 import type { ProbeOutcome } from '../health/state.js';
+import { silentPeerOutcome } from './connection-signal.js';
 import { probeAgent, reachedServer } from './connector.js';
 import { type FailureReason, classifyError, statusIsHealthy } from './outcome.js';
 
@@ -52,6 +53,10 @@ export class MasterProbe {
         resolve({ outcome, reason, detail, durationMs: performance.now() - started });
       };
       const fail = (err: unknown): void => {
+        // The kernel dropped the connection under the request: nothing acknowledged for the user
+        // timeout (see livenessFor), a silent master, not a slow one.
+        const silent = silentPeerOutcome(err as Error);
+        if (silent) return finish(silent, 'timeout', 'timeout: no TCP acknowledgement');
         const reason = classifyError(err);
         const code = (err as { code?: string }).code;
         const detail =

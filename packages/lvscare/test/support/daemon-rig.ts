@@ -13,7 +13,15 @@ import type { VipSetup } from '../../src/vip/mode.js';
 import { MemoryKernel } from './memory-kernel.js';
 import { VirtualClock } from './virtual-clock.js';
 
-export type ProbeMode = 'ok' | 'fail' | 'refused' | 'hang' | 'throw' | 'throw-sync';
+export type ProbeMode =
+  | 'ok'
+  | 'fail'
+  | 'refused'
+  | 'hang'
+  | 'throw'
+  | 'throw-sync'
+  /** The master dies under the probe: its kept connection resets, and the next probes are refused. */
+  | 'dies';
 export type VipMode = 'ok' | 'fail' | 'hang' | 'throw-sync';
 
 export const masters: Endpoint[] = ['192.168.0.2', '192.168.0.3', '192.168.0.4'].map((a) => ({
@@ -155,6 +163,15 @@ export function makeRig(config = testConfig(), discovery?: MembershipSource): Ri
                 outcome: { ok: false, reason: 'refused', noConnection: true },
                 reason: 'refused',
                 detail: 'refused',
+                durationMs: 1,
+              });
+            case 'dies':
+              probeMode.set(key, 'refused');
+              lost.get(key)!(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+              return Promise.resolve({
+                outcome: { ok: false, reason: 'reset', noConnection: false },
+                reason: 'reset',
+                detail: 'reset',
                 durationMs: 1,
               });
             case 'hang':
