@@ -2,9 +2,13 @@
 // kernel, each run as a fresh process the way an operator (or the image) runs it: the bundled
 // dist/image/lvscare.mjs through its own first line, start-up included. Beside them the floors
 // that say where the time goes: `node -e 0` (the runtime's own start-up) and `lvscare version`
-// (start-up plus loading the bundle). Runs where IPVS exists (the VM).
+// (start-up through the full command-line parser). With KHA_BENCH_NODE24 naming a Node 24
+// binary (the image's runtime; bench/run.sh passes the one scripts/image.sh fetched), the
+// listing and the floor run again with that node first on PATH, which is how the image's
+// entry point finds it. Runs where IPVS exists (the VM).
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { IpvsClient } from '@kha/netlink-ffi';
 import { DESTS, ROUNDS, SERVICES, destinations, services } from './ipvs-load.js';
 import type * as ArtifactModule from '../test/dist/support/artifact.js';
@@ -19,22 +23,25 @@ interface Way {
   name: string;
   cmd: string;
   args: string[];
+  /** PATH for the way, when it is not this process's own. */
+  path?: string;
   /** What the output must show, so a fast failure is never a fast result. */
   check(stdout: string): void;
 }
 
+const LIST = 'lvscare ipvs list --json';
+const LIST_NODE24 = 'lvscare ipvs list --json (Node 24)';
+const node24 = process.env.KHA_BENCH_NODE24;
+
+function checkListing(out: string): void {
+  const list = JSON.parse(out) as Array<{ destinations: unknown[] }>;
+  const dests = list.reduce((n, s) => n + s.destinations.length, 0);
+  if (list.length !== SERVICES || dests !== SERVICES * DESTS)
+    throw new Error(`lvscare listed ${list.length} services, ${dests} destinations`);
+}
+
 const ways: Way[] = [
-  {
-    name: 'lvscare ipvs list --json',
-    cmd: LVSCARE_BIN,
-    args: ['ipvs', 'list', '--json'],
-    check(out) {
-      const list = JSON.parse(out) as Array<{ destinations: unknown[] }>;
-      const dests = list.reduce((n, s) => n + s.destinations.length, 0);
-      if (list.length !== SERVICES || dests !== SERVICES * DESTS)
-        throw new Error(`lvscare listed ${list.length} services, ${dests} destinations`);
-    },
-  },
+  { name: LIST, cmd: LVSCARE_BIN, args: ['ipvs', 'list', '--json'], check: checkListing },
   {
     name: 'ipvsadm -Ln',
     cmd: 'ipvsadm',
@@ -44,13 +51,44 @@ const ways: Way[] = [
       if (rows !== SERVICES * DESTS) throw new Error(`ipvsadm listed ${rows} destinations`);
     },
   },
-  { name: 'lvscare version (start-up only)', cmd: LVSCARE_BIN, args: ['version'], check() {} },
-  { name: 'node -e 0 (runtime start-up)', cmd: process.execPath, args: ['-e', '0'], check() {} },
+  {
+    name: 'lvscare version (start-up, full parser)',
+    cmd: LVSCARE_BIN,
+    args: ['version'],
+    check() {},
+  },
+  {
+    name: `node -e 0 (runtime start-up, ${process.version})`,
+    cmd: process.execPath,
+    args: ['-e', '0'],
+    check() {},
+  },
 ];
+if (node24) {
+  const path = `${dirname(node24)}:${process.env.PATH ?? ''}`;
+  const version = spawnSync(node24, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  if (!version.startsWith('v24.')) throw new Error(`KHA_BENCH_NODE24 is ${version || 'no node'}`);
+  ways.push(
+    {
+      name: LIST_NODE24,
+      cmd: LVSCARE_BIN,
+      args: ['ipvs', 'list', '--json'],
+      path,
+      check: checkListing,
+    },
+    {
+      name: `node -e 0 (runtime start-up, ${version})`,
+      cmd: node24,
+      args: ['-e', '0'],
+      check() {},
+    },
+  );
+}
 
 function timed(w: Way): number {
   const t0 = performance.now();
-  const r = spawnSync(w.cmd, w.args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const env = w.path ? { ...process.env, PATH: w.path } : process.env;
+  const r = spawnSync(w.cmd, w.args, { encoding: 'utf8', maxBuffer: 256 << 20, env });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${w.name} failed (${r.status}): ${r.stderr}`);
   w.check(r.stdout);
@@ -84,12 +122,17 @@ async function main(): Promise<void> {
       destinationsPerService: DESTS,
       rounds: ROUNDS,
       ms: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, summary(v)])),
-      ratioToIpvsadm:
-        summary(ms['lvscare ipvs list --json']!).median / summary(ms['ipvsadm -Ln']!).median,
+      node: process.version,
+      ratioToIpvsadm: summary(ms[LIST]!).median / summary(ms['ipvsadm -Ln']!).median,
+      ...(node24 && {
+        ratioToIpvsadmNode24: summary(ms[LIST_NODE24]!).median / summary(ms['ipvsadm -Ln']!).median,
+      }),
     };
     for (const [k, v] of Object.entries(result.ms))
       console.log(`${k}: ${v.median.toFixed(0)} ms (${v.min.toFixed(0)}–${v.max.toFixed(0)})`);
     console.log(`lvscare / ipvsadm: ${result.ratioToIpvsadm.toFixed(2)}`);
+    if (result.ratioToIpvsadmNode24)
+      console.log(`lvscare on Node 24 / ipvsadm: ${result.ratioToIpvsadmNode24.toFixed(2)}`);
     const out = process.env.KHA_BENCH_OUT_DIR;
     if (out) writeFileSync(`${out}/ipvs-list.json`, `${JSON.stringify(result, null, 2)}\n`);
   } finally {

@@ -327,7 +327,7 @@ lines.push(
   '|---|---|',
   ...Object.entries(list.ms).map(([k, v]) => `| ${k} | ${ms(v)} |`),
   '',
-  `\`lvscare ipvs list --json\` / \`ipvsadm -Ln\`: **${list.ratioToIpvsadm.toFixed(2)}** (medians; target at most 1.5).`,
+  `\`lvscare ipvs list --json\` / \`ipvsadm -Ln\`: **${list.ratioToIpvsadm.toFixed(2)}** under ${list.node ?? "the host's Node"}${list.ratioToIpvsadmNode24 ? `, **${list.ratioToIpvsadmNode24.toFixed(2)}** under Node 24 (the image's runtime, first on PATH for the entry point's first line)` : ''} (medians; target at most 1.5).`,
   '',
 );
 lines.push(

