@@ -77,6 +77,10 @@ interface IpvsListOut {
   destinationsPerService: number;
   ms: Record<string, Summary>;
   ratioToIpvsadm: number;
+  /** The Node that ran the bench (and the listing, unless Node 24 is named below). */
+  node?: string;
+  /** With KHA_BENCH_NODE24: the listing on the image's Node as well. */
+  ratioToIpvsadmNode24?: number;
 }
 
 // The files are this bench's own output, written by the scripts above in the same run.

@@ -35,7 +35,10 @@ test('dist/image/kha.mjs contains neither pino nor prom-client; lvscare has both
 test('lvscare.mjs loads neither the parser nor the daemon before a command needs them', () => {
   const files = staticClosure('lvscare.mjs');
   const all = readdirSync(imageDir).filter((f) => /^lvscare.*\.mjs$/.test(f));
-  assert.ok(files.length < all.length, `lvscare.mjs imports every file statically: ${files}`);
+  assert.ok(
+    files.length < all.length,
+    `lvscare.mjs imports every file statically: ${files.join(', ')}`,
+  );
   const quick = files.map(read).join('\n');
   for (const marker of [...daemonMarkers, 'yargs', '_zod'])
     assert.equal(quick.includes(marker), false, `${files.join(', ')} contain ${marker}`);
