@@ -2,7 +2,7 @@
 // top when the scheme is https. The agent keeps one connection per master between probes.
 import { Agent as HttpAgent, type AgentOptions } from 'node:http';
 import { type Socket, connect as tcpConnect, isIP } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, createSecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { setTcpLiveness } from './tcp-liveness.js';
 import type { HealthCheck } from '../config/care-config.js';
@@ -62,6 +62,10 @@ export function probeAgent(
 ): HttpAgent {
   const options: AgentOptions = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1 };
   const agent = new HttpAgent(options);
+  // The CA parsed once per master, not on every connection: a `ca` option builds a new context
+  // each time, and a reconnect after a loss is on the failover path.
+  const secureContext =
+    health.scheme === 'https' ? createSecureContext({ ca: health.ca }) : undefined;
   agent.createConnection = (opts: {
     host?: string | null;
     port?: number | string | null;
@@ -89,7 +93,7 @@ export function probeAgent(
             socket: tcp,
             host,
             servername: isIP(host) ? undefined : host,
-            ca: health.ca,
+            secureContext,
             rejectUnauthorized: !health.insecureSkipVerify,
             ALPNProtocols: ['http/1.1'],
           });
