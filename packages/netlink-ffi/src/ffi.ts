@@ -35,3 +35,19 @@ export function setIntSocketOption(
   const errno = libc.setIntSocketOption(fd, level, name, value);
   if (errno !== 0) throw new SystemCallError('setsockopt', errno, what);
 }
+
+/**
+ * getsockopt() of any option on any socket descriptor into `into` (what Node does not expose,
+ * such as TCP_INFO); the number of bytes the kernel filled in. `what` names the option in the error.
+ */
+export function getSocketOption(
+  fd: number,
+  level: number,
+  name: number,
+  into: Buffer,
+  what = `${level}, ${name}`,
+): number {
+  const filled = libc.getSocketOption(fd, level, name, into);
+  if (filled < 0) throw new SystemCallError('getsockopt', -filled, what);
+  return filled;
+}

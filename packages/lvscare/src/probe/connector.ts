@@ -4,7 +4,8 @@ import { Agent as HttpAgent, type AgentOptions } from 'node:http';
 import { type Socket, connect as tcpConnect, isIP } from 'node:net';
 import { connect as tlsConnect, createSecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { setTcpLiveness } from './tcp-liveness.js';
+import { KeepaliveWatch } from './keepalive-watch.js';
+import { readKeepaliveState, setTcpLiveness } from './tcp-liveness.js';
 import type { HealthCheck } from '../config/care-config.js';
 
 /**
@@ -34,6 +35,37 @@ export function livenessFor(timeoutMs: number) {
     keepaliveCount: 2, // used only where TCP_USER_TIMEOUT could not be set
     userTimeoutMs: Math.max(Math.round(timeoutMs / 2), 400),
   };
+}
+
+/** How often a kept connection's keepalive is looked at (one getsockopt each time). */
+const KEEPALIVE_READ_MS = 100;
+
+/**
+ * Ends the connection with ETIMEDOUT, as the kernel would a second later, once a keepalive has
+ * gone unanswered for `unansweredMs` (keepalive-watch.ts says why that is safe).
+ */
+function watchKeepalive(tcp: Socket, unansweredMs: number): void {
+  const watch = new KeepaliveWatch(unansweredMs);
+  const timer = setInterval(() => {
+    // Read through the live handle only: a closed socket's number may already be another's.
+    const fd = tcp.destroyed ? undefined : socketFd(tcp);
+    let probesOut: number;
+    try {
+      if (fd === undefined) throw new Error('closed');
+      probesOut = readKeepaliveState(fd).probesOut;
+    } catch {
+      return clearInterval(timer); // the socket is gone; its close is reported as usual
+    }
+    if (!watch.silent(probesOut, performance.now())) return;
+    clearInterval(timer);
+    const err = Object.assign(new Error(`keepalive unanswered for ${unansweredMs}ms`), {
+      code: 'ETIMEDOUT',
+      syscall: 'keepalive',
+    });
+    tcp.destroy(err);
+  }, KEEPALIVE_READ_MS);
+  timer.unref();
+  tcp.once('close', () => clearInterval(timer));
 }
 
 /** Probe connections whose TCP connect succeeded: a failure on one of them reached the master. */
@@ -81,7 +113,9 @@ export function probeAgent(
       const fd = socketFd(tcp);
       if (fd === undefined) return;
       try {
-        setTcpLiveness(fd, livenessFor(health.timeoutMs));
+        const liveness = livenessFor(health.timeoutMs);
+        setTcpLiveness(fd, liveness);
+        watchKeepalive(tcp, liveness.userTimeoutMs);
       } catch {
         // Only speeds detection up; the probe timeout still bounds everything.
       }

@@ -40,6 +40,17 @@ export function setIntSocketOption(fd: number, level: number, name: number, valu
   return setsockopt(fd, level, name, v, v.length) < 0 ? errno() : 0;
 }
 
+const getsockopt = libc.func(
+  'int getsockopt(int fd, int level, int name, void *value, void *len)',
+) as (fd: number, level: number, name: number, value: Buffer, len: Buffer) => number;
+
+/** getsockopt() into `into`. Returns the length the kernel wrote, or minus the errno it failed with. */
+export function getSocketOption(fd: number, level: number, name: number, into: Buffer): number {
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(into.length);
+  return getsockopt(fd, level, name, into, len) < 0 ? -errno() : len.readUInt32LE();
+}
+
 /** send(2); returns -1 with errno() set on failure. */
 export const send = libc.func('intptr_t send(int fd, void *buf, size_t len, int flags)') as (
   fd: number,
