@@ -14,8 +14,9 @@ import type { HealthCheck } from '../config/care-config.js';
  * (whole seconds, at least 1); with TCP_USER_TIMEOUT set it ignores KEEPCNT and drops the
  * connection at the first firing that finds a keepalive unanswered and nothing received for the
  * user timeout. At 1 s and 1 s with a user timeout under 2 s that is the second firing after the
- * master's last answer, which came at most a second before it went silent: a black-holed or
- * frozen master is known 1-2 s after the fault, the floor the kernel allows. The cost is one
+ * master's last answer, 1-2 s after the fault; watchKeepalive ends the connection sooner, once
+ * the first unanswered keepalive has been outstanding for the user timeout (0.5-1.5 s after the
+ * master went silent). The cost is one
  * keepalive segment a second per idle kept connection, answered by the master's kernel (no HTTP,
  * no TLS). With data in flight (a probe's request) the kernel retransmits after its RTO (200 ms
  * at least) and gives up once the user timeout has passed since that retransmission; at half the
@@ -37,35 +38,35 @@ export function livenessFor(timeoutMs: number) {
   };
 }
 
-/** How often a kept connection's keepalive is looked at (one getsockopt each time). */
-const KEEPALIVE_READ_MS = 100;
-
 /**
  * Ends the connection with ETIMEDOUT, as the kernel would a second later, once a keepalive has
- * gone unanswered for `unansweredMs` (keepalive-watch.ts says why that is safe).
+ * gone unanswered for `unansweredMs` (keepalive-watch.ts says why that is safe and when it reads).
  */
-function watchKeepalive(tcp: Socket, unansweredMs: number): void {
-  const watch = new KeepaliveWatch(unansweredMs);
-  const timer = setInterval(() => {
+function watchKeepalive(tcp: Socket, idleMs: number, unansweredMs: number): void {
+  const watch = new KeepaliveWatch(idleMs, unansweredMs);
+  let timer: NodeJS.Timeout | undefined;
+  const read = (): void => {
     // Read through the live handle only: a closed socket's number may already be another's.
     const fd = tcp.destroyed ? undefined : socketFd(tcp);
-    let probesOut: number;
+    let verdict;
     try {
-      if (fd === undefined) throw new Error('closed');
-      probesOut = readKeepaliveState(fd).probesOut;
+      if (fd === undefined) return;
+      verdict = watch.observe(readKeepaliveState(fd), performance.now());
     } catch {
-      return clearInterval(timer); // the socket is gone; its close is reported as usual
+      return; // the socket is gone; its close is reported as usual
     }
-    if (!watch.silent(probesOut, performance.now())) return;
-    clearInterval(timer);
+    if (!verdict.silent) {
+      timer = setTimeout(read, verdict.nextReadMs).unref();
+      return;
+    }
     const err = Object.assign(new Error(`keepalive unanswered for ${unansweredMs}ms`), {
       code: 'ETIMEDOUT',
       syscall: 'keepalive',
     });
     tcp.destroy(err);
-  }, KEEPALIVE_READ_MS);
-  timer.unref();
-  tcp.once('close', () => clearInterval(timer));
+  };
+  read();
+  tcp.once('close', () => clearTimeout(timer));
 }
 
 /** Probe connections whose TCP connect succeeded: a failure on one of them reached the master. */
@@ -115,7 +116,7 @@ export function probeAgent(
       try {
         const liveness = livenessFor(health.timeoutMs);
         setTcpLiveness(fd, liveness);
-        watchKeepalive(tcp, liveness.userTimeoutMs);
+        watchKeepalive(tcp, liveness.keepaliveIdleSeconds * 1000, liveness.userTimeoutMs);
       } catch {
         // Only speeds detection up; the probe timeout still bounds everything.
       }
