@@ -16,7 +16,7 @@ import {
   parseEndpoint,
 } from '@kha/lvscare';
 import pino from 'pino';
-import { type FakeApiserver, startFakeApiserver } from '../support/apiserver.js';
+import { type FakeApiserver, startRegistryApiserver } from '../support/apiserver.js';
 import { makePki } from '../support/pki.js';
 import { publishMasters, setOutage } from '../support/registry.js';
 
@@ -35,15 +35,7 @@ before(async () => {
     { ip: '10.0.0.11', port: 6443 },
     { ip: '10.0.0.12', port: 6443 },
   ]);
-  api = await startFakeApiserver({
-    name: 'm1',
-    host: '127.0.0.1',
-    port: 0,
-    ...pki.server('apiserver', ['127.0.0.1']),
-    registryFile: registry,
-    clientCa: pki.caCert,
-    bookmarkMs: 300,
-  });
+  api = await startRegistryApiserver(pki, registry, 300);
   const client = pki.client('system:node:w1', 'system:nodes');
   kubeconfig = join(dir, 'kubelet.conf');
   writeFileSync(

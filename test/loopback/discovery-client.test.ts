@@ -14,7 +14,11 @@ import {
   formatEndpoint,
   loadKubeconfig,
 } from '@kha/lvscare';
-import { type FakeApiserver, startFakeApiserver } from '../support/apiserver.js';
+import {
+  type FakeApiserver,
+  startFakeApiserver,
+  startRegistryApiserver,
+} from '../support/apiserver.js';
 import { makePki } from '../support/pki.js';
 import { compact, forbid, publishMasters } from '../support/registry.js';
 
@@ -33,15 +37,7 @@ before(async () => {
     { ip: '10.0.0.11', port: 6443 },
     { ip: '10.0.0.12', port: 6443 },
   ]);
-  api = await startFakeApiserver({
-    name: 'm1',
-    host: '127.0.0.1',
-    port: 0,
-    ...pki.server('apiserver', ['127.0.0.1']),
-    registryFile: registry,
-    clientCa: pki.caCert,
-    bookmarkMs: BOOKMARK_MS,
-  });
+  api = await startRegistryApiserver(pki, registry, BOOKMARK_MS);
 });
 after(() => api.close());
 

@@ -8,6 +8,7 @@ import { type Server as HttpServer, createServer as createHttpServer } from 'nod
 import { type Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { type KubeApiStats, kubeApi } from './kube-api.js';
+import type { TestPki } from './pki.js';
 
 export type HealthMode = 'ok' | 'fail' | 'slow' | 'hang';
 
@@ -190,4 +191,24 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
     api.controlPort = (control.address() as AddressInfo).port;
   }
   return api;
+}
+
+/**
+ * A stand-in API server on loopback serving the masters registered in `registryFile` to clients
+ * with a certificate from `pki`'s CA: the discovery tests' server.
+ */
+export function startRegistryApiserver(
+  pki: TestPki,
+  registryFile: string,
+  bookmarkMs: number,
+): Promise<FakeApiserver> {
+  return startFakeApiserver({
+    name: 'm1',
+    host: '127.0.0.1',
+    port: 0,
+    ...pki.server('apiserver', ['127.0.0.1']),
+    registryFile,
+    clientCa: pki.caCert,
+    bookmarkMs,
+  });
 }
