@@ -2,7 +2,7 @@
 // lvscare's entry point and what it imports statically (all `lvscare ipvs list` loads) hold none
 // of the parser's or the daemon's libraries, which load only when a command needs them.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 
 const imageDir = new URL('../../../../dist/image/', import.meta.url);
@@ -45,4 +45,10 @@ test('lvscare.mjs loads neither the parser nor the daemon before a command needs
   assert.ok(quick.includes('IpvsClient'), 'the netlink client is there');
   const rest = all.map(read).join('\n');
   assert.ok(rest.includes('yargs') && rest.includes('_zod'), 'the markers are real');
+});
+
+test("koffi's native binary sits in dist/image where lvscare loads it without koffi's entry", () => {
+  const { platform, arch } = process;
+  const native = `node_modules/@koromix/koffi-${platform}-${arch}/${platform}_${arch}/koffi.node`;
+  assert.ok(statSync(new URL(native, imageDir)).size > 0, `${native} is missing`);
 });

@@ -2,9 +2,30 @@
 import { createRequire } from 'node:module';
 import type * as Koffi from 'koffi';
 
-// koffi's CommonJS entry, not its ES module one: the ES module wrapper costs every start-up
-// (lvscare ipvs list included) another few module loads on top of the same native library.
-const koffi = createRequire(import.meta.url)('koffi') as typeof Koffi;
+const require = createRequire(import.meta.url);
+
+/**
+ * koffi's native module, loaded straight from its platform package when that works. koffi's own
+ * entry finds the same file by reading the ELF header of the node binary (glibc or musl) through
+ * a page of bundled JavaScript: 80 ms of every start-up on an emulated CPU, `lvscare ipvs list`
+ * and the daemon's first reconcile after a reboot included (bench/README.md). What we call (load,
+ * func, errno) is the native module's own; the entry adds only deprecated aliases. Any failure
+ * (musl, another layout after an upgrade) falls back to the entry, which knows every platform.
+ */
+function loadKoffi(): { koffi: typeof Koffi; from: 'platform package' | 'koffi entry' } {
+  const { platform, arch } = process;
+  try {
+    const native = `@koromix/koffi-${platform}-${arch}/${platform}_${arch}/koffi.node`;
+    return { koffi: require(native) as typeof Koffi, from: 'platform package' };
+  } catch {
+    return { koffi: require('koffi') as typeof Koffi, from: 'koffi entry' };
+  }
+}
+
+const loaded = loadKoffi();
+const koffi = loaded.koffi;
+/** Where koffi came from this time: a test pins the fast path on the platforms we build for. */
+export const koffiLoadedFrom = loaded.from;
 
 const libc = koffi.load('libc.so.6');
 
