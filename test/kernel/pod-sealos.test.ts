@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import { LEAN_V8_FLAGS } from '@kha/lvscare';
 import {
   BRING_BACK_MS,
   masterText,
@@ -40,6 +41,8 @@ test("sealos' manifest runs our image: /usr/bin/lvscare care on the image's Node
   assert.equal(p.state(), 'running');
   const argv = p.argv();
   assert.ok(argv.includes('/usr/bin/lvscare') && argv.includes('--health-schem'), argv.join(' '));
+  // sealos' `command: [/usr/bin/lvscare]` names no V8 flags; `care` re-executed itself with them.
+  for (const flag of LEAN_V8_FLAGS) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
   const exe = p.exe();
   assert.match(exe.path, /\/usr\/local\/bin\/node$/, "the image's node, not the host's");
   assert.equal(exe.version, imageNodeVersion());

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { LEAN_V8_FLAGS } from '@kha/lvscare';
 import {
   BRING_BACK_MS,
   TAKE_OUT_MS,
@@ -60,6 +61,8 @@ test('podman kube play runs the manifest kha join wrote, with the built image, o
   assert.equal(exe.version, imageNodeVersion());
   const argv = p.argv();
   assert.ok(argv.includes('care') && argv.includes(vip.text), argv.join(' '));
+  // Started without V8 flags, `care` replaced itself (same pid) with node under the lean ones.
+  for (const flag of LEAN_V8_FLAGS) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
 });
 
 test('inside the container: CapEff NET_ADMIN only, no new privileges, read-only root and CA', () => {

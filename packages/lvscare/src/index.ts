@@ -1,6 +1,7 @@
 // What kha (and tests) import: the care configuration, endpoints, exit codes, the rules API, the
 // CLI parser set-up. Nothing here loads the daemon's logger or metrics (pino, prom-client).
 export { VERSION } from './version.js';
+export { LEAN_V8_FLAGS } from './lean-runtime.js';
 export * from './exit.js';
 export * from './ipvs-view.js';
 export * from './config/care-config.js';
