@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IpvsClient } from '@kha/netlink-ffi';
+import { DAEMON_ENV, DAEMON_NODE, DAEMON_NODE_VERSION } from './image-node.js';
 import { cpuTicks, rssBytes } from './proc.js';
 import { summary } from './stats.js';
 import type * as LvscareProcessModule from '../test/dist/support/lvscare-process.js';
@@ -85,7 +86,7 @@ function masterCounters(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// Started as an operator starts it: the executable, with the node flags its first line carries.
+// Started as an operator starts it: the executable through its first line, on the image's node.
 const startCare = (topo: Topology, extra: string[] = []) =>
   spawn(
     LVSCARE_BIN,
@@ -98,7 +99,7 @@ const startCare = (topo: Topology, extra: string[] = []) =>
       topo.caCert,
       ...extra,
     ],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', env: DAEMON_ENV },
   );
 
 /** From exec to the virtual server holding every master, read over netlink every 5 ms. */
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
     `start-up to first reconcile applied: ${starts.map((x) => x.toFixed(0)).join(', ')} ms`,
   );
   run('ipvsadm', ['-C']);
-  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const bare = spawn(DAEMON_NODE, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   const care = startCare(topo, extra);
   try {
     await sleep(WARMUP_MS);
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
     const mb = (b: number) => b / 1024 / 1024;
     const result = {
       date: new Date().toISOString(),
+      node: DAEMON_NODE_VERSION,
       windowSeconds: seconds,
       rssMiB: {
         lvscare: mb(mean(rss.map((r) => r.care))),

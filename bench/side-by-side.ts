@@ -15,6 +15,7 @@ import type * as TopologyModule from '../test/dist/support/topology.js';
 import type * as VipClientModule from '../test/dist/support/vip-client.js';
 import { BalancerWatch, WATCH_PERIOD_MS } from './balancer-watch.js';
 import { type Contender, type Target, type WatchSpec, monotonicMs, sleep } from './contender.js';
+import { DAEMON_ENV, DAEMON_NODE, DAEMON_NODE_VERSION } from './image-node.js';
 import { cpuTicks, rssBytes } from './proc.js';
 import { summary } from './stats.js';
 import { cpuSaturated, probeLoad, slowMaster } from './steadiness.js';
@@ -49,7 +50,7 @@ function started(
   name: string,
   onLine?: (line: string) => void,
 ): ChildProcess {
-  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: DAEMON_ENV });
   let tail = '';
   const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-4000));
   p.stdout.on('data', keep);
@@ -435,14 +436,14 @@ async function main(): Promise<void> {
   const topo = new Topology();
   topo.build();
   for (const m of topo.masters) await topo.startMaster(m);
-  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const bare = spawn(DAEMON_NODE, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   let contenders: Watched[] = [];
   try {
     contenders = await startContenders(topo);
     const versions = {
       keepalived: attempt('keepalived', ['--version']).stderr.split('\n')[0]!.trim(),
       haproxy: run('haproxy', ['-v']).split('\n')[0]!.trim(),
-      node: process.version,
+      node: DAEMON_NODE_VERSION,
       kernel: run('uname', ['-r']).trim(),
     };
     console.log('contenders up:', contenders.map((c) => c.name).join(', '));
