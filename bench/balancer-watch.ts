@@ -15,7 +15,7 @@ export const WATCH_PERIOD_MS = 10;
  * clients, the same for each contender, so a reading waits on the CPU as little as possible.
  * A poller sleeps between reads; what it costs is a file read or a stats query per period.
  */
-const POLLER_NICENESS = -10;
+export const POLLER_NICENESS = -10;
 
 interface Change {
   at: number;

@@ -16,6 +16,8 @@ interface FailoverResult {
   loggedOutAfterMs?: number | null;
   /** How long the fault's command took (the fault counts from its start). */
   faultCommandMs?: number;
+  /** Killed: when the master's own connections closed (close-witness.ts), from the fault. */
+  masterClosedAfterMs?: number | null;
   failed: number;
   sent: number;
 }
@@ -111,15 +113,16 @@ const faultTitle = {
   'healthz-500': '/healthz answering 500 (still serving)',
 };
 
+const runs = (f: (typeof faults)[number]) => side.failover.filter((r) => r.fault === f);
+
 /** Per fault and contender: out-of-rotation times and failed requests over the repetitions. */
 const failover = Object.fromEntries(
   faults.map((f) => {
-    const runs = side.failover.filter((r) => r.fault === f);
     return [
       f,
       Object.fromEntries(
         contenders.map((c) => {
-          const rs = runs.map((r) => r.results.find((x) => x.contender === c.name)!);
+          const rs = runs(f).map((r) => r.results.find((x) => x.contender === c.name)!);
           const outs = rs.map((r) => r.outAfterMs).filter((x): x is number => x !== null);
           const backs = rs.map((r) => r.backAfterMs).filter((x): x is number => x !== null);
           const logged = rs
@@ -281,6 +284,14 @@ for (const f of faults) {
     return l ? [`${c.name} ${ms(l)} ms`] : [];
   });
   if (logged.length) lines.push('', `lvscare's own log, weight 0 after: ${logged.join('; ')}.`);
+  const closed = runs(f)
+    .map((r) => r.results[0]?.masterClosedAfterMs)
+    .filter((x): x is number => typeof x === 'number');
+  if (closed.length)
+    lines.push(
+      '',
+      `The killed master's own connections closed (an idle one held by a witness process at the pollers' priority) after ${ms(summary(closed))} ms: no contender can know sooner.`,
+    );
   lines.push('');
 }
 const steady = (title: string, note: string, rs: Steadiness[]) => [

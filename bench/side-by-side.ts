@@ -13,7 +13,7 @@ import type * as ArtifactModule from '../test/dist/support/artifact.js';
 import type * as RunModule from '../test/dist/support/run.js';
 import type * as TopologyModule from '../test/dist/support/topology.js';
 import type * as VipClientModule from '../test/dist/support/vip-client.js';
-import { BalancerWatch, WATCH_PERIOD_MS } from './balancer-watch.js';
+import { BalancerWatch, POLLER_NICENESS, WATCH_PERIOD_MS } from './balancer-watch.js';
 import { type Contender, type Target, type WatchSpec, monotonicMs, sleep } from './contender.js';
 import { DAEMON_ENV, DAEMON_NODE, DAEMON_NODE_VERSION } from './image-node.js';
 import { cpuTicks, rssBytes } from './proc.js';
@@ -42,6 +42,7 @@ const DATA_PATH_MS = 8000;
 const DATA_PATH_CONCURRENCY = 4;
 const contendersDir = fileURLToPath(new URL('../../bench/contenders/', import.meta.url));
 const RUN_DIR = '/run/kha-bench';
+const CLOSE_WITNESS = fileURLToPath(new URL('./close-witness.js', import.meta.url));
 const CLK_TCK = Number(run('getconf', ['CLK_TCK']).trim());
 
 function started(
@@ -349,6 +350,36 @@ async function untilSeen(
     await sleep(20);
 }
 
+/** The close witness (close-witness.ts) of one master, at the pollers' niceness. */
+class CloseWitness {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly lines: AsyncIterator<string>,
+  ) {}
+
+  static async start(m: Master): Promise<CloseWitness> {
+    const child = spawn(
+      'nice',
+      ['-n', String(POLLER_NICENESS), process.execPath, CLOSE_WITNESS, m.ip, String(m.port)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    if (first.done || !('connected' in (JSON.parse(first.value) as object)))
+      throw new Error(`close witness of ${m.name} did not connect`);
+    return new CloseWitness(child, lines);
+  }
+
+  /** When the master's end of the connection closed (CLOCK_MONOTONIC ms), or undefined by `ms`. */
+  async closed(ms: number): Promise<number | undefined> {
+    const timeout = sleep(ms).then(() => undefined);
+    const line = await Promise.race([this.lines.next(), timeout]);
+    this.child.kill('SIGKILL');
+    if (!line || line.done) return undefined;
+    return (JSON.parse(line.value) as { closed?: number }).closed;
+  }
+}
+
 async function failoverRun(topo: Topology, contenders: Watched[], victim: Master, fault: Fault) {
   const clients = contenders.map((c) => new VipClient(c.target.host, c.target.port, CLIENT_RATE));
   for (const c of clients) c.start();
@@ -357,12 +388,14 @@ async function failoverRun(topo: Topology, contenders: Watched[], victim: Master
   // can take a second or more and the firewall holds from its commit, somewhere inside that
   // (HAProxy was once seen out before the command returned). The command's own time is kept,
   // the same for every contender.
+  const witness = fault === 'killed' ? await CloseWitness.start(victim) : undefined;
   const t0 = monotonicMs();
   const wallT0 = Date.now();
   const clientT0 = performance.now();
   await applyFault(topo, victim, fault);
   const faultCommandMs = monotonicMs() - t0;
   await untilSeen(contenders, victim.name, true, t0, 15_000);
+  const closedAt = await witness?.closed(5_000);
   await sleep(2500); // requests already sent to the victim finish or time out
   const clientT1 = performance.now();
   await Promise.all(clients.map((c) => c.stop()));
@@ -382,6 +415,7 @@ async function failoverRun(topo: Topology, contenders: Watched[], victim: Master
       backAfterMs: backAt === undefined ? null : Math.max(0, backAt - t2),
       ...(c.log ? { loggedOutAfterMs: loggedAt === undefined ? null : loggedAt - wallT0 } : {}),
       faultCommandMs,
+      ...(witness ? { masterClosedAfterMs: closedAt === undefined ? null : closedAt - t0 } : {}),
       failed: clients[i]!.failures(clientT0, clientT1).length,
       sent: clients[i]!.between(clientT0, clientT1).length,
     };
