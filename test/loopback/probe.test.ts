@@ -113,9 +113,43 @@ test('a master that goes away: the kept connection reports it at once, and probe
   assert.equal((await p.probe()).outcome.ok, true);
   await m2.close();
   await lostSignal; // no timer: the event itself is the signal
-  const r = await p.probe();
-  assert.equal(r.reason, 'refused');
-  assert.equal(!r.outcome.ok && r.outcome.noConnection, true, 'a refusal opened no connection');
+  for (const r of [await p.probe(), await p.probeAfterLoss()]) {
+    assert.equal(r.reason, 'refused');
+    assert.equal(r.detail, 'refused');
+    assert.equal(!r.outcome.ok && r.outcome.noConnection, true, 'a refusal opened no connection');
+  }
+  await p.close();
+});
+
+test('after a loss, a master that still listens gets the full probe: its answer, one connection more', async () => {
+  const p = probeFor();
+  api.setHealth('fail');
+  const before = api.connections();
+  const r = await p.probeAfterLoss();
+  assert.equal(r.detail, 'status 500', 'the HTTP answer, not the bare connect');
+  assert.ok(!r.outcome.ok && !r.outcome.noConnection);
+  // The bare connect never starts TLS, so the server counts only the probe's own connection.
+  assert.equal(api.connections() - before, 1);
+  api.setHealth('ok');
+  assert.deepEqual((await p.probeAfterLoss()).outcome, { ok: true });
+  await p.close();
+});
+
+test('after a loss, an address nothing answers for: no connection, within the probe timeout', async () => {
+  // 192.0.2.1 (TEST-NET-1) has no host: depending on this machine's routes the connect hangs to
+  // the timeout or fails at once (unreachable, or refused by a filter); never a connection.
+  const c = loadCaFile(
+    careConfigFromValues({
+      vs: '10.103.97.2:6443',
+      rs: ['192.0.2.1:6443'],
+      healthTimeout: '200ms',
+    }),
+  );
+  const p = new MasterProbe(c.realServers[0]!, c.health, () => {});
+  const r = await p.probeAfterLoss();
+  assert.equal(!r.outcome.ok && r.outcome.noConnection, true, r.detail);
+  assert.ok(['timeout', 'unreachable', 'refused'].includes(r.reason!), r.detail);
+  assert.ok(r.durationMs < 200 + 1000, `${r.durationMs} ms`);
   await p.close();
 });
 

@@ -136,6 +136,7 @@ test('kept connection closed, then refused: out at once, not after fall probes',
   assert.equal(rig.daemon.healthOf().get(key1)?.status, 'down');
   assert.ok(!((rig.kernel.weightOf(m1) ?? 0) > 0), 'm1 out');
   assert.equal(rig.probes.get(key1)! - probes, 1, 'one probe, right after the close');
+  assert.equal(rig.afterLoss.get(key1), 1, "that probe was the prober's after-loss one");
   // Refused while down: probed at the fast interval, so a restart is seen at once.
   rig.setProbe(m1, 'ok');
   await rig.clock.advance(2 * 200 + 50);

@@ -38,6 +38,8 @@ import type { FailureReason } from '../probe/outcome.js';
 
 interface Probe {
   probe(): Promise<ProbeResult>;
+  /** The probe after a lost kept connection, when it has a cheaper first step (MasterProbe). */
+  probeAfterLoss?(): Promise<ProbeResult>;
   close(): Promise<void>;
 }
 
@@ -255,7 +257,8 @@ export class CareDaemon {
     slot.lastStart = this.now();
     const result = await guardedProbe(
       this.clock,
-      () => slot.probe.probe(),
+      () =>
+        lostIdle && slot.probe.probeAfterLoss ? slot.probe.probeAfterLoss() : slot.probe.probe(),
       this.config.health.timeoutMs,
     );
     slot.lastEnd = this.now();

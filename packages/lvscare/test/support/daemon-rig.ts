@@ -105,6 +105,8 @@ export interface Rig {
   config: CareConfig;
   probeMode: Map<string, ProbeMode>;
   probes: Map<string, number>;
+  /** Of those, the probes the daemon made as the first after a lost connection. */
+  afterLoss: Map<string, number>;
   logs: Array<Record<string, unknown>>;
   setProbe(m: Endpoint, mode: ProbeMode): void;
   /** The master's kept probe connection ends, with the error the socket reported if any. */
@@ -132,6 +134,7 @@ export function makeRig(config = testConfig(), discovery?: MembershipSource): Ri
     config.realServers.map((m) => [endpointKey(m), 'ok']),
   );
   const probes = new Map<string, number>();
+  const afterLoss = new Map<string, number>();
   const lost = new Map<string, (err: Error | undefined) => void>();
   const daemon = new CareDaemon(config, {
     kernel,
@@ -182,6 +185,11 @@ export function makeRig(config = testConfig(), discovery?: MembershipSource): Ri
               throw new TypeError('Request path contains unescaped characters (test)');
           }
         },
+        probeAfterLoss(): Promise<ProbeResult> {
+          const key = endpointKey(m);
+          afterLoss.set(key, (afterLoss.get(key) ?? 0) + 1);
+          return this.probe();
+        },
         close: async () => {},
       };
     },
@@ -195,6 +203,7 @@ export function makeRig(config = testConfig(), discovery?: MembershipSource): Ri
     config,
     probeMode,
     probes,
+    afterLoss,
     logs,
     setProbe: (m, mode) => probeMode.set(endpointKey(m), mode),
     loseConnection: (m, err) => lost.get(endpointKey(m))!(err),
