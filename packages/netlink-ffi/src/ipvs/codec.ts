@@ -1,17 +1,18 @@
 // Pure encoding and decoding of IPVS generic netlink messages: plain values in, bytes out.
 import { AttributeEncoder, Attributes } from '../attributes.js';
+import { AttributeSlots } from '../attribute-slots.js';
 import {
   type AddressFamily,
+  addressAt,
   addressFamily,
-  addressToBytes,
-  bytesToAddress,
   familyFromNumber,
   familyNumber,
   hostPrefixLength,
+  writeAddress,
 } from '../address.js';
 import { NetlinkDecodeError } from '../errors.js';
 import { namesByNumber } from '../names.js';
-import { decodeGenl, encodeGenl } from '../genl/header.js';
+import { GENL_HDRLEN, decodeGenl, writeGenlHeader } from '../genl/header.js';
 import {
   IpvsAttr,
   IpvsDestAttr,
@@ -46,9 +47,11 @@ const tunnelByNumber = namesByNumber<TunnelKind>(TunnelTypeCode);
 
 /** The genl payload (header + attributes) of one IPVS command. */
 export function ipvsPayload(command: number, build?: (attrs: AttributeEncoder) => void): Buffer {
-  const enc = new AttributeEncoder();
+  const enc = new AttributeEncoder(GENL_HDRLEN);
   build?.(enc);
-  return encodeGenl({ command, version: IPVS_GENL_VERSION }, enc.encode());
+  const payload = enc.encode();
+  writeGenlHeader(payload, { command, version: IPVS_GENL_VERSION });
+  return payload;
 }
 
 /** Attributes of an IPVS reply, after its genl header. */
@@ -62,16 +65,19 @@ function checkPort(port: number, what: string): number {
   return port;
 }
 
-/** 16 bytes, IPv4 in the first four (union nf_inet_addr). */
-function addressField(address: string, family: AddressFamily): Buffer {
+/** An address attribute: 16 bytes, IPv4 in the first four (union nf_inet_addr). */
+function addressField(
+  enc: AttributeEncoder,
+  type: number,
+  address: string,
+  family: AddressFamily,
+): void {
   if (addressFamily(address) !== family) {
     throw new RangeError(
       `address ${JSON.stringify(address)} is not ${family === 'inet' ? 'IPv4' : 'IPv6'}`,
     );
   }
-  const out = Buffer.alloc(16);
-  addressToBytes(address).copy(out);
-  return out;
+  enc.filled(type, 16, (buf, at) => writeAddress(address, buf, at));
 }
 
 /** True for a service named by firewall mark rather than by protocol, address and port. */
@@ -86,7 +92,7 @@ function encodeServiceKeyAttrs(enc: AttributeEncoder, key: ServiceKey): void {
     return;
   }
   enc.u16(IpvsServiceAttr.PROTOCOL, IPPROTO[key.protocol]);
-  enc.bytes(IpvsServiceAttr.ADDR, addressField(key.address, key.family));
+  addressField(enc, IpvsServiceAttr.ADDR, key.address, key.family);
   enc.be16(IpvsServiceAttr.PORT, checkPort(key.port, 'service'));
 }
 
@@ -126,37 +132,45 @@ export function encodeService(enc: AttributeEncoder, svc: Service): void {
   });
 }
 
-const num = (v: bigint | number | undefined): number => (v === undefined ? 0 : Number(v));
+// The decoders below read each nest with one reusable AttributeSlots (no objects per nest, no
+// Buffer per attribute), straight from the bytes they are given: a listing of 1000 services
+// decodes some 4000 nests from the socket's receive buffer. They are synchronous and each
+// slot table serves one nest level, so they never overlap.
+const replySlots = new AttributeSlots(IpvsAttr.TIMEOUT_UDP);
+const serviceSlots = new AttributeSlots(IpvsServiceAttr.STATS64);
+const destSlots = new AttributeSlots(IpvsDestAttr.TUN_FLAGS);
+const statsSlots = new AttributeSlots(IpvsStatsAttr.PAD);
 
 /** STATS64 when present (all u64), else STATS (bytes u64, the rest u32). */
-export function decodeStats(parent: Attributes, stats64Type: number, statsType: number): IpvsStats {
-  const s64 = parent.optNested(stats64Type, 'stats64');
-  if (s64) {
+function decodeStats(parent: AttributeSlots, stats64Type: number, statsType: number): IpvsStats {
+  const s = statsSlots;
+  if (parent.nestInto(s, stats64Type, 'stats64')) {
     return {
-      conns: num(s64.optU64Number(IpvsStatsAttr.CONNS)),
-      inPackets: num(s64.optU64Number(IpvsStatsAttr.INPKTS)),
-      outPackets: num(s64.optU64Number(IpvsStatsAttr.OUTPKTS)),
-      inBytes: num(s64.optU64Number(IpvsStatsAttr.INBYTES)),
-      outBytes: num(s64.optU64Number(IpvsStatsAttr.OUTBYTES)),
-      cps: num(s64.optU64Number(IpvsStatsAttr.CPS)),
-      inPps: num(s64.optU64Number(IpvsStatsAttr.INPPS)),
-      outPps: num(s64.optU64Number(IpvsStatsAttr.OUTPPS)),
-      inBps: num(s64.optU64Number(IpvsStatsAttr.INBPS)),
-      outBps: num(s64.optU64Number(IpvsStatsAttr.OUTBPS)),
+      conns: s.optU64Number(IpvsStatsAttr.CONNS) ?? 0,
+      inPackets: s.optU64Number(IpvsStatsAttr.INPKTS) ?? 0,
+      outPackets: s.optU64Number(IpvsStatsAttr.OUTPKTS) ?? 0,
+      inBytes: s.optU64Number(IpvsStatsAttr.INBYTES) ?? 0,
+      outBytes: s.optU64Number(IpvsStatsAttr.OUTBYTES) ?? 0,
+      cps: s.optU64Number(IpvsStatsAttr.CPS) ?? 0,
+      inPps: s.optU64Number(IpvsStatsAttr.INPPS) ?? 0,
+      outPps: s.optU64Number(IpvsStatsAttr.OUTPPS) ?? 0,
+      inBps: s.optU64Number(IpvsStatsAttr.INBPS) ?? 0,
+      outBps: s.optU64Number(IpvsStatsAttr.OUTBPS) ?? 0,
     };
   }
-  const s = parent.optNested(statsType, 'stats');
+  // No STATS either: an empty nest reads as zeros.
+  if (!parent.nestInto(s, statsType, 'stats')) s.index(s.buffer, 0, 0, 'stats');
   return {
-    conns: num(s?.optU32(IpvsStatsAttr.CONNS)),
-    inPackets: num(s?.optU32(IpvsStatsAttr.INPKTS)),
-    outPackets: num(s?.optU32(IpvsStatsAttr.OUTPKTS)),
-    inBytes: num(s?.optU64Number(IpvsStatsAttr.INBYTES)),
-    outBytes: num(s?.optU64Number(IpvsStatsAttr.OUTBYTES)),
-    cps: num(s?.optU32(IpvsStatsAttr.CPS)),
-    inPps: num(s?.optU32(IpvsStatsAttr.INPPS)),
-    outPps: num(s?.optU32(IpvsStatsAttr.OUTPPS)),
-    inBps: num(s?.optU32(IpvsStatsAttr.INBPS)),
-    outBps: num(s?.optU32(IpvsStatsAttr.OUTBPS)),
+    conns: s.optU32(IpvsStatsAttr.CONNS) ?? 0,
+    inPackets: s.optU32(IpvsStatsAttr.INPKTS) ?? 0,
+    outPackets: s.optU32(IpvsStatsAttr.OUTPKTS) ?? 0,
+    inBytes: s.optU64Number(IpvsStatsAttr.INBYTES) ?? 0,
+    outBytes: s.optU64Number(IpvsStatsAttr.OUTBYTES) ?? 0,
+    cps: s.optU32(IpvsStatsAttr.CPS) ?? 0,
+    inPps: s.optU32(IpvsStatsAttr.INPPS) ?? 0,
+    outPps: s.optU32(IpvsStatsAttr.OUTPPS) ?? 0,
+    inBps: s.optU32(IpvsStatsAttr.INBPS) ?? 0,
+    outBps: s.optU32(IpvsStatsAttr.OUTBPS) ?? 0,
   };
 }
 
@@ -166,26 +180,28 @@ function decodeFamilyNumber(n: number, what: string): AddressFamily {
   return family;
 }
 
+/** A required address attribute, as text. */
 function decodeAddressAttr(
-  attrs: Attributes,
+  attrs: AttributeSlots,
   type: number,
   family: AddressFamily,
   what: string,
 ): string {
-  const bytes = attrs.bytes(type);
+  const length = attrs.length(type);
+  if (length < 0) throw attrs.missing(type);
   const need = family === 'inet' ? 4 : 16;
-  if (bytes.length < need)
-    throw new NetlinkDecodeError(`${what}: address has ${bytes.length} bytes, expected ${need}`);
-  return bytesToAddress(bytes, family);
+  if (length < need)
+    throw new NetlinkDecodeError(`${what}: address has ${length} bytes, expected ${need}`);
+  return addressAt(attrs.buffer, attrs.offset(type), family);
 }
 
-/** One service from the SERVICE nest of a GET_SERVICE reply. */
-export function decodeService(svcAttrs: Attributes): ServiceExtended {
+/** The service in the SERVICE nest indexed in `svcAttrs`. */
+function decodeService(svcAttrs: AttributeSlots): ServiceExtended {
   const family = decodeFamilyNumber(svcAttrs.u16(IpvsServiceAttr.AF), 'service');
-  const flagsRaw = svcAttrs.optBytes(IpvsServiceAttr.FLAGS);
-  if (flagsRaw !== undefined && flagsRaw.length < 4)
-    throw new NetlinkDecodeError('service: flags too short');
-  const flags = flagsRaw === undefined ? 0 : flagsRaw.readUInt32LE(0) & ~ServiceFlag.HASHED;
+  const flagsLength = svcAttrs.length(IpvsServiceAttr.FLAGS);
+  if (flagsLength >= 0 && flagsLength < 4) throw new NetlinkDecodeError('service: flags too short');
+  const flags =
+    flagsLength < 0 ? 0 : (svcAttrs.optU32(IpvsServiceAttr.FLAGS) ?? 0) & ~ServiceFlag.HASHED;
   const rawMask = svcAttrs.optU32(IpvsServiceAttr.NETMASK);
   const netmask =
     rawMask === undefined
@@ -227,7 +243,7 @@ function encodeDestinationKeyAttrs(
 ): void {
   const family = destFamily(dest, serviceFamily);
   d.u16(IpvsDestAttr.ADDR_FAMILY, familyNumber(family));
-  d.bytes(IpvsDestAttr.ADDR, addressField(dest.address, family));
+  addressField(d, IpvsDestAttr.ADDR, dest.address, family);
   d.be16(IpvsDestAttr.PORT, checkPort(dest.port, 'destination'));
 }
 
@@ -260,9 +276,9 @@ export function encodeDestination(
   });
 }
 
-/** One destination from the DEST nest of a GET_DEST reply. */
-export function decodeDestination(
-  destAttrs: Attributes,
+/** The destination in the DEST nest indexed in `destAttrs`. */
+function decodeDestination(
+  destAttrs: AttributeSlots,
   serviceFamily: AddressFamily,
 ): DestinationExtended {
   const famNumber = destAttrs.optU16(IpvsDestAttr.ADDR_FAMILY) ?? 0;
@@ -298,9 +314,43 @@ export function decodeDestination(
   };
 }
 
+/** Indexes the top-level attributes of the IPVS reply whose genl payload is buf[start, end). */
+function replyAt(buf: Buffer, start: number, end: number): AttributeSlots {
+  if (end - start < GENL_HDRLEN) {
+    throw new NetlinkDecodeError(`generic netlink: ${end - start} bytes, too short for a header`);
+  }
+  return replySlots.index(buf, start + GENL_HDRLEN, end, 'IPVS reply');
+}
+
+/**
+ * The service in the GET_SERVICE reply whose genl payload is buf[start, end), read in place:
+ * the result keeps no reference into `buf`.
+ */
+export function decodeServiceAt(buf: Buffer, start: number, end: number): ServiceExtended {
+  const reply = replyAt(buf, start, end);
+  if (!reply.nestInto(serviceSlots, IpvsAttr.SERVICE, 'service'))
+    throw reply.missing(IpvsAttr.SERVICE);
+  return decodeService(serviceSlots);
+}
+
+/**
+ * The destination in the GET_DEST reply whose genl payload is buf[start, end), read in place;
+ * its family defaults to the service's.
+ */
+export function decodeDestinationAt(
+  buf: Buffer,
+  start: number,
+  end: number,
+  serviceFamily: AddressFamily,
+): DestinationExtended {
+  const reply = replyAt(buf, start, end);
+  if (!reply.nestInto(destSlots, IpvsAttr.DEST, 'destination')) throw reply.missing(IpvsAttr.DEST);
+  return decodeDestination(destSlots, serviceFamily);
+}
+
 /** The service in one GET_SERVICE reply (its genl payload). */
 export function decodeServiceReply(payload: Buffer): ServiceExtended {
-  return decodeService(ipvsReplyAttributes(payload).nested(IpvsAttr.SERVICE, 'service'));
+  return decodeServiceAt(payload, 0, payload.length);
 }
 
 /** The destination in one GET_DEST reply; its family defaults to the service's. */
@@ -308,10 +358,7 @@ export function decodeDestinationReply(
   payload: Buffer,
   serviceFamily: AddressFamily,
 ): DestinationExtended {
-  return decodeDestination(
-    ipvsReplyAttributes(payload).nested(IpvsAttr.DEST, 'destination'),
-    serviceFamily,
-  );
+  return decodeDestinationAt(payload, 0, payload.length, serviceFamily);
 }
 
 /** The GET_INFO reply. */
