@@ -23,8 +23,11 @@ export function be32(buf: Uint8Array, at: number): number {
 
 /**
  * An unsigned 64-bit little-endian value as a number: exact below 2^53, the nearest double above
- * (counters that a number is enough for, without a BigInt per read).
+ * (counters that a number is enough for, without a BigInt per read). Below 2^32 it is the low
+ * word as it is: arithmetic with 2^32 would make even a zero a heap-allocated double, which a
+ * listing's 40000 counters pay for twice, when decoded and when printed as JSON.
  */
 export function le64Number(buf: Uint8Array, at: number): number {
-  return le32(buf, at + 4) * 0x100000000 + le32(buf, at);
+  const high = le32(buf, at + 4);
+  return high === 0 ? le32(buf, at) : high * 0x100000000 + le32(buf, at);
 }
