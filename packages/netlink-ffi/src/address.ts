@@ -38,12 +38,23 @@ export function addressToBytes(address: string): Buffer {
  * Writes the bytes of an address into `buf` at `at`: 4 for IPv4, 16 for IPv6. Throws RangeError
  * on text that is not an address.
  */
-export function writeAddress(address: string, buf: Buffer, at: number): void {
-  if (isIPv4(address)) {
+function writeAddress(address: string, buf: Buffer, at: number): void {
+  const family = addressFamily(address);
+  if (!family) throw new RangeError(`not an IP address: ${JSON.stringify(address)}`);
+  writeAddressOf(address, family, buf, at);
+}
+
+/** writeAddress for an address already known to be of `family` (checked by addressFamily). */
+export function writeAddressOf(
+  address: string,
+  family: AddressFamily,
+  buf: Buffer,
+  at: number,
+): void {
+  if (family === 'inet') {
     writeDottedQuad(address, 0, buf, at);
     return;
   }
-  if (!isIPv6(address)) throw new RangeError(`not an IP address: ${JSON.stringify(address)}`);
   let text = address;
   // A trailing dotted quad stands for the last two groups.
   const lastColon = text.lastIndexOf(':');

@@ -10,16 +10,14 @@ import { NLMSG_HDRLEN, type NetlinkMessage } from '../message.js';
 import { NETLINK_GENERIC } from '../socket.js';
 import {
   decodeConfigReply,
-  decodeDestinationAt,
   decodeInfoReply,
-  decodeServiceAt,
-  decodeServiceReply,
   describeService,
   encodeConfig,
   encodeServiceKey,
   ipvsPayload,
 } from './codec.js';
 import { IPVS_GENL_NAME, IpvsCommand } from './constants.js';
+import { decodeDestinationAt, decodeServiceAt, decodeServiceReply } from './decode.js';
 import { type IpvsCall, type IpvsOperation, callFor, callName } from './operations.js';
 import type {
   Destination,
