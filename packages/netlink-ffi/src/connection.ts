@@ -14,7 +14,7 @@ import {
   encodeMessage,
   messageAt,
   messageLength,
-  parseDoneReply,
+  doneErrno,
   parseErrorReply,
   parseMessages,
   type NetlinkMessage,
@@ -168,8 +168,8 @@ export class NetlinkConnection {
     tx.writeUInt16LE(flags, 6);
     tx.writeUInt32LE(seq, 8);
     tx.writeUInt32LE(0, 12);
-    req.payload.copy(tx, NLMSG_HDRLEN);
-    tx.fill(0, length, size);
+    tx.set(req.payload, NLMSG_HDRLEN);
+    for (let i = length; i < size; i++) tx[i] = 0;
     return tx.subarray(0, size);
   }
 
@@ -277,7 +277,7 @@ export class NetlinkConnection {
             return { replies, interrupted }; // the ACK closes a do-request
           }
           if (type === NLMSG_DONE) {
-            const errno = parseDoneReply(messageAt(datagram, start, length));
+            const errno = doneErrno(datagram, start, length);
             if (errno !== 0) throw new NetlinkError({ errno, operation: operationName(req) });
             if (undecodable !== undefined) throw undecodable;
             return { replies, interrupted };

@@ -144,3 +144,8 @@ export function parseErrorReply(msg: NetlinkMessage): ErrorReply {
 export function parseDoneReply(msg: NetlinkMessage): number {
   return msg.payload.length >= 4 ? -msg.payload.readInt32LE(0) : 0;
 }
+
+/** The same, of the NLMSG_DONE message at `at` (`length` bytes, checked) in `buf`. */
+export function doneErrno(buf: Buffer, at: number, length: number): number {
+  return length >= NLMSG_HDRLEN + 4 ? -buf.readInt32LE(at + NLMSG_HDRLEN) : 0;
+}
