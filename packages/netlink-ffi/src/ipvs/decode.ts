@@ -11,9 +11,10 @@ import {
   payloadLength,
   payloadOf,
   stringOf,
+  unsignedOf,
 } from '../attribute-walk.js';
 import { NLA_HDRLEN } from '../attributes.js';
-import { be16, be32, le16, le32, le64Number } from '../bytes.js';
+import { be16, be32, le16 } from '../bytes.js';
 import { NetlinkDecodeError } from '../errors.js';
 import { GENL_HDRLEN } from '../genl/header.js';
 import { namesByNumber } from '../names.js';
@@ -50,12 +51,9 @@ const readU16 = (buf: Buffer, at: number, what: string): number =>
   le16(buf, payloadOf(buf, at, 2, what));
 const readBe16 = (buf: Buffer, at: number, what: string): number =>
   be16(buf, payloadOf(buf, at, 2, what));
-const readU32 = (buf: Buffer, at: number, what: string): number =>
-  le32(buf, payloadOf(buf, at, 4, what));
+const readU32 = (buf: Buffer, at: number, what: string): number => unsignedOf(buf, at, 4, what);
 const readBe32 = (buf: Buffer, at: number, what: string): number =>
   be32(buf, payloadOf(buf, at, 4, what));
-const readU64 = (buf: Buffer, at: number, what: string): number =>
-  le64Number(buf, payloadOf(buf, at, 8, what));
 
 /** The end of the nest whose header is at `at`. */
 const nestEnd = (buf: Buffer, at: number): number => at + le16(buf, at);
@@ -79,40 +77,40 @@ function decodeStats(buf: Buffer, at: number, wide: boolean): IpvsStats {
   };
   if (at === ABSENT) return stats;
   const what = wide ? 'stats64' : 'stats';
-  const count = wide ? readU64 : readU32;
+  const size = wide ? 8 : 4;
   const end = nestEnd(buf, at);
   for (let a = at + NLA_HDRLEN; a < end;) {
     const next = nextAttribute(buf, a, end, what);
     switch (attributeType(buf, a)) {
       case IpvsStatsAttr.CONNS:
-        stats.conns = count(buf, a, what);
+        stats.conns = unsignedOf(buf, a, size, what);
         break;
       case IpvsStatsAttr.INPKTS:
-        stats.inPackets = count(buf, a, what);
+        stats.inPackets = unsignedOf(buf, a, size, what);
         break;
       case IpvsStatsAttr.OUTPKTS:
-        stats.outPackets = count(buf, a, what);
+        stats.outPackets = unsignedOf(buf, a, size, what);
         break;
       case IpvsStatsAttr.INBYTES:
-        stats.inBytes = readU64(buf, a, what);
+        stats.inBytes = unsignedOf(buf, a, 8, what);
         break;
       case IpvsStatsAttr.OUTBYTES:
-        stats.outBytes = readU64(buf, a, what);
+        stats.outBytes = unsignedOf(buf, a, 8, what);
         break;
       case IpvsStatsAttr.CPS:
-        stats.cps = count(buf, a, what);
+        stats.cps = unsignedOf(buf, a, size, what);
         break;
       case IpvsStatsAttr.INPPS:
-        stats.inPps = count(buf, a, what);
+        stats.inPps = unsignedOf(buf, a, size, what);
         break;
       case IpvsStatsAttr.OUTPPS:
-        stats.outPps = count(buf, a, what);
+        stats.outPps = unsignedOf(buf, a, size, what);
         break;
       case IpvsStatsAttr.INBPS:
-        stats.inBps = count(buf, a, what);
+        stats.inBps = unsignedOf(buf, a, size, what);
         break;
       case IpvsStatsAttr.OUTBPS:
-        stats.outBps = count(buf, a, what);
+        stats.outBps = unsignedOf(buf, a, size, what);
         break;
     }
     a = next;
