@@ -34,10 +34,11 @@ function recordingClient(): RouteClient {
   return RouteClient.connect(
     new NetlinkConnection({
       send(datagram) {
-        sent.push(...parseMessages(datagram));
+        sent.push(...parseMessages(Buffer.from(datagram))); // the connection reuses its bytes
         socket.send(datagram);
       },
-      receive: (deadline) => socket.receive(deadline),
+      receiveNow: () => socket.receiveNow(),
+      readable: (deadline) => socket.readable(deadline),
       close: () => socket.close(),
     }),
   );

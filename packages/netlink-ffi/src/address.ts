@@ -29,16 +29,38 @@ export function addressFamily(address: string): AddressFamily | undefined {
 
 /** 4 bytes for IPv4, 16 for IPv6. Throws RangeError on text that is not an address. */
 export function addressToBytes(address: string): Buffer {
-  if (isIPv4(address)) return Buffer.from(address.split('.').map(Number));
-  if (!isIPv6(address)) throw new RangeError(`not an IP address: ${JSON.stringify(address)}`);
+  const out = Buffer.alloc(isIPv4(address) ? 4 : 16);
+  writeAddress(address, out, 0);
+  return out;
+}
+
+/**
+ * Writes the bytes of an address into `buf` at `at`: 4 for IPv4, 16 for IPv6. Throws RangeError
+ * on text that is not an address.
+ */
+function writeAddress(address: string, buf: Buffer, at: number): void {
+  const family = addressFamily(address);
+  if (!family) throw new RangeError(`not an IP address: ${JSON.stringify(address)}`);
+  writeAddressOf(address, family, buf, at);
+}
+
+/** writeAddress for an address already known to be of `family` (checked by addressFamily). */
+export function writeAddressOf(
+  address: string,
+  family: AddressFamily,
+  buf: Buffer,
+  at: number,
+): void {
+  if (family === 'inet') {
+    writeDottedQuad(address, 0, buf, at);
+    return;
+  }
   let text = address;
-  const out = Buffer.alloc(16);
   // A trailing dotted quad stands for the last two groups.
   const lastColon = text.lastIndexOf(':');
-  const tail = text.slice(lastColon + 1);
-  if (isIPv4(tail)) {
-    const q = tail.split('.').map(Number) as [number, number, number, number];
-    text = `${text.slice(0, lastColon + 1)}${((q[0] << 8) | q[1]).toString(16)}:${((q[2] << 8) | q[3]).toString(16)}`;
+  if (text.indexOf('.', lastColon) > 0) {
+    writeDottedQuad(text, lastColon + 1, buf, at + 12);
+    text = `${text.slice(0, lastColon + 1)}0:0`;
   }
   const [head, rest] = text.split('::') as [string, string | undefined];
   const groups = (s: string): number[] =>
@@ -46,22 +68,44 @@ export function addressToBytes(address: string): Buffer {
   const left = groups(head);
   const right = rest === undefined ? [] : groups(rest);
   const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
-  all.forEach((g, i) => out.writeUInt16BE(g, i * 2));
-  return out;
+  // The groups a dotted tail stands for are written already.
+  const last = text === address ? 8 : 6;
+  for (let i = 0; i < last; i++) buf.writeUInt16BE(all[i]!, at + i * 2);
+}
+
+/** The four numbers of a dotted quad (checked by isIPv4) from `text` at `from`, as bytes. */
+function writeDottedQuad(text: string, from: number, buf: Buffer, at: number): void {
+  let octet = 0;
+  let byte = at;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e) {
+      buf[byte++] = octet;
+      octet = 0;
+    } else octet = octet * 10 + (c - 0x30);
+  }
+  buf[byte] = octet;
 }
 
 /** Text of an address held in `bytes` (the first 4 for IPv4), IPv6 in RFC 5952 form. */
 export function bytesToAddress(bytes: Buffer, family: AddressFamily): string {
-  if (family === 'inet') {
-    if (bytes.length < 4) throw new RangeError(`IPv4 address needs 4 bytes, got ${bytes.length}`);
-    return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  const need = family === 'inet' ? 4 : 16;
+  if (bytes.length < need) {
+    throw new RangeError(
+      `${family === 'inet' ? 'IPv4' : 'IPv6'} address needs ${need} bytes, got ${bytes.length}`,
+    );
   }
-  if (bytes.length < 16) throw new RangeError(`IPv6 address needs 16 bytes, got ${bytes.length}`);
+  return addressAt(bytes, 0, family);
+}
+
+/** Text of the address at `at` in `buf`; the caller has checked that its 4 or 16 bytes are there. */
+export function addressAt(buf: Buffer, at: number, family: AddressFamily): string {
+  if (family === 'inet') return `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`;
   const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(bytes.readUInt16BE(i * 2));
+  for (let i = 0; i < 8; i++) g.push(buf.readUInt16BE(at + i * 2));
   // IPv4-mapped addresses keep their dotted tail, as inet_ntop prints them.
   if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
-    return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+    return `::ffff:${buf[at + 12]}.${buf[at + 13]}.${buf[at + 14]}.${buf[at + 15]}`;
   }
   // Compress the longest run (>= 2) of zero groups, the first one on a tie.
   let bestStart = -1;

@@ -1,3 +1,4 @@
+import { be16, be32, le16, le32, le64Number } from './bytes.js';
 import { NetlinkDecodeError } from './errors.js';
 
 // Attribute framing from include/uapi/linux/netlink.h: struct nlattr { u16 nla_len; u16 nla_type; },
@@ -16,90 +17,146 @@ export function align4(length: number): number {
   return length + ((4 - (length % 4)) % 4);
 }
 
-/** Builds a sequence of attributes; nests read as nested calls. */
+/**
+ * Builds a sequence of attributes; nests read as nested calls. Everything is written into one
+ * growing buffer, so a request costs one allocation however many attributes it has (a listing
+ * sends one GET_DEST per service). `headroom` leaves that many zero bytes in front, for a fixed
+ * header the caller writes into encode()'s result (genlmsghdr).
+ */
 export class AttributeEncoder {
-  private readonly parts: Buffer[] = [];
-  private length = 0;
+  private buf: Buffer;
+  private length: number;
 
-  private put(type: number, payload: Buffer): this {
-    const size = NLA_HDRLEN + payload.length;
+  constructor(headroom = 0) {
+    this.buf = Buffer.allocUnsafe(Math.max(128, align4(headroom)));
+    this.zero(0, headroom);
+    this.length = headroom;
+  }
+
+  /** Zeroes buf[from, to): a few bytes of padding, cheaper by hand than through fill(). */
+  private zero(from: number, to: number): void {
+    for (let i = from; i < to; i++) this.buf[i] = 0;
+  }
+
+  /** Room for `size` more bytes. */
+  private reserve(size: number): void {
+    if (this.length + size <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + size));
+    this.buf.copy(bigger, 0, 0, this.length);
+    this.buf = bigger;
+  }
+
+  /**
+   * Writes the header and padding of an attribute; its payload goes at the offset returned, in
+   * this.buf as it is after the call (growing replaces it).
+   */
+  private put(type: number, payloadSize: number): number {
+    const size = NLA_HDRLEN + payloadSize;
     if (size > 0xffff) throw new RangeError(`attribute ${type} is too large (${size} bytes)`);
-    const buf = Buffer.alloc(align4(size));
-    buf.writeUInt16LE(size, 0);
-    buf.writeUInt16LE(type, 2);
-    payload.copy(buf, NLA_HDRLEN);
-    this.parts.push(buf);
-    this.length += buf.length;
-    return this;
+    const padded = align4(size);
+    this.reserve(padded);
+    const at = this.length;
+    this.buf.writeUInt16LE(size, at);
+    this.buf.writeUInt16LE(type, at + 2);
+    this.zero(at + size, at + padded);
+    this.length += padded;
+    return at + NLA_HDRLEN;
   }
 
   /** An unsigned 8-bit value. */
   u8(type: number, value: number): this {
-    const b = Buffer.alloc(1);
-    b.writeUInt8(value);
-    return this.put(type, b);
+    const at = this.put(type, 1);
+    this.buf.writeUInt8(value, at);
+    return this;
   }
 
   /** An unsigned 16-bit value in host (little-endian) order. */
   u16(type: number, value: number): this {
-    const b = Buffer.alloc(2);
-    b.writeUInt16LE(value);
-    return this.put(type, b);
+    const at = this.put(type, 2);
+    this.buf.writeUInt16LE(value, at);
+    return this;
   }
 
   /** A 16-bit value in network byte order (ports). */
   be16(type: number, value: number): this {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(value);
-    return this.put(type, b);
+    const at = this.put(type, 2);
+    this.buf.writeUInt16BE(value, at);
+    return this;
   }
 
   /** An unsigned 32-bit value in host (little-endian) order. */
   u32(type: number, value: number): this {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(value >>> 0);
-    return this.put(type, b);
+    const at = this.put(type, 4);
+    this.buf.writeUInt32LE(value >>> 0, at);
+    return this;
   }
 
   /** A 32-bit value in network byte order (IPv4 masks). */
   be32(type: number, value: number): this {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(value >>> 0);
-    return this.put(type, b);
+    const at = this.put(type, 4);
+    this.buf.writeUInt32BE(value >>> 0, at);
+    return this;
   }
 
   /** An unsigned 64-bit value in host (little-endian) order. */
   u64(type: number, value: bigint): this {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(value);
-    return this.put(type, b);
+    const at = this.put(type, 8);
+    this.buf.writeBigUInt64LE(value, at);
+    return this;
   }
 
   /** A NUL-terminated string. */
   string(type: number, value: string): this {
-    return this.put(type, Buffer.concat([Buffer.from(value, 'utf8'), Buffer.alloc(1)]));
+    const size = Buffer.byteLength(value, 'utf8');
+    const at = this.put(type, size + 1);
+    this.buf.write(value, at, size, 'utf8');
+    this.buf[at + size] = 0;
+    return this;
   }
 
   /** Raw bytes, as given. */
   bytes(type: number, value: Buffer | Uint8Array): this {
-    return this.put(type, Buffer.from(value));
+    const at = this.put(type, value.length);
+    this.buf.set(value, at);
+    return this;
+  }
+
+  /**
+   * `size` bytes written in place by `fill`, which gets the buffer and the payload's offset
+   * (an address written straight from its text, with no Buffer of its own).
+   */
+  filled(type: number, size: number, fill: (buf: Buffer, at: number) => void): this {
+    const at = this.put(type, size);
+    this.zero(at, at + size);
+    fill(this.buf, at);
+    return this;
   }
 
   /** An attribute with no payload: its presence is the value. */
   flag(type: number): this {
-    return this.put(type, Buffer.alloc(0));
+    this.put(type, 0);
+    return this;
   }
 
   /** A nest: `build` fills the inner attributes; `markNested` sets NLA_F_NESTED on the type. */
   nested(type: number, build: (inner: AttributeEncoder) => void, markNested = false): this {
-    const inner = new AttributeEncoder();
-    build(inner);
-    return this.put(markNested ? type | NLA_F_NESTED : type, inner.encode());
+    this.reserve(NLA_HDRLEN);
+    const at = this.length;
+    this.length += NLA_HDRLEN;
+    build(this); // the inner attributes follow the nest's header in the same buffer
+    const size = this.length - at;
+    if (size > 0xffff) throw new RangeError(`attribute ${type} is too large (${size} bytes)`);
+    this.buf.writeUInt16LE(size, at);
+    this.buf.writeUInt16LE(markNested ? type | NLA_F_NESTED : type, at + 2);
+    return this;
   }
 
-  /** The attributes so far, each padded to 4 bytes. */
+  /**
+   * The headroom and the attributes so far, each padded to 4 bytes: a view of the encoder's own
+   * buffer, which later attributes do not change.
+   */
   encode(): Buffer {
-    return Buffer.concat(this.parts, this.length);
+    return this.buf.subarray(0, this.length);
   }
 }
 
@@ -136,8 +193,8 @@ export class Attributes {
           `${what}: ${to - off} trailing bytes, too short for an attribute header`,
         );
       }
-      const len = buf[off]! | (buf[off + 1]! << 8);
-      const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & NLA_TYPE_MASK;
+      const len = le16(buf, off);
+      const type = le16(buf, off + 2) & NLA_TYPE_MASK;
       if (len < NLA_HDRLEN || off + len > to) {
         throw new NetlinkDecodeError(
           `${what}: attribute ${type} has length ${len}, ${to - off} bytes left`,
@@ -185,32 +242,25 @@ export class Attributes {
     return value;
   }
 
-  private le32(o: number): number {
-    const b = this.buf;
-    return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
-  }
-
   optU8(type: number): number | undefined {
     const o = this.sized(type, 1);
     return o === undefined ? undefined : this.buf[o]!;
   }
   optU16(type: number): number | undefined {
     const o = this.sized(type, 2);
-    return o === undefined ? undefined : this.buf[o]! | (this.buf[o + 1]! << 8);
+    return o === undefined ? undefined : le16(this.buf, o);
   }
   optBe16(type: number): number | undefined {
     const o = this.sized(type, 2);
-    return o === undefined ? undefined : (this.buf[o]! << 8) | this.buf[o + 1]!;
+    return o === undefined ? undefined : be16(this.buf, o);
   }
   optU32(type: number): number | undefined {
     const o = this.sized(type, 4);
-    return o === undefined ? undefined : this.le32(o);
+    return o === undefined ? undefined : le32(this.buf, o);
   }
   optBe32(type: number): number | undefined {
     const o = this.sized(type, 4);
-    if (o === undefined) return undefined;
-    const b = this.buf;
-    return b[o]! * 0x1000000 + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
+    return o === undefined ? undefined : be32(this.buf, o);
   }
   optU64(type: number): bigint | undefined {
     const o = this.sized(type, 8);
@@ -222,7 +272,7 @@ export class Attributes {
    */
   optU64Number(type: number): number | undefined {
     const o = this.sized(type, 8);
-    return o === undefined ? undefined : this.le32(o + 4) * 0x100000000 + this.le32(o);
+    return o === undefined ? undefined : le64Number(this.buf, o);
   }
   /** A string up to its first NUL (or the whole payload when unterminated). */
   optString(type: number): string | undefined {

@@ -1,4 +1,6 @@
 import { constants } from 'node:os';
+import { align4 } from './attributes.js';
+import { le16, le32 } from './bytes.js';
 import { NetlinkError } from './errors.js';
 import {
   NLM_F_ACK,
@@ -7,9 +9,12 @@ import {
   NLM_F_REQUEST,
   NLMSG_DONE,
   NLMSG_ERROR,
+  NLMSG_HDRLEN,
   NLMSG_NOOP,
   encodeMessage,
-  parseDoneReply,
+  messageAt,
+  messageLength,
+  doneErrno,
   parseErrorReply,
   parseMessages,
   type NetlinkMessage,
@@ -32,9 +37,28 @@ export interface NetlinkRequest {
   payload: Buffer;
   /** A dump: ends on NLMSG_DONE instead of an ACK. */
   dump?: boolean;
-  /** Names the request in errors, e.g. "IPVS NEW_SERVICE". */
-  operation: string;
+  /**
+   * Names the request in errors, e.g. "IPVS NEW_SERVICE"; a function when the text costs
+   * something to build (a listing sends a GET_DEST per service) and only an error needs it.
+   */
+  operation: string | (() => string);
 }
+
+/** The text naming a request in errors. */
+function operationName(req: NetlinkRequest): string {
+  return typeof req.operation === 'string' ? req.operation : req.operation();
+}
+
+/**
+ * Reads one reply message where it lies: buf[start, end) holds it whole, header included. The
+ * bytes are only valid during the call (they may be the socket's receive buffer), so what it
+ * returns must keep no reference into them: decoders copy numbers and strings out.
+ */
+export type MessageDecoder<T> = (buf: Buffer, start: number, end: number) => T;
+
+/** A reply kept as it came: the message, its payload copied out of the receive buffer. */
+const copyMessage: MessageDecoder<NetlinkMessage> = (buf, start, end) =>
+  messageAt(Buffer.from(buf.subarray(start, end)), 0, end - start);
 
 /** How long a request waits for its replies unless ConnectionOptions say otherwise. */
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -55,8 +79,8 @@ export const DATAGRAMS_PER_TURN = 8;
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** What one exchange ended with. */
-interface Exchanged {
-  replies: NetlinkMessage[];
+interface Exchanged<T> {
+  replies: T[];
   interrupted: boolean;
 }
 
@@ -71,6 +95,8 @@ export class NetlinkConnection {
   private seq = Math.floor(Math.random() * 0x7fffffff);
   private queue: Promise<unknown> = Promise.resolve();
   private readonly timeoutMs: number;
+  /** Requests are framed here, one at a time: sends are synchronous. */
+  private tx = Buffer.alloc(256);
 
   /** A connection over any transport: a NetlinkSocket, or a scripted one in tests. */
   constructor(
@@ -87,7 +113,15 @@ export class NetlinkConnection {
 
   /** Sends a request and resolves with its reply messages (without the final ACK or DONE). */
   request(req: NetlinkRequest): Promise<NetlinkMessage[]> {
-    const run = this.queue.then(() => this.exchangeConsistent(req));
+    return this.requestDecoded(req, copyMessage);
+  }
+
+  /**
+   * Sends a request and resolves with its replies (without the final ACK or DONE) as `decode`
+   * reads them, in place: no reply is copied out of the receive buffer.
+   */
+  requestDecoded<T>(req: NetlinkRequest, decode: MessageDecoder<T>): Promise<T[]> {
+    const run = this.queue.then(() => this.exchangeConsistent(req, decode));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -112,6 +146,31 @@ export class NetlinkConnection {
   async close(): Promise<void> {
     await this.queue;
     this.transport.close();
+  }
+
+  /** Resolves with the next datagram once one is queued; the sync path has none to wait for. */
+  private async waitForDatagram(deadline: number): Promise<Buffer> {
+    for (;;) {
+      await this.transport.readable(deadline);
+      const datagram = this.transport.receiveNow();
+      if (datagram) return datagram;
+    }
+  }
+
+  /** One request message, framed in `tx` (valid until the next one). */
+  private frame(req: NetlinkRequest, seq: number, flags: number): Buffer {
+    const length = NLMSG_HDRLEN + req.payload.length;
+    const size = align4(length);
+    if (size > this.tx.length) this.tx = Buffer.alloc(Math.max(size, this.tx.length * 2));
+    const tx = this.tx;
+    tx.writeUInt32LE(length, 0);
+    tx.writeUInt16LE(req.type, 4);
+    tx.writeUInt16LE(flags, 6);
+    tx.writeUInt32LE(seq, 8);
+    tx.writeUInt32LE(0, 12);
+    tx.set(req.payload, NLMSG_HDRLEN);
+    for (let i = length; i < size; i++) tx[i] = 0;
+    return tx.subarray(0, size);
   }
 
   private nextSeq(): number {
@@ -144,7 +203,7 @@ export class NetlinkConnection {
       this.transport.send(datagram);
       let done = false;
       while (!done) {
-        const reply = await this.transport.receive(deadline);
+        const reply = this.transport.receiveNow() ?? (await this.waitForDatagram(deadline));
         for (const msg of parseMessages(reply)) {
           const at = index.get(msg.seq);
           if (at === undefined || msg.type !== NLMSG_ERROR) continue;
@@ -152,7 +211,7 @@ export class NetlinkConnection {
           if (err.errno !== 0) {
             results[at] = new NetlinkError({
               errno: err.errno,
-              operation: reqs[at]!.operation,
+              operation: operationName(reqs[at]!),
               kernelMessage: err.message,
             });
           }
@@ -164,58 +223,77 @@ export class NetlinkConnection {
   }
 
   /** A do-request once; a dump until the kernel reports it consistent, at most DUMP_ATTEMPTS. */
-  private async exchangeConsistent(req: NetlinkRequest): Promise<NetlinkMessage[]> {
+  private async exchangeConsistent<T>(
+    req: NetlinkRequest,
+    decode: MessageDecoder<T>,
+  ): Promise<T[]> {
     for (let attempt = 1; ; attempt++) {
-      const { replies, interrupted } = await this.exchange(req);
+      const { replies, interrupted } = await this.exchange(req, decode);
       if (!interrupted) return replies;
       if (attempt >= DUMP_ATTEMPTS) {
         throw new NetlinkError({
           errno: constants.errno.EINTR,
-          operation: `${req.operation}: the table changed during each of ${DUMP_ATTEMPTS} dumps`,
+          operation: `${operationName(req)}: the table changed during each of ${DUMP_ATTEMPTS} dumps`,
         });
       }
     }
   }
 
-  private async exchange(req: NetlinkRequest): Promise<Exchanged> {
+  /**
+   * One request and its replies. A queued datagram is read at once (a dump's always is): the
+   * exchange only waits, asynchronously, when the socket has nothing yet.
+   */
+  private async exchange<T>(req: NetlinkRequest, decode: MessageDecoder<T>): Promise<Exchanged<T>> {
     const seq = this.nextSeq();
     const flags = NLM_F_REQUEST | (req.dump ? NLM_F_DUMP : NLM_F_ACK) | (req.flags ?? 0);
     const deadline = performance.now() + this.timeoutMs;
+    const replies: T[] = [];
     let interrupted = false;
+    // A reply that does not decode fails the request, but only once the dump is read to its end:
+    // a dump left unread would make the kernel refuse the socket's next one (EBUSY).
+    let undecodable: Error | undefined;
     try {
-      this.transport.send(
-        encodeMessage({ type: req.type, flags, seq, pid: 0, payload: req.payload }),
-      );
-      const replies: NetlinkMessage[] = [];
+      this.transport.send(this.frame(req, seq, flags));
       for (let received = 0; ; received++) {
         if (req.dump && received > 0 && received % DATAGRAMS_PER_TURN === 0) await nextTurn();
-        const datagram = await this.transport.receive(deadline);
-        for (const msg of parseMessages(datagram)) {
-          if (msg.seq !== seq || msg.type === NLMSG_NOOP) continue;
-          if (msg.flags & NLM_F_DUMP_INTR) interrupted = true;
-          if (msg.type === NLMSG_ERROR) {
-            const err = parseErrorReply(msg);
+        const datagram = this.transport.receiveNow() ?? (await this.waitForDatagram(deadline));
+        for (let at = 0; at < datagram.length;) {
+          const start = at;
+          const length = messageLength(datagram, start, datagram.length);
+          at += align4(length);
+          const type = le16(datagram, start + 4);
+          if (le32(datagram, start + 8) !== seq || type === NLMSG_NOOP) continue;
+          if (le16(datagram, start + 6) & NLM_F_DUMP_INTR) interrupted = true;
+          if (type === NLMSG_ERROR) {
+            const err = parseErrorReply(messageAt(datagram, start, length));
             if (err.errno !== 0) {
               throw new NetlinkError({
                 errno: err.errno,
-                operation: req.operation,
+                operation: operationName(req),
                 kernelMessage: err.message,
               });
             }
+            if (undecodable !== undefined) throw undecodable;
             return { replies, interrupted }; // the ACK closes a do-request
           }
-          if (msg.type === NLMSG_DONE) {
-            const errno = parseDoneReply(msg);
-            if (errno !== 0) throw new NetlinkError({ errno, operation: req.operation });
+          if (type === NLMSG_DONE) {
+            const errno = doneErrno(datagram, start, length);
+            if (errno !== 0) throw new NetlinkError({ errno, operation: operationName(req) });
+            if (undecodable !== undefined) throw undecodable;
             return { replies, interrupted };
           }
-          replies.push(msg);
+          if (undecodable !== undefined) continue;
+          try {
+            replies.push(decode(datagram, start, start + length));
+          } catch (err) {
+            undecodable = err instanceof Error ? err : new Error(String(err));
+          }
         }
       }
     } catch (err) {
       // A socket-level failure (timeout, truncation): say which request it interrupted.
-      if (err instanceof NetlinkError && err.operation !== req.operation)
-        throw err.within(req.operation);
+      const operation = operationName(req);
+      if (err instanceof NetlinkError && err.operation !== operation) throw err.within(operation);
       throw err;
     }
   }

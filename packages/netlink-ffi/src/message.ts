@@ -1,4 +1,5 @@
 import { Attributes, align4 } from './attributes.js';
+import { le32 } from './bytes.js';
 import { NetlinkDecodeError } from './errors.js';
 
 // struct nlmsghdr and its flags, from include/uapi/linux/netlink.h; host byte order.
@@ -68,27 +69,38 @@ export function encodeMessage(msg: NetlinkMessage): Buffer {
   return buf;
 }
 
+/**
+ * The length of the message at `at` in buf[0, end), from its header, after checking that the
+ * header and the whole message fit. Readers step to the next message at `at + align4(length)`.
+ */
+export function messageLength(buf: Buffer, at: number, end: number): number {
+  if (end - at < NLMSG_HDRLEN) {
+    throw new NetlinkDecodeError(`message: ${end - at} trailing bytes, too short for a header`);
+  }
+  const len = le32(buf, at);
+  if (len < NLMSG_HDRLEN || at + len > end) {
+    throw new NetlinkDecodeError(`message: length ${len} with ${end - at} bytes left`);
+  }
+  return len;
+}
+
+/** The message at `at` (of `length` bytes, checked), its payload a view into `buf`. */
+export function messageAt(buf: Buffer, at: number, length: number): NetlinkMessage {
+  return {
+    type: buf.readUInt16LE(at + 4),
+    flags: buf.readUInt16LE(at + 6),
+    seq: buf.readUInt32LE(at + 8),
+    pid: buf.readUInt32LE(at + 12),
+    payload: buf.subarray(at + NLMSG_HDRLEN, at + length),
+  };
+}
+
 /** Splits one datagram into its messages. */
 export function parseMessages(buf: Buffer): NetlinkMessage[] {
   const out: NetlinkMessage[] = [];
-  let off = 0;
-  while (off < buf.length) {
-    if (buf.length - off < NLMSG_HDRLEN) {
-      throw new NetlinkDecodeError(
-        `message: ${buf.length - off} trailing bytes, too short for a header`,
-      );
-    }
-    const len = buf.readUInt32LE(off);
-    if (len < NLMSG_HDRLEN || off + len > buf.length) {
-      throw new NetlinkDecodeError(`message: length ${len} with ${buf.length - off} bytes left`);
-    }
-    out.push({
-      type: buf.readUInt16LE(off + 4),
-      flags: buf.readUInt16LE(off + 6),
-      seq: buf.readUInt32LE(off + 8),
-      pid: buf.readUInt32LE(off + 12),
-      payload: buf.subarray(off + NLMSG_HDRLEN, off + len),
-    });
+  for (let off = 0; off < buf.length;) {
+    const len = messageLength(buf, off, buf.length);
+    out.push(messageAt(buf, off, len));
     off += align4(len);
   }
   return out;
@@ -131,4 +143,9 @@ export function parseErrorReply(msg: NetlinkMessage): ErrorReply {
 /** The error code carried by NLMSG_DONE (0 unless the dump failed midway). */
 export function parseDoneReply(msg: NetlinkMessage): number {
   return msg.payload.length >= 4 ? -msg.payload.readInt32LE(0) : 0;
+}
+
+/** The same, of the NLMSG_DONE message at `at` (`length` bytes, checked) in `buf`. */
+export function doneErrno(buf: Buffer, at: number, length: number): number {
+  return length >= NLMSG_HDRLEN + 4 ? -buf.readInt32LE(at + NLMSG_HDRLEN) : 0;
 }

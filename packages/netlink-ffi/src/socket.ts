@@ -14,10 +14,18 @@ export const NETLINK_GENERIC = 16;
  * tests (`@kha/netlink-ffi/testing`).
  */
 export interface NetlinkTransport {
-  /** Sends one datagram (one or more messages). */
+  /** Sends one datagram (one or more messages); its bytes are only valid during the call. */
   send(datagram: Buffer): void;
-  /** Resolves with the next datagram, or rejects with ETIMEDOUT at `deadline` (performance.now()). */
-  receive(deadline: number): Promise<Buffer>;
+  /**
+   * The next datagram when one is queued, else undefined, without waiting. The bytes are only
+   * valid until the next call (they are the socket's receive buffer): read them, do not keep them.
+   */
+  receiveNow(): Buffer | undefined;
+  /**
+   * Resolves once a datagram may be queued (callers then try receiveNow again), or rejects with
+   * ETIMEDOUT at `deadline` (performance.now()).
+   */
+  readable(deadline: number): Promise<void>;
   /** Releases the socket; later calls fail with EBADF. */
   close(): void;
 }
@@ -27,8 +35,9 @@ const RECEIVE_BUFFER_BYTES = 64 * 1024;
 
 /**
  * A bound netlink socket in the caller's network namespace. Sends are synchronous (the kernel
- * handles IPVS and rtnetlink requests inside sendmsg); receives wait with poll() on a worker
- * thread, bounded by a deadline, and never block the event loop.
+ * handles IPVS and rtnetlink requests inside sendmsg), and so are receives of what is queued
+ * already; waiting for more is poll() on a worker thread, bounded by a deadline, and never
+ * blocks the event loop.
  */
 export class NetlinkSocket implements NetlinkTransport {
   /** The port id the kernel gave this socket. */
@@ -86,11 +95,11 @@ export class NetlinkSocket implements NetlinkTransport {
   }
 
   /**
-   * Receives one datagram, waiting at most until `deadline` (a performance.now() value).
-   * The returned Buffer is a fresh copy. Throws ETIMEDOUT at the deadline and EMSGSIZE when the
+   * The next queued datagram, or undefined when there is none (EAGAIN). The Buffer is a view of
+   * the socket's receive buffer, overwritten by the next receive. Throws EMSGSIZE when the
    * datagram did not fit (MSG_TRUNC), since a partial reply cannot be trusted.
    */
-  async receive(deadline: number): Promise<Buffer> {
+  receiveNow(): Buffer | undefined {
     for (;;) {
       const fd = this.liveFd('recv');
       const n = libc.recv(fd, this.rx, this.rx.length, libc.MSG_DONTWAIT | libc.MSG_TRUNC);
@@ -100,20 +109,26 @@ export class NetlinkSocket implements NetlinkTransport {
           operation: `recv: ${n}-byte datagram truncated to ${this.rx.length}`,
         });
       }
-      if (n >= 0) return Buffer.from(this.rx.subarray(0, n));
+      if (n >= 0) return this.rx.subarray(0, n);
       const e = libc.errno();
-      if (e !== EAGAIN && e !== EINTR) throw new NetlinkError({ errno: e, operation: 'recv' });
-      const remaining = Math.ceil(deadline - performance.now());
-      if (remaining <= 0)
-        throw new NetlinkError({
-          errno: ETIMEDOUT,
-          operation: 'recv: no reply before the deadline',
-        });
-      this.pollfd.writeInt32LE(fd, 0);
-      this.pollfd.writeInt16LE(libc.POLLIN, 4);
-      this.pollfd.writeInt16LE(0, 6);
-      await libc.pollAsync(this.pollfd, 1, remaining);
+      if (e === EAGAIN) return undefined;
+      if (e !== EINTR) throw new NetlinkError({ errno: e, operation: 'recv' });
     }
+  }
+
+  /** Waits, off the event loop, until the socket is readable or `deadline` (performance.now()). */
+  async readable(deadline: number): Promise<void> {
+    const fd = this.liveFd('recv');
+    const remaining = Math.ceil(deadline - performance.now());
+    if (remaining <= 0)
+      throw new NetlinkError({
+        errno: ETIMEDOUT,
+        operation: 'recv: no reply before the deadline',
+      });
+    this.pollfd.writeInt32LE(fd, 0);
+    this.pollfd.writeInt16LE(libc.POLLIN, 4);
+    this.pollfd.writeInt16LE(0, 6);
+    await libc.pollAsync(this.pollfd, 1, remaining);
   }
 
   /** Closes the descriptor; idempotent. */

@@ -48,19 +48,31 @@ export function scriptedConnection(
   const requests: NetlinkMessage[] = [];
   const datagrams: NetlinkMessage[][] = [];
   let closed = false;
+  // Like the real socket, every datagram arrives in the one receive buffer, overwritten by the
+  // next: a reader that kept a reference into an earlier datagram would see it change.
+  let receiveBuffer = Buffer.alloc(0);
   const transport: NetlinkTransport = {
     send(datagram) {
       if (closed) throw new NetlinkError({ errno: errnoValue('EBADF'), operation: 'send' });
-      const messages = parseMessages(datagram);
+      // The sender may reuse its bytes once send returns.
+      const messages = parseMessages(Buffer.from(datagram));
       datagrams.push(messages);
       for (const request of messages) {
         requests.push(request);
         inbox.push(...script(request));
       }
     },
-    async receive(deadline) {
+    receiveNow() {
+      if (closed) throw new NetlinkError({ errno: errnoValue('EBADF'), operation: 'recv' });
       const next = inbox.shift();
-      if (next) return next;
+      if (!next) return undefined;
+      if (receiveBuffer.length < next.length) receiveBuffer = Buffer.alloc(next.length * 2);
+      receiveBuffer.fill(0xee);
+      next.copy(receiveBuffer);
+      return receiveBuffer.subarray(0, next.length);
+    },
+    async readable(deadline) {
+      // Nothing arrives later: the script answered when the request was sent.
       await new Promise((resolve) =>
         setTimeout(resolve, Math.max(0, deadline - performance.now())),
       );

@@ -16,6 +16,7 @@ export * from './genl/header.js';
 export * from './genl/family.js';
 export * from './ipvs/constants.js';
 export * from './ipvs/codec.js';
+export * from './ipvs/decode.js';
 export { type IpvsCall, callFor } from './ipvs/operations.js';
 export * from './rtnl/constants.js';
 export * from './rtnl/codec.js';

@@ -2,7 +2,7 @@
 // (@kha/netlink-ffi/testing: real framing and parsing, only the socket replaced).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NetlinkError } from '../src/index.js';
+import { NetlinkConnection, NetlinkDecodeError, NetlinkError } from '../src/index.js';
 import { ack, dumpReplies, errorReply, reply, scriptedConnection } from '../src/testing.js';
 import {
   AttributeEncoder,
@@ -13,6 +13,7 @@ import {
   NLM_F_CAPPED,
   NLMSG_ERROR,
   type NetlinkMessage,
+  parseMessages,
 } from '../src/wire.js';
 
 const request = (operation: string, extra: { dump?: boolean; payload?: Buffer } = {}) => ({
@@ -176,4 +177,87 @@ test('close() closes the transport after the request in flight', async () => {
   await scripted.connection.close();
   assert.deepEqual(await pending, []);
   assert.equal(scripted.closed, true);
+});
+
+/** A transport over a fixed list of datagrams, in one reused receive buffer like the socket's. */
+function queuedTransport(datagrams: Buffer[]) {
+  const rx = Buffer.alloc(4096);
+  return {
+    datagrams,
+    send() {},
+    receiveNow() {
+      const next = datagrams.shift();
+      if (!next) return undefined;
+      rx.fill(0xee);
+      next.copy(rx);
+      return rx.subarray(0, next.length);
+    },
+    readable: () => Promise.reject(new Error('waited although replies were queued')),
+    close() {},
+  };
+}
+
+test('decoded replies are read in place, message by message, across datagrams', async () => {
+  const { connection } = scriptedConnection((req) => {
+    const [one, two, done] = dumpReplies(
+      req,
+      ['one.', 'two.'].map((s) => Buffer.from(s)),
+    );
+    return [one!, Buffer.concat([two!, done!])];
+  });
+  const bounds: number[][] = [];
+  const replies = await connection.requestDecoded(request('dump', { dump: true }), (buf, s, e) => {
+    bounds.push([s, e]);
+    return buf.toString('latin1', s + 16, e);
+  });
+  assert.deepEqual(replies, ['one.', 'two.']);
+  assert.deepEqual(bounds, [
+    [0, 20],
+    [0, 20],
+  ]);
+});
+
+test('a reply that does not decode fails the dump, but only after it is read to its end', async () => {
+  const queued: Buffer[] = [];
+  const transport = {
+    ...queuedTransport(queued),
+    send(datagram: Buffer) {
+      const [req] = parseMessages(Buffer.from(datagram));
+      const [a, b, c, done] = dumpReplies(
+        req!,
+        ['bad!', 'good', 'good'].map((s) => Buffer.from(s)),
+      );
+      queued.push(a!, b!, Buffer.concat([c!, done!]));
+    },
+  };
+  const connection = new NetlinkConnection(transport);
+  let decoded = 0;
+  await assert.rejects(
+    connection.requestDecoded(request('dump', { dump: true }), (buf, s, e) => {
+      decoded++;
+      if (buf.toString('latin1', s + 16, e) === 'bad!') throw new NetlinkDecodeError('bad reply');
+      return 'ok';
+    }),
+    (err) => err instanceof NetlinkDecodeError && err.message === 'bad reply',
+  );
+  assert.equal(decoded, 1, 'nothing is decoded after the first failure');
+  assert.equal(queued.length, 0, 'the rest of the dump was read, not left in the socket');
+});
+
+test("a request's operation text is built only when an error names it", async () => {
+  let built = 0;
+  const operation = () => {
+    built++;
+    return 'IPVS GET_DEST tcp 10.0.0.1:1';
+  };
+  const { connection } = scriptedConnection((req) =>
+    req.payload.readUInt8(0) === 0xee ? [errorReply(req, 'ENOENT')] : [ack(req)],
+  );
+  await connection.request({ type: 0x24, payload: Buffer.alloc(4), operation });
+  assert.equal(built, 0);
+  await assert.rejects(
+    connection.request({ type: 0x24, payload: Buffer.from([0xee, 0, 0, 0]), operation }),
+    (err) => err instanceof NetlinkError && err.operation === 'IPVS GET_DEST tcp 10.0.0.1:1',
+  );
+  assert.ok(built > 0);
 });

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   AttributeEncoder,
+  Attributes,
+  NLA_F_NESTED,
   IpvsCommand,
   GENL_ID_CTRL,
   NLM_F_ACK,
@@ -72,4 +74,29 @@ test('NEW_DEST tcp 10.103.97.2:6443 -> 192.168.0.2:6443 masq weight 1 is 140 byt
       0800 0600 00000000`);
   assert.equal(msg.length, 140);
   assert.deepEqual(msg, expected);
+});
+
+test('the encoder grows past its first buffer: nests keep their lengths, earlier output stays', () => {
+  const enc = new AttributeEncoder(4);
+  const before = enc.string(1, 'é').encode();
+  assert.deepEqual(before, hex('00000000 0700 0100 c3a900 00'));
+  enc.nested(2, (outer) => {
+    for (let i = 0; i < 40; i++) outer.u32(3, i);
+    outer.nested(4, (inner) => inner.u64(5, 2n ** 40n).flag(6), true);
+  });
+  const all = enc.encode();
+  assert.deepEqual(before, hex('00000000 0700 0100 c3a900 00'), 'later attributes change nothing');
+  assert.equal(all.length, 4 + 8 + 4 + 40 * 8 + 4 + 12 + 4);
+  const outer = Attributes.parse(all.subarray(12)).nested(2);
+  assert.deepEqual(
+    outer
+      .all()
+      .filter((a) => a.type === 3)
+      .map((a) => a.data.readUInt32LE()),
+    Array.from({ length: 40 }, (_, i) => i),
+  );
+  assert.equal(all.readUInt16LE(12 + 4 + 40 * 8 + 2), 4 | NLA_F_NESTED);
+  const inner = outer.nested(4);
+  assert.equal(inner.u64(5), 2n ** 40n);
+  assert.ok(inner.has(6));
 });

@@ -20,6 +20,7 @@ import {
 } from '../src/testing.js';
 import {
   Attributes,
+  DATAGRAMS_PER_TURN,
   GENL_ID_CTRL,
   IpvsCommand,
   type NetlinkMessage,
@@ -199,4 +200,65 @@ test('info() without a reply is ENODATA, not a crash', async () => {
     version: '1.2.1',
     connTableSize: 4096,
   });
+});
+
+test('services() of a dump over many datagrams lets the event loop run while it reads', async () => {
+  const count = 10 * DATAGRAMS_PER_TURN;
+  const k = ipvsKernel((req) =>
+    dumpReplies(
+      req,
+      Array.from({ length: count }, (_, i) => asService(svc(i + 1))),
+    ),
+  );
+  const ipvs = await IpvsClient.connect(k.connection);
+  let turns = 0;
+  const tick = (): void => {
+    turns++;
+    if (turns < count) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const services = await ipvs.services();
+  assert.deepEqual(
+    services.map((s) => s.port),
+    Array.from({ length: count }, (_, i) => i + 1),
+  );
+  // One turn per DATAGRAMS_PER_TURN datagrams read: the dump never held the loop for longer.
+  assert.ok(turns >= count / DATAGRAMS_PER_TURN - 1, `${turns} turns of the event loop`);
+});
+
+test('destinations() sends GET_DEST naming the service, as ipvsadm does, and decodes each reply', async () => {
+  const dest = (address: string): Buffer =>
+    ipvsPayload(IpvsCommand.NEW_DEST, (a) =>
+      a.nested(2, (d) => {
+        d.u16(11, 2);
+        d.bytes(1, Buffer.from([192, 168, 0, Number(address.split('.')[3])]));
+        d.be16(2, 6443);
+        d.u32(3, 0);
+        d.u32(4, 1);
+      }),
+    );
+  const k = ipvsKernel((req) =>
+    dumpReplies(req, [dest('192.168.0.2'), dest('192.168.0.3'), dest('192.168.0.4')]),
+  );
+  const ipvs = await IpvsClient.connect(k.connection);
+  const dests = await ipvs.destinations(svc(6443));
+  assert.deepEqual(
+    dests.map((d) => `${d.address}:${d.port} ${d.forward} ${d.weight}`),
+    ['192.168.0.2:6443 masq 1', '192.168.0.3:6443 masq 1', '192.168.0.4:6443 masq 1'],
+  );
+  const sent = k.requests.at(-1)!;
+  assert.equal(sent.flags, 0x301, 'REQUEST | DUMP');
+  // The service nest is the one of the NEW_DEST bytes captured from ipvsadm (fixtures.test.ts).
+  assert.deepEqual(
+    sent.payload,
+    Buffer.from(
+      '08010000' +
+        '30000100' +
+        '0600010002000000' +
+        '0600020006000000' +
+        '140003000a676102000000000000000000000000' +
+        '06000400192b0000',
+      'hex',
+    ),
+  );
 });

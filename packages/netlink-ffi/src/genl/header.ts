@@ -32,3 +32,9 @@ export function decodeGenl(payload: Buffer): GenlHeader & { attributes: Buffer }
     attributes: payload.subarray(GENL_HDRLEN),
   };
 }
+
+/** Writes a genl header into the first GENL_HDRLEN bytes of `buf` (left zero: reserved). */
+export function writeGenlHeader(buf: Buffer, header: GenlHeader): void {
+  buf[0] = header.command;
+  buf[1] = header.version;
+}

@@ -1,20 +1,24 @@
-import { type ConnectionOptions, NetlinkConnection, type NetlinkRequest } from '../connection.js';
+import {
+  type ConnectionOptions,
+  type MessageDecoder,
+  NetlinkConnection,
+  type NetlinkRequest,
+} from '../connection.js';
 import { NetlinkError, errnoValue } from '../errors.js';
 import { type GenlFamily, resolveFamily } from '../genl/family.js';
-import type { NetlinkMessage } from '../message.js';
+import { NLMSG_HDRLEN, type NetlinkMessage } from '../message.js';
 import { NETLINK_GENERIC } from '../socket.js';
 import {
   decodeConfigReply,
-  decodeDestinationReply,
   decodeInfoReply,
-  decodeServiceReply,
   describeService,
   encodeConfig,
   encodeServiceKey,
   ipvsPayload,
 } from './codec.js';
 import { IPVS_GENL_NAME, IpvsCommand } from './constants.js';
-import { type IpvsCall, type IpvsOperation, callFor } from './operations.js';
+import { decodeDestinationAt, decodeServiceAt, decodeServiceReply } from './decode.js';
+import { type IpvsCall, type IpvsOperation, callFor, callName } from './operations.js';
 import type {
   Destination,
   DestinationExtended,
@@ -25,6 +29,10 @@ import type {
   ServiceExtended,
   ServiceKey,
 } from './types.js';
+
+/** A GET_SERVICE dump's reply, read in place. */
+const serviceMessage: MessageDecoder<ServiceExtended> = (buf, start, end) =>
+  decodeServiceAt(buf, start + NLMSG_HDRLEN, end);
 
 /** The message of the error thrown when the kernel has no IPVS family (module not loaded). */
 export const IPVS_UNAVAILABLE =
@@ -91,17 +99,25 @@ export class IpvsClient {
       type: this.family.id,
       payload: ipvsPayload(call.command, call.build),
       dump: call.dump ?? false,
-      operation: `IPVS ${call.name}`,
+      operation:
+        typeof call.name === 'string' ? `IPVS ${call.name}` : () => `IPVS ${callName(call)}`,
     };
   }
 
-  private send(call: IpvsCall): Promise<NetlinkMessage[]> {
-    return this.conn.request(this.requestFor(call));
+  /** Its reply messages. */
+  private call(call: IpvsCall): Promise<NetlinkMessage[]> {
+    return this.retrying(() => this.conn.request(this.requestFor(call)));
   }
 
-  private async call(call: IpvsCall): Promise<NetlinkMessage[]> {
+  /** Its replies, each read in place by `decode`. */
+  private callDecoded<T>(call: IpvsCall, decode: MessageDecoder<T>): Promise<T[]> {
+    return this.retrying(() => this.conn.requestDecoded(this.requestFor(call), decode));
+  }
+
+  /** Runs `send`, and once more if ENOENT came from a family id that moved. */
+  private async retrying<T>(send: () => Promise<T>): Promise<T> {
     try {
-      return await this.send(call);
+      return await send();
     } catch (err) {
       if (!(err instanceof NetlinkError) || !err.is('ENOENT')) throw withIpvsHint(err);
       // ENOENT also means "no such destination" or "no such scheduler": retry only if the id moved.
@@ -109,7 +125,7 @@ export class IpvsClient {
       if (fresh.id === this.family.id) throw err;
       this.family = fresh;
       try {
-        return await this.send(call);
+        return await send();
       } catch (again) {
         throw withIpvsHint(again);
       }
@@ -122,7 +138,7 @@ export class IpvsClient {
     if (!reply)
       throw new NetlinkError({
         errno: errnoValue(errno),
-        operation: `IPVS ${call.name}: no reply`,
+        operation: `IPVS ${callName(call)}: no reply`,
       });
     return reply;
   }
@@ -152,13 +168,11 @@ export class IpvsClient {
   }
 
   /** Every virtual service, with stats. Dumps are not atomic snapshots: the kernel resumes by index. */
-  async services(): Promise<ServiceExtended[]> {
-    const replies = await this.call({
-      command: IpvsCommand.GET_SERVICE,
-      name: 'GET_SERVICE (dump)',
-      dump: true,
-    });
-    return replies.map((r) => decodeServiceReply(r.payload));
+  services(): Promise<ServiceExtended[]> {
+    return this.callDecoded(
+      { command: IpvsCommand.GET_SERVICE, name: 'GET_SERVICE (dump)', dump: true },
+      serviceMessage,
+    );
   }
 
   /** One service; throws ESRCH when the kernel has no such service. */
@@ -190,14 +204,17 @@ export class IpvsClient {
   }
 
   /** Destinations of a service; an empty list for a missing service (use service() to test existence). */
-  async destinations(key: ServiceKey): Promise<DestinationExtended[]> {
-    const replies = await this.call({
-      command: IpvsCommand.GET_DEST,
-      name: `GET_DEST ${describeService(key)}`,
-      build: (a) => encodeServiceKey(a, key),
-      dump: true,
-    });
-    return replies.map((r) => decodeDestinationReply(r.payload, key.family));
+  destinations(key: ServiceKey): Promise<DestinationExtended[]> {
+    const family = key.family;
+    return this.callDecoded(
+      {
+        command: IpvsCommand.GET_DEST,
+        name: () => `GET_DEST ${describeService(key)}`,
+        build: (a) => encodeServiceKey(a, key),
+        dump: true,
+      },
+      (buf, start, end) => decodeDestinationAt(buf, start + NLMSG_HDRLEN, end, family),
+    );
   }
 
   /** Adds a destination to a service (EEXIST when it is there already). */

@@ -25,14 +25,22 @@ export type IpvsOperation =
 /** An IPVS command ready to frame: its number, its name in errors, its attributes. */
 export interface IpvsCall {
   command: number;
-  /** "NEW_DEST tcp 10.103.97.2:6443 -> 192.168.0.2:6443" */
-  name: string;
+  /**
+   * "NEW_DEST tcp 10.103.97.2:6443 -> 192.168.0.2:6443"; a function where the text is only
+   * built when an error needs it (a listing sends a GET_DEST per service).
+   */
+  name: string | (() => string);
   build?: ((attrs: AttributeEncoder) => void) | undefined;
   dump?: boolean;
 }
 
 const destinationName = (key: ServiceKey, dest: DestinationKey): string =>
   `${describeService(key)} -> ${dest.address}:${dest.port}`;
+
+/** The text of a call's name. */
+export function callName(call: IpvsCall): string {
+  return typeof call.name === 'string' ? call.name : call.name();
+}
 
 /** The command that performs one change. */
 export function callFor(op: IpvsOperation): IpvsCall {
