@@ -29,13 +29,14 @@ import {
   ServiceFlag,
   TunnelTypeCode,
 } from './constants.js';
-import type {
-  DestinationExtended,
-  ForwardMethod,
-  IpvsStats,
-  ServiceExtended,
-  TransportProtocol,
-  TunnelKind,
+import {
+  type DestinationExtended,
+  type ForwardMethod,
+  type IpvsStats,
+  type ServiceExtended,
+  type TransportProtocol,
+  type TunnelKind,
+  ZERO_STATS,
 } from './types.js';
 
 const protocolByNumber = namesByNumber<TransportProtocol>(IPPROTO);
@@ -63,18 +64,7 @@ const nestEnd = (buf: Buffer, at: number): number => at + le16(buf, at);
  * (bytes u64, the rest u32); all zero when `at` is ABSENT.
  */
 function decodeStats(buf: Buffer, at: number, wide: boolean): IpvsStats {
-  const stats: IpvsStats = {
-    conns: 0,
-    inPackets: 0,
-    outPackets: 0,
-    inBytes: 0,
-    outBytes: 0,
-    cps: 0,
-    inPps: 0,
-    outPps: 0,
-    inBps: 0,
-    outBps: 0,
-  };
+  const stats: IpvsStats = { ...ZERO_STATS };
   if (at === ABSENT) return stats;
   const what = wide ? 'stats64' : 'stats';
   const size = wide ? 8 : 4;
