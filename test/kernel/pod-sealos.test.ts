@@ -41,8 +41,10 @@ test("sealos' manifest runs our image: /usr/bin/lvscare care on the image's Node
   assert.equal(p.state(), 'running');
   const argv = p.argv();
   assert.ok(argv.includes('/usr/bin/lvscare') && argv.includes('--health-schem'), argv.join(' '));
-  // sealos' `command: [/usr/bin/lvscare]` names no V8 flags; `care` re-executed itself with them.
+  // sealos' `command: [/usr/bin/lvscare]` names no V8 flags; `care` re-executed itself with them
+  // (same pid), naming node by its full path.
   for (const flag of LEAN_V8_FLAGS) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
+  assert.equal(argv[0], '/usr/local/bin/node', argv.join(' '));
   const exe = p.exe();
   assert.match(exe.path, /\/usr\/local\/bin\/node$/, "the image's node, not the host's");
   assert.equal(exe.version, imageNodeVersion());

@@ -61,8 +61,10 @@ test('podman kube play runs the manifest kha join wrote, with the built image, o
   assert.equal(exe.version, imageNodeVersion());
   const argv = p.argv();
   assert.ok(argv.includes('care') && argv.includes(vip.text), argv.join(' '));
-  // Started without V8 flags, `care` replaced itself (same pid) with node under the lean ones.
+  // The image's entrypoint starts node under the daemon's V8 flags: no re-exec (which would name
+  // node by its full path, process.execPath).
   for (const flag of LEAN_V8_FLAGS) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
+  assert.equal(argv[0], 'node', argv.join(' '));
 });
 
 test('inside the container: CapEff NET_ADMIN only, no new privileges, read-only root and CA', () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { test } from 'node:test';
+import { LEAN_V8_FLAGS } from '@kha/lvscare';
 
 const imageDir = new URL('../../../../dist/image/', import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, imageDir), 'utf8');
@@ -51,4 +52,15 @@ test("koffi's native binary sits in dist/image where lvscare loads it without ko
   const { platform, arch } = process;
   const native = `node_modules/@koromix/koffi-${platform}-${arch}/${platform}_${arch}/koffi.node`;
   assert.ok(statSync(new URL(native, imageDir)).size > 0, `${native} is missing`);
+});
+
+test("the image's entry point starts lvscare under exactly the daemon's V8 flags", () => {
+  const dockerfile = readFileSync(
+    new URL('../../../../docker/Dockerfile', import.meta.url),
+    'utf8',
+  );
+  const line = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
+  assert.ok(line, 'an exec-form ENTRYPOINT');
+  const argv = JSON.parse(line[1]!) as string[];
+  assert.deepEqual(argv, ['node', ...LEAN_V8_FLAGS, '/opt/kha/lvscare.mjs']);
 });
