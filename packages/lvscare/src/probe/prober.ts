@@ -19,6 +19,12 @@ export interface ProbeResult {
 /** A body past this is not a health answer; the connection is dropped rather than read. */
 const MAX_BODY_BYTES = 64 * 1024;
 
+/** "refused", "timeout"; for TLS and other errors the code too: "tls: CERT_HAS_EXPIRED". */
+function failureDetail(reason: FailureReason, err: unknown): string {
+  if (reason !== 'tls' && reason !== 'error') return reason;
+  return `${reason}: ${(err as { code?: string }).code ?? (err as Error).message}`;
+}
+
 class ProbeTimeout extends Error {
   readonly code = 'ETIMEDOUT';
 }
@@ -60,11 +66,7 @@ export class MasterProbe {
         const silent = silentPeerOutcome(err as Error);
         if (silent) return finish(silent, 'timeout', 'timeout: no TCP acknowledgement');
         const reason = classifyError(err);
-        const code = (err as { code?: string }).code;
-        const detail =
-          reason === 'tls' || reason === 'error'
-            ? `${reason}: ${code ?? (err as Error).message}`
-            : reason;
+        const detail = failureDetail(reason, err);
         const noConnection = !reachedServer(socket);
         finish({ ok: false, reason: detail, noConnection }, reason, detail);
       };
@@ -147,8 +149,7 @@ export class MasterProbe {
       socket.once('connect', () => done(undefined));
       socket.once('error', (err) => {
         const reason = classifyError(err);
-        const detail =
-          reason === 'error' ? `error: ${(err as { code?: string }).code ?? err.message}` : reason;
+        const detail = failureDetail(reason, err);
         done({
           outcome: { ok: false, reason: detail, noConnection: true },
           reason,
