@@ -3,7 +3,7 @@
 // checks and error texts are those of Attributes. An attribute is named by the offset of its
 // header (-1: absent); its payload starts NLA_HDRLEN further.
 import { NLA_HDRLEN, NLA_TYPE_MASK } from './attributes.js';
-import { le16, le32 } from './bytes.js';
+import { le16, le32, le64Number } from './bytes.js';
 import { NetlinkDecodeError } from './errors.js';
 
 /** The attribute at `at` has no room for its header, or claims more than buf[at, end) holds. */
@@ -58,10 +58,7 @@ export function payloadOf(buf: Buffer, at: number, size: number, what: string): 
  */
 export function unsignedOf(buf: Buffer, at: number, size: 4 | 8, what: string): number {
   if ((buf[at]! | (buf[at + 1]! << 8)) - NLA_HDRLEN < size) throw tooShort(buf, at, size, what);
-  const low = le32(buf, at + NLA_HDRLEN);
-  if (size === 4) return low;
-  const high = le32(buf, at + NLA_HDRLEN + 4);
-  return high === 0 ? low : high * 0x100000000 + low;
+  return size === 4 ? le32(buf, at + NLA_HDRLEN) : le64Number(buf, at + NLA_HDRLEN);
 }
 
 /** The payload of the attribute at `at` as a string, up to its first NUL. */
