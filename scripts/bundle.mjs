@@ -10,7 +10,7 @@
 // prom-client and the daemon (a third of a second and more on an emulated CPU; bench/README.md).
 import { build } from 'esbuild';
 import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,7 +25,36 @@ const entries = {
   lvscare: join(root, 'packages/lvscare/bin/lvscare.js'),
   kha: join(root, 'packages/installer/bin/kha.js'),
 };
+// Node's own modules are required, never imported. Importing one as an ES module builds its
+// namespace from every export, which runs the lazy getters as well: node:http's WebSocket,
+// CloseEvent and MessageEvent load Node's bundled undici, 14 MiB resident on Node 24 for a client
+// the daemon never uses (bench/README.md, footprint). Each import of a built-in resolves to a
+// CommonJS stand-in that requires it, and that require stays outside the bundle.
+const builtin = new RegExp(`^(node:)?(${builtinModules.join('|')})$`);
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(build) {
+    build.onResolve({ filter: builtin }, ({ path, namespace }) =>
+      namespace === 'builtin' ? { path, external: true } : { path, namespace: 'builtin' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, ({ path }) => ({
+      contents: `module.exports = require(${JSON.stringify(path)});`,
+      loader: 'js',
+    }));
+  },
+};
+// prom-client's index stands in for four of its files (scripts/prom-client-lean.mjs), by exact
+// name: an alias would also remap the stand-in's own `prom-client/lib/...` requires.
+const promClientLean = {
+  name: 'prom-client-lean',
+  setup(build) {
+    build.onResolve({ filter: /^prom-client$/ }, () => ({
+      path: join(root, 'scripts/prom-client-lean.mjs'),
+    }));
+  },
+};
 const common = {
+  plugins: [builtinsByRequire, promClientLean],
   outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,

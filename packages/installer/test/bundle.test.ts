@@ -3,11 +3,14 @@
 // of the parser's or the daemon's libraries, which load only when a command needs them.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
 import { test } from 'node:test';
 import { LEAN_V8_FLAGS } from '@kha/lvscare';
 
 const imageDir = new URL('../../../../dist/image/', import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, imageDir), 'utf8');
+/** The one ES import of a Node module the bundles keep: the banner that gives them require. */
+const BANNER = "import { createRequire as khaCreateRequire } from 'node:module';";
 const daemonMarkers = ['pino', 'prom-client', 'prom_client', 'Prometheus', 'fast-redact'];
 
 /** A file and the files it imports statically (`from"./x.mjs"`), transitively. */
@@ -63,4 +66,48 @@ test("the image's entry point starts lvscare under exactly the daemon's V8 flags
   assert.ok(line, 'an exec-form ENTRYPOINT');
   const argv = JSON.parse(line[1]!) as string[];
   assert.deepEqual(argv, ['node', ...LEAN_V8_FLAGS, '/opt/kha/lvscare.mjs']);
+});
+
+test('the image bundles require the Node modules they use instead of importing them', () => {
+  // An ES import of node:http runs its lazy getters and loads undici (bench/README.md, footprint).
+  const files = readdirSync(imageDir).filter((f) => f.endsWith('.mjs'));
+  const imports = /(?:\bfrom\s*|\bimport\s*\(?\s*)["'](node:[^"']+|[a-z_]+(?:\/[a-z_]+)?)["']/g;
+  for (const file of files) {
+    const text = read(file);
+    const builtins = [...text.matchAll(imports)]
+      .map((m) => m[1]!)
+      .filter((name) => isBuiltin(name) && !(name === 'node:module' && text.includes(BANNER)));
+    assert.deepEqual(builtins, [], `${file} imports ${builtins.join(', ')}`);
+  }
+  const lvscare = files
+    .filter((f) => f.startsWith('lvscare'))
+    .map(read)
+    .join('\n');
+  assert.ok(/__require\("(node:)?http"\)/.test(lvscare), 'lvscare requires node:http');
+});
+
+test("lvscare's bundle holds the prom-client files it uses, not the index and its extras", () => {
+  const lvscare = readdirSync(imageDir)
+    .filter((f) => /^lvscare.*\.mjs$/.test(f))
+    .map(read)
+    .join('\n');
+  const bundled = new Set(
+    [...lvscare.matchAll(/"node_modules\/prom-client\/([^"]+)"/g)].map((m) => m[1]!),
+  );
+  assert.ok(
+    bundled.has('lib/histogram.js') && bundled.has('lib/registry.js'),
+    'prom-client is there',
+  );
+  for (const extra of ['index.js', 'lib/pushgateway.js', 'lib/defaultMetrics.js', 'lib/cluster.js'])
+    assert.equal(bundled.has(extra), false, `the bundle holds prom-client/${extra}`);
+});
+
+test("a Node module lvscare imports on demand is that chunk's default export", async () => {
+  const chunks = readdirSync(imageDir).filter((f) => /^lvscare-node_.*\.mjs$/.test(f));
+  assert.ok(chunks.length > 0, 'child_process, for the link mode, is imported on demand');
+  for (const chunk of chunks) {
+    const name = /^lvscare-(node_[a-z_]+)-/.exec(chunk)![1]!.replace('_', ':');
+    const loaded = (await import(new URL(chunk, imageDir).href)) as { default: unknown };
+    assert.equal(loaded.default, createRequire(import.meta.url)(name), chunk);
+  }
 });

@@ -1,10 +1,7 @@
 // The link mode's source NAT, through the nft command (the one rule is not worth an nf_tables
 // netlink codec). Our own table, so nothing of anyone else's is touched.
-import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Endpoint } from '../config/endpoint.js';
-
-const run = promisify(execFile);
 
 const NAT_TABLE = 'kha-lvscare';
 
@@ -28,7 +25,12 @@ function natRuleset(vip: Endpoint, masters: Endpoint[]): string {
 }
 
 async function nft(args: string[], input?: string): Promise<string> {
-  const child = run('nft', args, { timeout: 10_000 });
+  // Loaded here, not with the daemon: only the link mode runs nft, and child_process (with the
+  // dgram module it pulls in) is resident memory every other daemon would carry for nothing.
+  // The default export is the module itself both in Node and in the image bundle, where a
+  // built-in imported on demand has no named exports (scripts/bundle.mjs).
+  const { execFile } = (await import('node:child_process')).default;
+  const child = promisify(execFile)('nft', args, { timeout: 10_000 });
   if (input !== undefined) {
     child.child.stdin?.end(input);
   }
