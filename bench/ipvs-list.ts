@@ -5,7 +5,9 @@
 // (start-up through the full command-line parser). With KHA_BENCH_NODE24 naming a Node 24
 // binary (the image's runtime; bench/run.sh passes the one scripts/image.sh fetched), the
 // listing and the floor run again with that node first on PATH, which is how the image's
-// entry point finds it. Runs where IPVS exists (the VM).
+// entry point finds it. And the floor (bench/ipvs-list-floor.ts): a node doing the same kernel
+// exchanges and writing as many bytes, with none of our code, under the listing's newest node.
+// Runs where IPVS exists (the VM).
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -26,11 +28,12 @@ interface Way {
   /** PATH for the way, when it is not this process's own. */
   path?: string;
   /** What the output must show, so a fast failure is never a fast result. */
-  check(stdout: string): void;
+  check(stdout: string, stderr: string): void;
 }
 
 const LIST = 'lvscare ipvs list --json';
 const LIST_NODE24 = 'lvscare ipvs list --json (Node 24)';
+const FLOOR = 'floor: node, koffi, the same dumps, as many bytes written, nothing decoded';
 const node24 = process.env.KHA_BENCH_NODE24;
 
 function checkListing(out: string): void {
@@ -85,13 +88,25 @@ if (node24) {
   );
 }
 
+const floor: Way = {
+  name: FLOOR,
+  cmd: node24 ?? process.execPath,
+  args: [new URL('ipvs-list-floor.js', import.meta.url).pathname],
+  check(out, err) {
+    const want = `${SERVICES} services, ${SERVICES * DESTS} destinations`;
+    if (!err.includes(want)) throw new Error(`the floor listed ${err.trim()}, not ${want}`);
+    if (out.length !== Number(this.args[1])) throw new Error(`the floor wrote ${out.length} bytes`);
+  },
+};
+ways.push(floor);
+
 function timed(w: Way): number {
   const t0 = performance.now();
   const env = w.path ? { ...process.env, PATH: w.path } : process.env;
   const r = spawnSync(w.cmd, w.args, { encoding: 'utf8', maxBuffer: 256 << 20, env });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${w.name} failed (${r.status}): ${r.stderr}`);
-  w.check(r.stdout);
+  w.check(r.stdout, r.stderr);
   return ms;
 }
 
@@ -110,6 +125,8 @@ async function main(): Promise<void> {
       ]),
     );
     if (errors.some((e) => e)) throw new Error(`set-up failed: ${errors.find((e) => e)?.message}`);
+    const listing = spawnSync(LVSCARE_BIN, ['ipvs', 'list', '--json'], { maxBuffer: 256 << 20 });
+    floor.args.push(String(listing.stdout.length));
     for (const w of ways) timed(w); // page cache and module caches warm for every way alike
     const ms: Record<string, number[]> = Object.fromEntries(ways.map((w) => [w.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
@@ -127,12 +144,15 @@ async function main(): Promise<void> {
       ...(node24 && {
         ratioToIpvsadmNode24: summary(ms[LIST_NODE24]!).median / summary(ms['ipvsadm -Ln']!).median,
       }),
+      floorNode: spawnSync(floor.cmd, ['--version'], { encoding: 'utf8' }).stdout.trim(),
+      floorRatioToIpvsadm: summary(ms[FLOOR]!).median / summary(ms['ipvsadm -Ln']!).median,
     };
     for (const [k, v] of Object.entries(result.ms))
       console.log(`${k}: ${v.median.toFixed(0)} ms (${v.min.toFixed(0)}–${v.max.toFixed(0)})`);
     console.log(`lvscare / ipvsadm: ${result.ratioToIpvsadm.toFixed(2)}`);
     if (result.ratioToIpvsadmNode24)
       console.log(`lvscare on Node 24 / ipvsadm: ${result.ratioToIpvsadmNode24.toFixed(2)}`);
+    console.log(`floor on ${result.floorNode} / ipvsadm: ${result.floorRatioToIpvsadm.toFixed(2)}`);
     const out = process.env.KHA_BENCH_OUT_DIR;
     if (out) writeFileSync(`${out}/ipvs-list.json`, `${JSON.stringify(result, null, 2)}\n`);
   } finally {

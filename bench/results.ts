@@ -83,6 +83,9 @@ interface IpvsListOut {
   node?: string;
   /** With KHA_BENCH_NODE24: the listing on the image's Node as well. */
   ratioToIpvsadmNode24?: number;
+  /** The floor (bench/ipvs-list-floor.ts): its node, and its time over ipvsadm's. */
+  floorNode?: string;
+  floorRatioToIpvsadm?: number;
 }
 
 // The files are this bench's own output, written by the scripts above in the same run.
@@ -343,6 +346,12 @@ lines.push(
   ...Object.entries(list.ms).map(([k, v]) => `| ${k} | ${ms(v)} |`),
   '',
   `\`lvscare ipvs list --json\` / \`ipvsadm -Ln\`: **${list.ratioToIpvsadm.toFixed(2)}** under ${list.node ?? "the host's Node"}${list.ratioToIpvsadmNode24 ? `, **${list.ratioToIpvsadmNode24.toFixed(2)}** under Node 24 (the image's runtime, first on PATH for the entry point's first line)` : ''} (medians; target at most 1.5).`,
+  ...(list.floorRatioToIpvsadm === undefined
+    ? []
+    : [
+        '',
+        `The floor, a fresh node (${list.floorNode}) that loads koffi, makes the same kernel exchanges and writes as many bytes with none of our code and nothing decoded: **${list.floorRatioToIpvsadm.toFixed(2)}** × \`ipvsadm -Ln\`. Whatever lvscare takes above it is ours: loading our code, decoding the replies, building the JSON.`,
+      ]),
   '',
 );
 lines.push(
