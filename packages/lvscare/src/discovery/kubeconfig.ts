@@ -3,7 +3,6 @@
 // (base64) or a file path relative to the kubeconfig's own directory.
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import yaml from 'js-yaml';
 
 export interface KubeCredentials {
   server: URL;
@@ -39,6 +38,9 @@ export async function parseKubeconfig(
   path: string,
   read: (file: string) => Promise<Buffer> = (f) => readFile(f),
 ): Promise<KubeCredentials> {
+  // js-yaml loads here, when master discovery reads the kubeconfig: a daemon with fixed
+  // masters never parses YAML and should not hold the parser (bench/README.md, footprint).
+  const yaml = (await import('js-yaml')).default;
   let doc: unknown;
   try {
     doc = yaml.load(text);
