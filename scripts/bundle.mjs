@@ -27,9 +27,9 @@ const entries = {
 };
 // Node's own modules are required, never imported. Importing one as an ES module builds its
 // namespace from every export, which runs the lazy getters as well: node:http's WebSocket,
-// CloseEvent and MessageEvent load Node's bundled undici, 14 MiB resident on Node 24 for a client
-// the daemon never uses (bench/README.md, footprint). Each import of a built-in resolves to a
-// CommonJS stand-in that requires it, and that require stays outside the bundle.
+// CloseEvent and MessageEvent load Node's bundled undici on Node 22 and later, a client the
+// daemon never uses (resident memory and start-up: bench/README.md, footprint). Each import of a
+// built-in resolves to a CommonJS stand-in that requires it; that require stays outside.
 const builtin = new RegExp(`^(node:)?(${builtinModules.join('|')})$`);
 const builtinsByRequire = {
   name: 'builtins-by-require',
