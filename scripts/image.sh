@@ -52,12 +52,17 @@ for a in "$@"; do
 	esac
 done
 
-# What the archive is made from: the Dockerfile, this script and the build stage's inputs.
+# What the archive is made from: the Dockerfile, this script and the build stage's inputs (the
+# scripts as the Dockerfile's one COPY of scripts/ names them, so the two lists cannot drift).
 inputs_key() {
+	local scripts
+	scripts=$(sed -n 's#^COPY \(scripts/.*\) scripts/$#\1#p' "$dockerfile")
+	[ -n "$scripts" ] || { echo "image: no COPY of scripts/ in $dockerfile" >&2; exit 1; }
 	{
 		echo "$tag"
+		# shellcheck disable=SC2086 # the list splits on spaces, as in the Dockerfile
 		find "$dockerfile" "$0" package.json package-lock.json tsconfig.json tsconfig.base.json \
-			scripts/bundle.mjs scripts/no-opentelemetry.cjs packages -type f \
+			$scripts packages -type f \
 			-not -path '*/node_modules/*' -not -path '*/dist/*' -not -name '*.tsbuildinfo' -print0 |
 			LC_ALL=C sort -z | xargs -0 sha256sum
 	} | sha256sum | cut -c1-32

@@ -111,3 +111,16 @@ test("a Node module lvscare imports on demand is that chunk's default export", a
     assert.equal(loaded.default, createRequire(import.meta.url)(name), chunk);
   }
 });
+
+test('the image build copies every file of scripts/ the bundle reads', () => {
+  const bundler = readFileSync(new URL('../../../../scripts/bundle.mjs', import.meta.url), 'utf8');
+  const dockerfile = readFileSync(
+    new URL('../../../../docker/Dockerfile', import.meta.url),
+    'utf8',
+  );
+  const copied = /^COPY (scripts\/.*) scripts\/$/m.exec(dockerfile)?.[1]?.split(' ') ?? [];
+  const read = [...bundler.matchAll(/'(scripts\/[^']+)'/g)].map((m) => m[1]!);
+  assert.ok(read.length >= 3, `the stand-ins bundle.mjs names: ${read.join(', ')}`);
+  for (const file of ['scripts/bundle.mjs', ...read])
+    assert.ok(copied.includes(file), `docker/Dockerfile does not copy ${file}`);
+});
