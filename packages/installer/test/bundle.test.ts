@@ -119,8 +119,8 @@ test('the image build copies every file of scripts/ the bundle reads', () => {
     'utf8',
   );
   const copied = /^COPY (scripts\/.*) scripts\/$/m.exec(dockerfile)?.[1]?.split(' ') ?? [];
-  const read = [...bundler.matchAll(/'(scripts\/[^']+)'/g)].map((m) => m[1]!);
-  assert.ok(read.length >= 3, `the stand-ins bundle.mjs names: ${read.join(', ')}`);
-  for (const file of ['scripts/bundle.mjs', ...read])
+  const named = [...bundler.matchAll(/'(scripts\/[^']+)'/g)].map((m) => m[1]!);
+  assert.ok(named.length >= 3, `the stand-ins bundle.mjs names: ${named.join(', ')}`);
+  for (const file of ['scripts/bundle.mjs', ...named])
     assert.ok(copied.includes(file), `docker/Dockerfile does not copy ${file}`);
 });
