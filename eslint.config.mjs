@@ -19,7 +19,7 @@ const LVSCARE_FOLDERS = {
     'reconcile',
     'vip',
   ],
-  config: [],
+  config: ['files'],
   daemon: ['config', 'discovery', 'health', 'log', 'metrics', 'probe', 'reconcile', 'vip'],
   discovery: ['config', 'files', 'health', 'log'],
   files: [],

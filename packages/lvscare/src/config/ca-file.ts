@@ -1,8 +1,11 @@
-// The CA file behind --health-ca-file, read once the flags are valid. Only a regular file is
-// opened: a FIFO or a device would block start-up forever, a directory says nothing.
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+// The CA file behind --health-ca-file, read once the flags are valid, through the one bounded
+// reader: only a regular file of at most a CA bundle's size.
 import { UsageError } from '../exit.js';
+import { FileRefused, readRegularFile } from '../files/bounded-read.js';
 import type { CareConfig } from './care-config.js';
+
+/** A bundle of many CAs is a few hundred KiB; more is not a CA file. */
+const MAX_CA_FILE_BYTES = 1 << 20;
 
 const bad = (file: string, why: string) =>
   new UsageError(`--health-ca-file ${JSON.stringify(file)}: ${why}`);
@@ -11,22 +14,12 @@ const bad = (file: string, why: string) =>
 export function loadCaFile(config: CareConfig): CareConfig {
   const file = config.health.caFile;
   if (file === undefined) return config;
-  let fd: number;
-  try {
-    // O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one.
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    throw bad(
-      file,
-      `cannot be read (${err instanceof Error && 'code' in err ? String(err.code) : String(err)})`,
-    );
-  }
   let pem: string;
   try {
-    if (!fstatSync(fd).isFile()) throw bad(file, 'not a regular file');
-    pem = readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
+    pem = readRegularFile(file, MAX_CA_FILE_BYTES).toString('utf8');
+  } catch (err) {
+    if (err instanceof FileRefused) throw bad(file, err.why);
+    throw err;
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw bad(file, 'holds no PEM certificate');
   return { ...config, health: { ...config.health, ca: pem } };
