@@ -52,17 +52,61 @@ test('other family, outside --discover-cidr and the VIP itself are ignored, dupl
     cidr,
   );
   assert.deepEqual(r.admitted, [ep('10.0.0.14:6443')]);
-  assert.deepEqual(
-    r.ignored.map((i) => i.why),
-    ['other-family', 'outside-cidr', 'outside-cidr'],
-  );
-  assert.deepEqual(
-    admitDiscovered([ep('10.103.97.2:6443')], vip, undefined).ignored[0]!.why,
-    'is-the-vip',
-  );
+  assert.equal(r.ignored.count, 3);
+  assert.deepEqual(r.ignored.byWhy, { 'other-family': 1, 'outside-cidr': 2 });
+  assert.deepEqual(admitDiscovered([ep('10.103.97.2:6443')], vip, undefined).ignored.byWhy, {
+    'is-the-vip': 1,
+  });
   assert.equal(parseCidr('10.0.0.0/33'), undefined);
   assert.equal(parseCidr('fd00::/64')!.contains('fd00::1'), true);
   assert.equal(parseCidr('fd00::/64')!.contains('10.0.0.1'), false);
+});
+
+test('addresses no worker can reach as another host are refused: loopback, unspecified, multicast, link-local, broadcast', () => {
+  const r = admitDiscovered(
+    [
+      '127.0.0.1:6443',
+      '0.0.0.0:6443',
+      '0.1.2.3:6443',
+      '224.0.0.1:6443',
+      '239.255.255.250:6443',
+      '169.254.169.254:6443',
+      '255.255.255.255:6443',
+      '10.0.0.11:6443',
+    ].map(ep),
+    vip,
+    undefined,
+  );
+  assert.deepEqual(r.admitted, [ep('10.0.0.11:6443')]);
+  assert.deepEqual(r.ignored.byWhy, {
+    loopback: 1,
+    unspecified: 2,
+    multicast: 2,
+    'link-local': 1,
+    broadcast: 1,
+  });
+  assert.equal(r.ignored.examples.length, 5, 'a few examples, not every address');
+  const v6 = admitDiscovered(
+    [
+      '[::1]:6443',
+      '[::]:6443',
+      '[ff02::1]:6443',
+      '[fe80::1]:6443',
+      '[::ffff:127.0.0.1]:6443',
+      '[fd00::11]:6443',
+    ].map(ep),
+    ep('[fd00::2]:6443'),
+    undefined,
+  );
+  assert.deepEqual(v6.admitted, [ep('[fd00::11]:6443')]);
+  assert.equal(v6.ignored.count, 5);
+});
+
+test('admission is linear: 100,000 copies of a few addresses fold to the distinct ones at once', () => {
+  const many: Endpoint[] = [];
+  for (let i = 0; i < 100_000; i++) many.push(ep(`10.0.${i % 3}.1:6443`));
+  const r = admitDiscovered(many, vip, undefined);
+  assert.deepEqual(r.admitted, ['10.0.0.1:6443', '10.0.1.1:6443', '10.0.2.1:6443'].map(ep));
 });
 
 test('an empty answer changes nothing; the seed is never part of what discovery can drop', () => {

@@ -41,20 +41,49 @@ export function parseEndpoint(text: string, defaultPort?: number): Endpoint | un
   return { family, address: canonicalAddress(host), port };
 }
 
+/** What kind of address this is, as far as serving or reaching an API server goes. */
+export type AddressScope =
+  'unicast' | 'unspecified' | 'loopback' | 'multicast' | 'link-local' | 'broadcast';
+
+function ipv4Scope(address: string): AddressScope {
+  const [a = 0, b = 0] = address.split('.').map(Number);
+  if (address === '255.255.255.255') return 'broadcast';
+  if (a === 0) return 'unspecified'; // 0.0.0.0/8: "this network", never a destination (RFC 1122)
+  if (a === 127) return 'loopback';
+  if (a >= 224 && a <= 239) return 'multicast';
+  if (a === 169 && b === 254) return 'link-local';
+  return 'unicast';
+}
+
+/** The scope of a canonical address (canonicalAddress); IPv4-mapped IPv6 is judged as IPv4. */
+export function addressScope(e: Pick<Endpoint, 'address' | 'family'>): AddressScope {
+  if (e.family === 'inet') return ipv4Scope(e.address);
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(e.address);
+  if (mapped) return ipv4Scope(mapped[1]!);
+  if (e.address === '::') return 'unspecified';
+  if (e.address === '::1') return 'loopback';
+  if (/^ff/i.test(e.address)) return 'multicast';
+  if (/^fe[89ab]/i.test(e.address)) return 'link-local';
+  return 'unicast';
+}
+
 /** Why no node could serve this address as a VIP, or undefined when it can. */
 export function unusableVip(vip: Pick<Endpoint, 'address' | 'family'>): string | undefined {
-  if (vip.family === 'inet') {
-    const [a = 0] = vip.address.split('.').map(Number);
-    if (vip.address === '0.0.0.0') return 'the unspecified address, not one a node can serve';
-    if (vip.address === '255.255.255.255') return 'the broadcast address, not one a node can serve';
-    if (a === 127) return 'a loopback address: only this node could reach it';
-    if (a >= 224 && a <= 239) return 'a multicast address, not one a node can serve';
-    return undefined;
+  switch (addressScope(vip)) {
+    case 'unspecified':
+      // Only the all-zero address itself has always been refused as a VIP.
+      return vip.address === '0.0.0.0' || vip.address === '::'
+        ? 'the unspecified address, not one a node can serve'
+        : undefined;
+    case 'broadcast':
+      return 'the broadcast address, not one a node can serve';
+    case 'loopback':
+      return 'a loopback address: only this node could reach it';
+    case 'multicast':
+      return 'a multicast address, not one a node can serve';
+    default:
+      return undefined;
   }
-  if (vip.address === '::') return 'the unspecified address, not one a node can serve';
-  if (vip.address === '::1') return 'a loopback address: only this node could reach it';
-  if (/^ff/i.test(vip.address)) return 'a multicast address, not one a node can serve';
-  return undefined;
 }
 
 export function formatEndpoint(endpoint: Pick<Endpoint, 'address' | 'port' | 'family'>): string {
