@@ -92,10 +92,14 @@ test('EndpointSlice: ready (or unstated) addresses on the "https" port; FQDN sli
       { addresses: ['not-an-ip'] },
     ],
   };
-  assert.deepEqual(mastersOfSlice(slice).map(formatEndpoint), ['10.0.0.11:6443', '10.0.0.12:6443']);
-  assert.deepEqual(mastersOfSlice({ ...slice, addressType: 'FQDN' }), []);
-  assert.deepEqual(mastersOfSlice({ ...slice, ports: [] }), []);
-  assert.deepEqual(mastersOfSlice(null), []);
+  assert.deepEqual(mastersOfSlice(slice).masters.map(formatEndpoint), [
+    '10.0.0.11:6443',
+    '10.0.0.12:6443',
+  ]);
+  const none = { masters: [], overflow: false };
+  assert.deepEqual(mastersOfSlice({ ...slice, addressType: 'FQDN' }), none);
+  assert.deepEqual(mastersOfSlice({ ...slice, ports: [] }), none);
+  assert.deepEqual(mastersOfSlice(null), none);
 });
 
 test('Endpoints: addresses of each subset, notReadyAddresses left out', () => {
@@ -108,11 +112,11 @@ test('Endpoints: addresses of each subset, notReadyAddresses left out', () => {
       },
     ],
   };
-  assert.deepEqual(mastersOfEndpoints(e).map(formatEndpoint), [
+  assert.deepEqual(mastersOfEndpoints(e).masters.map(formatEndpoint), [
     '10.0.0.11:6443',
     '[fd00::11]:6443',
   ]);
-  assert.deepEqual(mastersOfEndpoints({ subsets: 'x' }), []);
+  assert.deepEqual(mastersOfEndpoints({ subsets: 'x' }), { masters: [], overflow: false });
 });
 
 test('state file: written whole and only on change; read back; anything wrong ignored with a reason', async () => {
@@ -121,7 +125,7 @@ test('state file: written whole and only on change; read back; anything wrong ig
   const masters = ['10.0.0.14:6443', '10.0.0.11:6443'].map((t) => parseEndpoint(t)!);
   assert.equal(await writeMastersState(path, masters), true);
   assert.equal(await writeMastersState(path, [...masters].reverse()), false, 'same set: untouched');
-  const back = await readMastersState(path, 'inet');
+  const back = readMastersState(path, 'inet');
   assert.ok('masters' in back);
   assert.deepEqual(back.masters.map(formatEndpoint), ['10.0.0.11:6443', '10.0.0.14:6443']);
   assert.equal(statSync(path).mode & 0o777, 0o644);
@@ -138,9 +142,9 @@ test('state file: written whole and only on change; read back; anything wrong ig
   assert.match(problem('{"version":1,"masters":["10.0.0.1"]}')!, /not an IP:PORT/);
   assert.match(problem('{"version":1,"masters":["[fd00::1]:6443"]}')!, /family/);
   writeFileSync(path, 'garbage');
-  assert.ok('problem' in (await readMastersState(path, 'inet')));
+  assert.ok('problem' in readMastersState(path, 'inet'));
   assert.match(
-    ((await readMastersState(join(dir, 'absent.json'), 'inet')) as { problem: string }).problem,
+    (readMastersState(join(dir, 'absent.json'), 'inet') as { problem: string }).problem,
     /ENOENT/,
   );
 });

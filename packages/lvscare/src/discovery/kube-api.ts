@@ -1,9 +1,11 @@
 // Just enough of the Kubernetes API over node:https for discovery: a JSON GET and a watch stream
 // (newline-delimited JSON events), with the kubeconfig's CA and client certificate. Every failure
-// becomes a DiscoveryError with a reason fit for a metric label.
+// becomes a DiscoveryError with a reason fit for a metric label and a message of bounded length;
+// no answer or event larger than MAX_ANSWER_BYTES is held in memory.
 import { request } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { KubeCredentials } from './kubeconfig.js';
+import { MAX_ANSWER_BYTES, boundedText } from './limits.js';
 
 export type DiscoveryErrorReason =
   | 'credentials'
@@ -16,6 +18,7 @@ export type DiscoveryErrorReason =
   | 'gone'
   | 'status'
   | 'bad-answer'
+  | 'too-many-masters'
   | 'empty-answer';
 
 export const DISCOVERY_ERROR_REASONS: readonly DiscoveryErrorReason[] = [
@@ -29,6 +32,7 @@ export const DISCOVERY_ERROR_REASONS: readonly DiscoveryErrorReason[] = [
   'gone',
   'status',
   'bad-answer',
+  'too-many-masters',
   'empty-answer',
 ];
 
@@ -37,7 +41,8 @@ export class DiscoveryError extends Error {
     readonly reason: DiscoveryErrorReason,
     message: string,
   ) {
-    super(message);
+    // Bounded here, once: the message is kept for /readyz and logged, and may come from the API.
+    super(boundedText(message));
   }
 }
 
@@ -55,18 +60,19 @@ function reasonOfSocketError(err: NodeJS.ErrnoException): DiscoveryErrorReason {
   return 'unreachable';
 }
 
+/** A non-2xx answer: its Status message when it is one (bounded by DiscoveryError), else its text. */
 export function statusError(status: number, body: string): DiscoveryError {
-  let message = body.trim().slice(0, 200);
+  let message = body;
   try {
     const s = JSON.parse(body) as { message?: unknown };
-    if (typeof s.message === 'string') message = s.message;
+    if (typeof s?.message === 'string') message = s.message;
   } catch {
     // not a Status object
   }
   return new DiscoveryError(STATUS_REASONS[status] ?? 'status', `HTTP ${status}: ${message}`);
 }
 
-interface Call {
+export interface ApiCall {
   creds: KubeCredentials;
   path: string;
   /** No byte for this long fails the call (for a watch: between events, bookmarks included). */
@@ -74,7 +80,7 @@ interface Call {
   signal?: AbortSignal | undefined;
 }
 
-function open(c: Call): Promise<IncomingMessage> {
+function open(c: ApiCall): Promise<IncomingMessage> {
   const { creds } = c;
   return new Promise((resolve, reject) => {
     const req = request({
@@ -133,13 +139,10 @@ async function bodyOf(res: IncomingMessage, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A few masters' worth of JSON; anything bigger is not what we asked for. */
-const MAX_BODY = 4 << 20;
-
 /** GET a JSON document; non-2xx answers throw with the Status message. */
-export async function getJson(call: Call): Promise<unknown> {
+export async function getJson(call: ApiCall): Promise<unknown> {
   const res = await open(call);
-  const text = await bodyOf(res, MAX_BODY);
+  const text = await bodyOf(res, MAX_ANSWER_BYTES);
   const status = res.statusCode ?? 0;
   if (status < 200 || status > 299) throw statusError(status, text);
   try {
@@ -156,22 +159,16 @@ export interface WatchEvent {
 
 /**
  * Streams a watch: `onEvent` for every event line. Resolves when the server ends the watch
- * (timeoutSeconds), rejects on any failure.
+ * (timeoutSeconds), rejects on any failure, including a line longer than MAX_ANSWER_BYTES.
  */
-export async function watch(call: Call, onEvent: (e: WatchEvent) => void): Promise<void> {
+export async function watch(call: ApiCall, onEvent: (e: WatchEvent) => void): Promise<void> {
   const res = await open(call);
   const status = res.statusCode ?? 0;
-  if (status < 200 || status > 299) throw statusError(status, await bodyOf(res, MAX_BODY));
-  let buf = '';
+  if (status < 200 || status > 299) throw statusError(status, await bodyOf(res, MAX_ANSWER_BYTES));
+  const lines = new LineSplitter(MAX_ANSWER_BYTES);
   try {
-    for await (const chunk of res.setEncoding('utf8') as AsyncIterable<string>) {
-      buf += chunk;
-      if (buf.length > MAX_BODY) throw new DiscoveryError('bad-answer', 'watch event too large');
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i).trim();
-        buf = buf.slice(i + 1);
-        if (line === '') continue;
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      for (const line of lines.push(chunk)) {
         let event: WatchEvent;
         try {
           event = JSON.parse(line) as WatchEvent;
@@ -186,5 +183,40 @@ export async function watch(call: Call, onEvent: (e: WatchEvent) => void): Promi
   } catch (err) {
     res.destroy();
     throw asDiscoveryError(err);
+  }
+}
+
+/**
+ * Newline-delimited text from a byte stream, each byte looked at once: a long line arriving in
+ * many chunks is neither rescanned nor re-concatenated per chunk, and one past `max` bytes fails.
+ */
+export class LineSplitter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly max: number) {}
+
+  /** The complete, non-blank lines this chunk ends. */
+  push(chunk: Buffer): string[] {
+    const out: string[] = [];
+    let from = 0;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, from)) {
+      this.keep(chunk.subarray(from, nl));
+      const line = Buffer.concat(this.pending, this.pendingBytes).toString('utf8').trim();
+      this.pending = [];
+      this.pendingBytes = 0;
+      if (line !== '') out.push(line);
+      from = nl + 1;
+    }
+    this.keep(chunk.subarray(from));
+    return out;
+  }
+
+  private keep(part: Buffer): void {
+    if (part.length === 0) return;
+    this.pendingBytes += part.length;
+    if (this.pendingBytes > this.max)
+      throw new DiscoveryError('bad-answer', `a watch event larger than ${this.max} bytes`);
+    this.pending.push(part);
   }
 }

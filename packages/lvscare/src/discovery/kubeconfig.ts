@@ -1,8 +1,11 @@
 // The kubelet's kubeconfig (/etc/kubernetes/kubelet.conf): the API server's URL, the CA and the
 // client certificate, as kubectl resolves them: current-context -> cluster + user, *-data inline
-// (base64) or a file path relative to the kubeconfig's own directory.
-import { readFile } from 'node:fs/promises';
+// (base64) or a file path relative to the kubeconfig's own directory. Every file is read through
+// the bounded reader: a regular file of at most a credential's size, symbolic links followed (the
+// kubelet's kubelet-client-current.pem is one, repointed when it rotates its certificate).
 import { dirname, isAbsolute, join } from 'node:path';
+import { FileRefused, readRegularFile } from '../files/bounded-read.js';
+import { MAX_CREDENTIAL_BYTES, MAX_KUBECONFIG_BYTES } from './limits.js';
 
 export interface KubeCredentials {
   server: URL;
@@ -36,7 +39,7 @@ const str = (o: Obj, k: string): string | undefined => {
 export async function parseKubeconfig(
   text: string,
   path: string,
-  read: (file: string) => Promise<Buffer> = (f) => readFile(f),
+  read: (file: string) => Promise<Buffer> = readCredentialFile,
 ): Promise<KubeCredentials> {
   // js-yaml loads here, when master discovery reads the kubeconfig: a daemon with fixed
   // masters never parses YAML and should not hold the parser (bench/README.md, footprint).
@@ -73,13 +76,7 @@ export async function parseKubeconfig(
     const file = str(o, field);
     if (!file) return undefined;
     const full = isAbsolute(file) ? file : join(base, file);
-    try {
-      return await read(full);
-    } catch (err) {
-      throw new KubeconfigError(
-        `${field} ${full} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      );
-    }
+    return readNamed(field, full, read);
   };
   const tokenFile = str(user, 'tokenFile');
   return {
@@ -89,11 +86,40 @@ export async function parseKubeconfig(
     key: await material(user, 'client-key'),
     token:
       str(user, 'token') ??
-      (tokenFile ? (await read(tokenFile)).toString('utf8').trim() : undefined),
+      (tokenFile
+        ? (
+            await readNamed(
+              'tokenFile',
+              isAbsolute(tokenFile) ? tokenFile : join(base, tokenFile),
+              read,
+            )
+          )
+            .toString('utf8')
+            .trim()
+        : undefined),
     serverName: str(cluster, 'tls-server-name'),
     insecureSkipVerify: cluster['insecure-skip-tls-verify'] === true,
   };
 }
+
+async function readNamed(
+  field: string,
+  file: string,
+  read: (file: string) => Promise<Buffer>,
+): Promise<Buffer> {
+  try {
+    return await read(file);
+  } catch (err) {
+    if (err instanceof FileRefused) throw new KubeconfigError(`${field} ${err.message}`);
+    throw new KubeconfigError(
+      `${field} ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
+  }
+}
+
+/** A file the kubeconfig names: certificate, key, CA, token. */
+const readCredentialFile = (file: string): Promise<Buffer> =>
+  Promise.resolve().then(() => readRegularFile(file, MAX_CREDENTIAL_BYTES));
 
 /**
  * Reads the kubeconfig afresh: the kubelet rotates its client certificate in place
@@ -102,11 +128,9 @@ export async function parseKubeconfig(
 export async function loadKubeconfig(path: string): Promise<KubeCredentials> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readRegularFile(path, MAX_KUBECONFIG_BYTES).toString('utf8');
   } catch (err) {
-    throw new KubeconfigError(
-      `${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-    );
+    throw new KubeconfigError(err instanceof Error ? err.message : String(err));
   }
   return parseKubeconfig(text, path);
 }

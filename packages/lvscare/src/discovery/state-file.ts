@@ -6,11 +6,11 @@ import { dirname } from 'node:path';
 import type { AddressFamily } from '@kha/netlink-ffi';
 import { type Endpoint, formatEndpoint, parseEndpoint } from '../config/endpoint.js';
 import { writeFileAtomically } from '../files/atomic-write.js';
+import { FileRefused, readRegularFile } from '../files/bounded-read.js';
+import { MAX_MASTERS, MAX_STATE_FILE_BYTES } from './limits.js';
 
 export const STATE_VERSION = 1;
 export const DEFAULT_STATE_FILE = '/var/lib/kha/masters.json';
-/** Far more than any control plane has; a longer list is not ours. */
-const MAX_MASTERS = 64;
 
 export interface MastersState {
   version: typeof STATE_VERSION;
@@ -53,28 +53,39 @@ export function parseMastersState(text: string, family: AddressFamily): StateRea
   return { masters };
 }
 
-export async function readMastersState(path: string, family: AddressFamily): Promise<StateRead> {
+export function readMastersState(path: string, family: AddressFamily): StateRead {
   let text: string;
   try {
-    text = await fs.readFile(path, 'utf8');
+    text = readRegularFile(path, MAX_STATE_FILE_BYTES).toString('utf8');
   } catch (err) {
-    return { problem: `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
+    if (err instanceof FileRefused) return { problem: err.why };
+    throw err;
   }
-  if (text.length > 64 * 1024) return { problem: 'larger than 64 KiB' };
   return parseMastersState(text, family);
+}
+
+/** Why the reader would refuse this list, so that it is never written. */
+function unreadable(masters: Endpoint[]): string | undefined {
+  if (masters.length > MAX_MASTERS) return `more than ${MAX_MASTERS} masters`;
+  const family = masters[0]?.family;
+  if (masters.some((m) => m.family !== family)) return 'masters of both address families';
+  return undefined;
 }
 
 /**
  * Replaces the state file whole (temp file beside it, fsync, rename, fsync of the directory);
- * returns false without writing when it already lists the same masters.
+ * returns false without writing when it already lists the same masters. A list the reader would
+ * refuse is not written (an error saying why): a restart must find what was written usable.
  */
 export async function writeMastersState(
   path: string,
   masters: Endpoint[],
   now: Date = new Date(),
 ): Promise<boolean> {
+  const problem = unreadable(masters);
+  if (problem) throw new Error(`not written: ${problem}`);
   const family = masters[0]?.family ?? 'inet';
-  const current = await readMastersState(path, family);
+  const current = readMastersState(path, family);
   const wanted = masters.map(formatEndpoint).sort();
   if ('masters' in current && current.masters.map(formatEndpoint).sort().join() === wanted.join())
     return false;
