@@ -18,13 +18,21 @@ import {
 import pino from 'pino';
 import { type FakeApiserver, startRegistryApiserver } from '../support/apiserver.js';
 import { makePki } from '../support/pki.js';
-import { publishMasters, setOutage } from '../support/registry.js';
+import { floodAddress, publishMasters, setOutage } from '../support/registry.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kha-discovered-'));
 const pki = makePki(join(dir, 'pki'));
 const registry = join(dir, 'registry.json');
 const WAIT_MS = 10_000;
-const TIMINGS = { requestTimeoutMs: 3000, watchSeconds: 3, minBackoffMs: 100, maxBackoffMs: 400 };
+const TIMINGS = {
+  requestTimeoutMs: 3000,
+  periodMs: 500,
+  burst: 3,
+  minBackoffMs: 100,
+  maxBackoffMs: 400,
+  retryWatchMs: 60_000,
+  answerGapMs: 50,
+};
 const vip = parseEndpoint('10.103.97.2:6443')!;
 const seed = [parseEndpoint('10.0.0.11:6443')!];
 let api: FakeApiserver;
@@ -67,11 +75,17 @@ function harness(stateFile: string, cidr?: string) {
       },
     }),
   );
-  const counted = { discovered: -1, failed: {} as Record<string, number>, lastSync: 0 };
+  const counted = {
+    discovered: -1,
+    failed: {} as Record<string, number>,
+    lastSync: 0,
+    path: '' as string,
+  };
   const counters: DiscoveryCounters = {
     discovered: (n) => (counted.discovered = n),
     failed: (reason) => (counted.failed[reason] = (counted.failed[reason] ?? 0) + 1),
     synced: (ms) => (counted.lastSync = ms),
+    path: (p) => (counted.path = p),
   };
   const changes: Membership[] = [];
   const waiters = new Set<() => void>();
@@ -147,9 +161,9 @@ test('a bad state file is ignored with its reason; --discover-cidr keeps others 
     const ignored = h.lines.find((l) => l.msg === 'state file not used: starting from --rs alone');
     assert.match(String(ignored?.problem), /not an IP:PORT/);
     await h.until(() => h.discovered().join() === '10.0.0.12:6443', 'the admitted view');
-    assert.ok(
-      h.lines.some((l) => l.msg === 'discovered address ignored' && l.why === 'outside-cidr'),
-    );
+    const ignoredLines = h.lines.filter((l) => l.msg === 'discovered addresses ignored');
+    assert.deepEqual(ignoredLines[0]?.byWhy, { 'outside-cidr': 1 });
+    assert.equal(ignoredLines.length, 1, 'the same ignored set, polled again, is not logged again');
   } finally {
     await h.d.stop();
   }
@@ -175,6 +189,83 @@ test('an outage and an empty view change nothing, are counted and shown as troub
     publishMasters(registry, []);
     await h.until(() => /empty-answer/.test(h.d.trouble() ?? ''), 'an empty view reported');
     assert.equal(h.d.membership, before, 'an empty view changes nothing');
+  } finally {
+    await h.d.stop();
+  }
+});
+
+test('more masters than the limit: a bad answer, counted and logged once, the set kept', async () => {
+  publishMasters(registry, [
+    { ip: '10.0.0.11', port: 6443 },
+    { ip: '10.0.0.12', port: 6443 },
+  ]);
+  const h = harness(join(dir, 'flood.json'));
+  await h.d.start();
+  try {
+    await h.until(() => h.discovered().join() === '10.0.0.12:6443', 'the first view');
+    const before = h.d.membership;
+    publishMasters(
+      registry,
+      Array.from({ length: 1000 }, (_, i) => ({ ip: floodAddress(i), port: 6443 })),
+    );
+    await h.until(() => (h.counted.failed['too-many-masters'] ?? 0) >= 3, 'three bad answers');
+    assert.equal(h.d.membership, before, 'the masters known so far are kept');
+    assert.match(h.d.trouble()!, /too-many-masters.*more than 64 masters/);
+    const logged = h.lines.filter((l) => l.reason === 'too-many-masters');
+    assert.equal(logged.length, 1, 'logged once, then counted');
+    assert.equal(
+      (JSON.parse(readFileSync(join(dir, 'flood.json'), 'utf8')) as { masters: string[] }).masters
+        .length,
+      2,
+      'the state file is not touched by a bad answer',
+    );
+  } finally {
+    await h.d.stop();
+  }
+});
+
+test('an answer larger than the bound is refused unread: a bad answer, the set kept', async () => {
+  publishMasters(registry, [
+    { ip: '10.0.0.11', port: 6443 },
+    { ip: '10.0.0.12', port: 6443 },
+  ]);
+  const h = harness(join(dir, 'huge.json'));
+  await h.d.start();
+  try {
+    await h.until(() => h.discovered().join() === '10.0.0.12:6443', 'the first view');
+    const before = h.d.membership;
+    // 125,000 addresses: megabytes of JSON, far past what discovery reads of one answer.
+    publishMasters(
+      registry,
+      Array.from({ length: 125_000 }, (_, i) => ({ ip: floodAddress(i), port: 6443 })),
+    );
+    await h.until(() => (h.counted.failed['bad-answer'] ?? 0) >= 1, 'a bad answer');
+    assert.match(h.d.trouble()!, /larger than \d+ bytes/);
+    assert.equal(h.d.membership, before);
+  } finally {
+    await h.d.stop();
+    publishMasters(registry, [{ ip: '10.0.0.11', port: 6443 }]);
+  }
+});
+
+test('the path in use is reported once, for the metric and one log line', async () => {
+  publishMasters(registry, [
+    { ip: '10.0.0.11', port: 6443 },
+    { ip: '10.0.0.12', port: 6443 },
+  ]);
+  const h = harness(join(dir, 'path.json'));
+  await h.d.start();
+  try {
+    await h.until(() => h.counted.path === 'poll', 'the poll path');
+    await new Promise((r) => setTimeout(r, 4 * TIMINGS.periodMs));
+    const lines = h.lines.filter(
+      (l) => l.level === 30 && l.path === 'poll' && /polling/.test(String(l.msg)),
+    );
+    assert.equal(lines.length, 1, 'said once, not at every poll');
+    assert.ok(
+      !h.lines.some((l) => Number(l.level) >= 40),
+      'no warning on a cluster working as designed',
+    );
   } finally {
     await h.d.stop();
   }

@@ -1,16 +1,27 @@
-// lvscare's discovery client against the stand-in API server on loopback: list, watch events,
-// bookmarks, re-list after 410 Gone, the fallback to Endpoints when EndpointSlices are forbidden,
-// and a client certificate from another CA refused. No kernel needed.
+// lvscare's discovery client against the stand-in API server on loopback, which authenticates and
+// authorizes as a kubeadm cluster does (test/support/api-authz.ts): with a kubelet's own rights it
+// polls endpoints/kubernetes; with kha's RBAC grant it lists and watches the kubernetes
+// EndpointSlice (events, bookmarks, re-list after 410); it moves between the two without an error;
+// it carries on through a client certificate rotation; it stays within its request budget; and
+// refusals it cannot work around (another CA, no identity) are errors. No kernel needed.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   type DiscoveryErrorReason,
-  type Endpoint,
+  type DiscoveryPath,
   MasterDiscovery,
+  type Registration,
   formatEndpoint,
   loadKubeconfig,
 } from '@kha/lvscare';
@@ -20,16 +31,26 @@ import {
   startRegistryApiserver,
 } from '../support/apiserver.js';
 import { makePki } from '../support/pki.js';
-import { compact, forbid, publishMasters } from '../support/registry.js';
+import { compact, grantDiscovery, publishMasters } from '../support/registry.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kha-discovery-'));
 const pki = makePki(join(dir, 'pki'));
 const other = makePki(join(dir, 'other'), 'other-ca');
 const registry = join(dir, 'registry.json');
 const BOOKMARK_MS = 200;
-const TIMINGS = { requestTimeoutMs: 3000, watchSeconds: 3, minBackoffMs: 100, maxBackoffMs: 400 };
+const TIMINGS = {
+  requestTimeoutMs: 3000,
+  periodMs: 1000,
+  burst: 3,
+  minBackoffMs: 100,
+  maxBackoffMs: 400,
+  retryWatchMs: 3000,
+  answerGapMs: 50,
+};
 /** Generous: the machine is shared and may be slow; every wait ends as soon as its event comes. */
-const WAIT_MS = 10_000;
+const WAIT_MS = 15_000;
+/** The stand-in reads its registry file every 50 ms: what a test changes there is seen by then. */
+const REGISTRY_SEEN_MS = 300;
 let api: FakeApiserver;
 
 before(async () => {
@@ -41,8 +62,25 @@ before(async () => {
 });
 after(() => api.close());
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function withGrant<T>(on: boolean, body: () => Promise<T>): Promise<T> {
+  grantDiscovery(registry, on);
+  await sleep(REGISTRY_SEEN_MS);
+  try {
+    return await body();
+  } finally {
+    grantDiscovery(registry, false);
+    await sleep(REGISTRY_SEEN_MS);
+  }
+}
+
 /** A kubelet.conf as kubeadm writes it: CA inline, client certificate and key in files. */
-function kubeconfig(name: string, client: { cert: string; key: string }, ca = pki.caCert): string {
+function kubeconfig(
+  name: string,
+  client: { cert: string; key: string } | undefined,
+  ca = pki.caCert,
+): string {
   const path = join(dir, `${name}.conf`);
   const caData = readFileSync(ca).toString('base64');
   writeFileSync(
@@ -66,8 +104,9 @@ function kubeconfig(name: string, client: { cert: string; key: string }, ca = pk
       'users:',
       '- name: default-auth',
       '  user:',
-      `    client-certificate: ${client.cert}`,
-      `    client-key: ${client.key}`,
+      ...(client
+        ? [`    client-certificate: ${client.cert}`, `    client-key: ${client.key}`]
+        : ['    {}']),
       '',
     ].join('\n'),
   );
@@ -75,18 +114,22 @@ function kubeconfig(name: string, client: { cert: string; key: string }, ca = pk
 }
 
 class Recorder {
-  answers: Array<{ masters: string[]; source: string }> = [];
+  answers: Array<{ masters: string[]; overflow: boolean; path: DiscoveryPath }> = [];
   errors: Array<{ reason: DiscoveryErrorReason; message: string }> = [];
   notes: string[] = [];
-  syncs = 0;
+  syncs: DiscoveryPath[] = [];
   private waiters: Array<() => void> = [];
   readonly listener = {
-    answer: (masters: Endpoint[], source: string) => {
-      this.answers.push({ masters: masters.map(formatEndpoint).sort(), source });
+    answer: (r: Registration, path: DiscoveryPath) => {
+      this.answers.push({
+        masters: r.masters.map(formatEndpoint).sort(),
+        overflow: r.overflow,
+        path,
+      });
       this.poke();
     },
-    synced: () => {
-      this.syncs++;
+    synced: (path: DiscoveryPath) => {
+      this.syncs.push(path);
       this.poke();
     },
     error: (reason: DiscoveryErrorReason, message: string) => {
@@ -133,6 +176,7 @@ function discovery(conf: string, rec: Recorder): MasterDiscovery {
 }
 
 const node = () => pki.client('system:node:w1', 'system:nodes');
+const stats = () => structuredClone(api.apiStats!);
 
 test('the kubelet kubeconfig is read as kubectl reads it', async () => {
   const conf = kubeconfig('kubelet', node());
@@ -144,90 +188,198 @@ test('the kubelet kubeconfig is read as kubectl reads it', async () => {
   assert.equal(creds.insecureSkipVerify, false);
 });
 
-test('list, then watch events, then bookmarks: one list, every change reported', async () => {
+test("a kubelet's own rights: one refused list, then endpoints/kubernetes polled, no error", async () => {
   const rec = new Recorder();
-  const listsBefore = api.apiStats!.lists.EndpointSlice;
+  const before = stats();
   const d = discovery(kubeconfig('kubelet', node()), rec);
   try {
     await rec.until(() => rec.answers.length > 0, 'the first answer');
     assert.deepEqual(rec.answers[0], {
       masters: ['10.0.0.11:6443', '10.0.0.12:6443'],
-      source: 'EndpointSlice',
+      overflow: false,
+      path: 'poll',
     });
     publishMasters(registry, [
       { ip: '10.0.0.11', port: 6443 },
       { ip: '10.0.0.12', port: 6443 },
       { ip: '10.0.0.14', port: 6443 },
     ]);
-    await rec.until(() => rec.last()?.length === 3, 'the fourth master reported');
-    assert.deepEqual(rec.last(), ['10.0.0.11:6443', '10.0.0.12:6443', '10.0.0.14:6443']);
+    await rec.until(() => rec.last()?.length === 3, 'the fourth master seen by a later poll');
     publishMasters(registry, [
       { ip: '10.0.0.11', port: 6443 },
       { ip: '10.0.0.14', port: 6443, ready: false },
     ]);
-    await rec.until(
-      () => rec.last()?.length === 1,
-      'a deregistered and a not-ready master left out',
-    );
-    // Bookmarks keep it in step with nothing changing: synced, no new answer, no new list.
-    const answers = rec.answers.length;
-    const syncs = rec.syncs;
-    await rec.until(() => rec.syncs >= syncs + 3, 'three bookmarks');
-    assert.equal(rec.answers.length, answers, 'a bookmark is not an answer');
-    assert.equal(api.apiStats!.lists.EndpointSlice - listsBefore, 1, 'watched, never re-listed');
-    assert.deepEqual(rec.errors, []);
+    await rec.until(() => rec.last()?.length === 1, 'a not-ready master left out');
+    const after = stats();
+    assert.equal(after.forbidden - before.forbidden, 1, 'the list, refused once, never again');
+    assert.equal(after.lists.EndpointSlice - before.lists.EndpointSlice, 0);
+    assert.ok(after.gets.Endpoints - before.gets.Endpoints >= 2, 'polled');
+    assert.deepEqual(rec.errors, [], 'a kubelet without the grant is working as designed');
+    assert.ok(rec.syncs.every((p) => p === 'poll'));
   } finally {
     await d.stop();
   }
+});
+
+test('with the RBAC grant: list, watch events, bookmarks; one list, every change reported', async () => {
+  await withGrant(true, async () => {
+    const rec = new Recorder();
+    const before = stats();
+    const d = discovery(kubeconfig('kubelet', node()), rec);
+    try {
+      await rec.until(() => rec.answers.length > 0, 'the first answer');
+      assert.equal(rec.answers[0]!.path, 'watch');
+      publishMasters(registry, [
+        { ip: '10.0.0.11', port: 6443 },
+        { ip: '10.0.0.12', port: 6443 },
+        { ip: '10.0.0.14', port: 6443 },
+      ]);
+      await rec.until(() => rec.last()?.length === 3, 'the fourth master reported');
+      assert.deepEqual(rec.last(), ['10.0.0.11:6443', '10.0.0.12:6443', '10.0.0.14:6443']);
+      // Bookmarks and renewed watches keep it in step with nothing changing: no new answer.
+      const answers = rec.answers.length;
+      const syncs = rec.syncs.length;
+      await rec.until(() => rec.syncs.length >= syncs + 3, 'three bookmarks');
+      assert.equal(rec.answers.length, answers, 'a bookmark is not an answer');
+      const after = stats();
+      assert.equal(after.lists.EndpointSlice - before.lists.EndpointSlice, 1, 'never re-listed');
+      assert.equal(after.forbidden - before.forbidden, 0);
+      assert.equal(after.gets.Endpoints - before.gets.Endpoints, 0, 'no poll while watching');
+      assert.deepEqual(rec.errors, []);
+    } finally {
+      await d.stop();
+    }
+  });
 });
 
 test('410 Gone: the history compacted under an open watch, it lists again and goes on', async () => {
+  await withGrant(true, async () => {
+    const rec = new Recorder();
+    const d = discovery(kubeconfig('kubelet', node()), rec);
+    try {
+      await rec.until(() => rec.answers.length > 0, 'the first answer');
+      const lists = api.apiStats!.lists.EndpointSlice;
+      const gone = api.apiStats!.gone;
+      compact(registry);
+      await rec.until(() => api.apiStats!.lists.EndpointSlice > lists, 'a new list');
+      assert.ok(api.apiStats!.gone > gone, 'the stand-in answered 410');
+      assert.ok(rec.notes.some((n) => n.includes('410')));
+      publishMasters(registry, [
+        { ip: '10.0.0.11', port: 6443 },
+        { ip: '10.0.0.13', port: 6443 },
+      ]);
+      await rec.until(
+        () => rec.last()?.join() === '10.0.0.11:6443,10.0.0.13:6443',
+        'a change after the re-list',
+      );
+      assert.deepEqual(rec.errors, [], '410 is routine, not an error');
+    } finally {
+      await d.stop();
+    }
+  });
+});
+
+test('the grant removed while watching: polling at the next renewal; applied again: watching', async () => {
+  grantDiscovery(registry, true);
+  await sleep(REGISTRY_SEEN_MS);
   const rec = new Recorder();
   const d = discovery(kubeconfig('kubelet', node()), rec);
   try {
-    await rec.until(() => rec.answers.length > 0, 'the first answer');
-    const lists = api.apiStats!.lists.EndpointSlice;
-    const gone = api.apiStats!.gone;
-    compact(registry);
-    await rec.until(() => api.apiStats!.lists.EndpointSlice > lists, 'a new list');
-    assert.ok(api.apiStats!.gone > gone, 'the stand-in answered 410');
-    assert.ok(rec.notes.some((n) => n.includes('410')));
-    publishMasters(registry, [
-      { ip: '10.0.0.11', port: 6443 },
-      { ip: '10.0.0.13', port: 6443 },
-    ]);
-    await rec.until(
-      () => rec.last()?.join() === '10.0.0.11:6443,10.0.0.13:6443',
-      'a change after the re-list',
-    );
-    assert.deepEqual(rec.errors, [], '410 is routine, not an error');
+    await rec.until(() => rec.syncs.includes('watch'), 'watching');
+    grantDiscovery(registry, false);
+    await rec.until(() => rec.syncs.at(-1) === 'poll', 'polling once the watch is refused');
+    publishMasters(registry, [{ ip: '10.0.0.16', port: 6443 }]);
+    await rec.until(() => rec.last()?.join() === '10.0.0.16:6443', 'a change seen by a poll');
+    grantDiscovery(registry, true);
+    await rec.until(() => rec.syncs.at(-1) === 'watch', 'watching again (retryWatchMs)');
+    publishMasters(registry, [{ ip: '10.0.0.17', port: 6443 }]);
+    await rec.until(() => rec.last()?.join() === '10.0.0.17:6443', 'a change seen by the watch');
+    assert.deepEqual(rec.errors, [], 'neither switch is an error');
+  } finally {
+    await d.stop();
+    grantDiscovery(registry, false);
+    await sleep(REGISTRY_SEEN_MS);
+  }
+});
+
+test('on either path, no more requests than one per period and the burst, however the server answers', async () => {
+  for (const grant of [false, true]) {
+    await withGrant(grant, async () => {
+      const rec = new Recorder();
+      const user = 'system:node:budget';
+      const before = api.apiStats!.byUser[user] ?? 0;
+      const started = performance.now();
+      const d = discovery(kubeconfig('budget', pki.client(user, 'system:nodes')), rec);
+      try {
+        await sleep(5 * TIMINGS.periodMs);
+        // A server ending every watch at once would be answered no faster either: the budget.
+        compact(registry);
+      } finally {
+        await d.stop();
+      }
+      const requests = (api.apiStats!.byUser[user] ?? 0) - before;
+      const periods = (performance.now() - started) / TIMINGS.periodMs;
+      assert.ok(requests > 0, 'it asked');
+      assert.ok(
+        requests <= Math.ceil(periods) + TIMINGS.burst,
+        `${requests} requests in ${periods.toFixed(1)} periods (grant: ${grant})`,
+      );
+    });
+  }
+});
+
+test("kubelet's certificate rotation: the symlink repointed, the old one refused, discovery goes on", async () => {
+  // kubelet.conf names kubelet-client-current.pem for both certificate and key: a symlink kubelet
+  // repoints to a new dated file holding both (k8s.io/client-go/util/certificate, file store).
+  const pkiDir = join(dir, 'kubelet-pki');
+  const dated = (name: string, seconds: number): string => {
+    const c = pki.shortLivedClient('system:node:w1', 'system:nodes', seconds, name);
+    const both = join(dir, `${name}-both.pem`);
+    writeFileSync(both, readFileSync(c.cert, 'utf8') + readFileSync(c.key, 'utf8'));
+    return both;
+  };
+  mkdirSync(pkiDir, { recursive: true });
+  const current = join(pkiDir, 'kubelet-client-current.pem');
+  const old = dated('kubelet-client-old', 4);
+  symlinkSync(old, current);
+  const rec = new Recorder();
+  const d = discovery(kubeconfig('rotating', { cert: current, key: current }), rec);
+  try {
+    await rec.until(() => rec.answers.length > 0, 'answers with the old certificate');
+    // Rotation: a new file, the symlink replaced atomically (a new link renamed over it).
+    const fresh = dated('kubelet-client-new', 3600);
+    symlinkSync(fresh, `${current}.tmp`);
+    renameSync(`${current}.tmp`, current);
+    await sleep(4500); // the old certificate has expired: the API refuses it from now on
+    const unauthorized = api.apiStats!.unauthorized;
+    publishMasters(registry, [{ ip: '10.0.0.18', port: 6443 }]);
+    await rec.until(() => rec.last()?.join() === '10.0.0.18:6443', 'a change after rotation');
+    assert.equal(api.apiStats!.unauthorized, unauthorized, 'no request with the old certificate');
+    assert.deepEqual(rec.errors, []);
+    // And the old one is truly refused now: a client that kept it gets 401.
+    const stale = new Recorder();
+    const s = discovery(kubeconfig('stale', { cert: old, key: old }), stale);
+    try {
+      await stale.until(() => stale.errors.length > 0, 'the expired certificate refused');
+      assert.equal(stale.errors[0]!.reason, 'unauthorized');
+    } finally {
+      await s.stop();
+    }
   } finally {
     await d.stop();
   }
 });
 
-test('EndpointSlices forbidden: it follows the Endpoints instead', async () => {
-  forbid(registry, ['EndpointSlice']);
-  // The stand-in reads its registry file every 50 ms: let it see the switch before listing.
-  await new Promise((r) => setTimeout(r, 300));
+test('no client certificate: anonymous, refused (403) on both paths, an error', async () => {
   const rec = new Recorder();
-  const d = discovery(kubeconfig('kubelet', node()), rec);
+  const d = discovery(kubeconfig('anonymous', undefined), rec);
   try {
-    await rec.until(() => rec.answers.length > 0, 'an answer');
-    assert.equal(rec.answers[0]!.source, 'Endpoints');
-    assert.ok(rec.notes.some((n) => n.includes('Endpoints')));
-    const before = rec.answers.length;
-    publishMasters(registry, [
-      { ip: '10.0.0.11', port: 6443 },
-      { ip: '10.0.0.12', port: 6443 },
-      { ip: '10.0.0.15', port: 6443 },
-    ]);
-    await rec.until(() => rec.answers.length > before && rec.last()?.length === 3, 'watched');
-    assert.equal(rec.answers.at(-1)!.source, 'Endpoints');
-    assert.deepEqual(rec.errors, []);
+    await rec.until(() => rec.errors.length >= 1, 'a refusal');
+    assert.equal(rec.errors[0]!.reason, 'forbidden');
+    assert.match(rec.errors[0]!.message, /system:anonymous/);
+    assert.deepEqual(rec.answers, []);
   } finally {
     await d.stop();
-    forbid(registry, []);
   }
 });
 
@@ -290,7 +442,6 @@ test('the API server going away: "unreachable" errors, then the same view again 
     await api2.close();
     await rec.until(() => rec.errors.length >= 2, 'errors while it is away');
     assert.ok(rec.errors.every((e) => e.reason === 'unreachable' || e.reason === 'timeout'));
-    const answers = rec.answers.length;
     publishMasters(registry2, [
       { ip: '10.0.0.11', port: 6443 },
       { ip: '10.0.0.12', port: 6443 },
@@ -303,7 +454,7 @@ test('the API server going away: "unreachable" errors, then the same view again 
       registryFile: registry2,
       clientCa: pki.caCert,
     });
-    await rec.until(() => rec.answers.length > answers, 'a resync');
+    await rec.until(() => rec.last()?.length === 2, 'a resync');
     assert.deepEqual(rec.last(), ['10.0.0.11:6443', '10.0.0.12:6443']);
   } finally {
     await d.stop();

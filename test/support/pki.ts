@@ -9,6 +9,21 @@ export interface TestPki {
   server(name: string, ips: string[]): { cert: string; key: string };
   /** A client certificate (CN and O as the API server reads user and group), signed by the CA. */
   client(cn: string, org: string): { cert: string; key: string };
+  /**
+   * A client certificate valid for `seconds` from now only, as a kubelet's certificate near its
+   * end; `file` names it (kubelet's dated kubelet-client-<date>.pem files).
+   */
+  shortLivedClient(
+    cn: string,
+    org: string,
+    seconds: number,
+    file: string,
+  ): { cert: string; key: string };
+}
+
+/** openssl ca's date form, YYMMDDHHMMSSZ (UTC). */
+function asn1Time(d: Date): string {
+  return `${d.toISOString().replace(/[-:T]/g, '').slice(2, 14)}Z`;
 }
 
 export function makePki(dir: string, caName = 'kha-test-ca'): TestPki {
@@ -41,6 +56,73 @@ export function makePki(dir: string, caName = 'kha-test-ca'): TestPki {
     client(cn, org) {
       const file = cn.replace(/[^A-Za-z0-9_.-]/g, '_');
       return sign(file, `/O=${org}/CN=${cn}`, 'extendedKeyUsage=clientAuth\n');
+    },
+    shortLivedClient(cn, org, seconds, file) {
+      // `openssl x509 -req` takes whole days only; `openssl ca` takes exact start and end dates.
+      const ca = join(dir, `${caName}-ca`);
+      mkdirSync(join(ca, 'new'), { recursive: true });
+      writeFileSync(join(ca, 'index.txt'), '', { flag: 'a' });
+      writeFileSync(join(ca, 'serial'), `${Date.now().toString(16).padStart(16, '0')}\n`);
+      const config = join(ca, 'openssl.cnf');
+      writeFileSync(
+        config,
+        [
+          '[ca]',
+          'default_ca = test',
+          '[test]',
+          `database = ${join(ca, 'index.txt')}`,
+          `new_certs_dir = ${join(ca, 'new')}`,
+          `certificate = ${caCert}`,
+          `private_key = ${caKey}`,
+          `serial = ${join(ca, 'serial')}`,
+          'default_md = sha256',
+          'policy = any',
+          'preserve = yes',
+          'unique_subject = no',
+          '[any]',
+          'organizationName = optional',
+          'commonName = supplied',
+          '[client]',
+          'extendedKeyUsage = clientAuth',
+          '',
+        ].join('\n'),
+      );
+      const key = join(dir, `${file}.key`);
+      const csr = join(dir, `${file}.csr`);
+      const cert = join(dir, `${file}.pem`);
+      run('openssl', [
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        csr,
+        '-subj',
+        `/O=${org}/CN=${cn}`,
+      ]);
+      const now = Date.now();
+      run('openssl', [
+        'ca',
+        '-batch',
+        '-config',
+        config,
+        '-in',
+        csr,
+        '-out',
+        cert,
+        '-notext',
+        '-extensions',
+        'client',
+        '-startdate',
+        asn1Time(new Date(now - 60_000)),
+        '-enddate',
+        asn1Time(new Date(now + seconds * 1000)),
+      ]);
+      return { cert, key };
     },
   };
   function sign(name: string, subject: string, extensions: string): { cert: string; key: string } {

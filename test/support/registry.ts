@@ -1,7 +1,8 @@
 // The stand-in API server's etcd: the `kubernetes` Service's EndpointSlice and Endpoints with a
 // resourceVersion history, kept in one JSON file so that every stand-in API server (one per master
 // namespace in the kernel tier) serves the same view, as real API servers sharing etcd do.
-// The test writes it (publishMasters, compact, forbid); the servers only read it.
+// The cluster's RBAC lives there too (kha's discovery grant, applied or not), as it does in etcd.
+// The test writes it (publishMasters, compact, grantDiscovery, ...); the servers only read it.
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 
 export type RegistryKind = 'EndpointSlice' | 'Endpoints';
@@ -17,11 +18,18 @@ export interface RegistryState {
   rv: number;
   /** Watches from a resourceVersion below this get 410 Gone, as after an etcd compaction. */
   compacted: number;
-  /** Kinds answered with 403 Forbidden (the Node authorizer without EndpointSlice access). */
-  forbidden: RegistryKind[];
+  /** kha's RBAC grant applied (manifests/kha-discovery-rbac.yaml); kubeadm's defaults without. */
+  discoveryGrant?: boolean;
   /** Every request answered 503 and open watches ended, as when the API servers lose etcd. */
   outage?: boolean;
   objects: Record<RegistryKind, Record<string, unknown> | undefined>;
+  /**
+   * Other EndpointSlices in `default` labelled kubernetes.io/service-name=kubernetes, as anyone
+   * allowed to write EndpointSlices there can create: by name.
+   */
+  strays?: Record<string, Record<string, unknown>>;
+  /** A broken or hostile writer: every open watch gets every object again this often. */
+  resendEveryMs?: number;
   events: RegistryEvent[];
 }
 
@@ -34,7 +42,6 @@ export interface RegisteredMaster {
 const empty = (): RegistryState => ({
   rv: 1,
   compacted: 0,
-  forbidden: [],
   objects: { EndpointSlice: undefined, Endpoints: undefined },
   events: [],
 });
@@ -48,12 +55,17 @@ function writeRegistry(file: string, s: RegistryState): void {
   renameSync(`${file}.tmp`, file);
 }
 
-function slice(masters: RegisteredMaster[], rv: number, family: 'IPv4' | 'IPv6') {
+export function slice(
+  masters: RegisteredMaster[],
+  rv: number,
+  family: 'IPv4' | 'IPv6',
+  name = 'kubernetes',
+) {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: {
-      name: 'kubernetes',
+      name,
       namespace: 'default',
       resourceVersion: String(rv),
       labels: { 'kubernetes.io/service-name': 'kubernetes' },
@@ -132,9 +144,42 @@ export function compact(file: string): void {
   writeRegistry(file, s);
 }
 
-export function forbid(file: string, kinds: RegistryKind[]): void {
+/** Applies (or deletes) kha's discovery RBAC grant. */
+export function grantDiscovery(file: string, on: boolean): void {
   const s = readRegistry(file);
-  s.forbidden = kinds;
+  s.discoveryGrant = on;
+  writeRegistry(file, s);
+}
+
+/** Distinct addresses from 10.100.0.0 on, none of them a test master's. */
+export function floodAddress(n: number): string {
+  return `10.${100 + ((n >> 16) & 127)}.${(n >> 8) & 255}.${n & 255}`;
+}
+
+/**
+ * A flood: `slices` more EndpointSlices labelled for the kubernetes Service with `perSlice`
+ * addresses each, and every open watch sent every object again each `everyMs`. Undone by
+ * `stopFlood`.
+ */
+export function flood(file: string, slices: number, perSlice: number, everyMs: number): void {
+  const s = readRegistry(file);
+  s.strays = {};
+  for (let i = 0; i < slices; i++) {
+    const masters = Array.from({ length: perSlice }, (_, j) => ({
+      ip: floodAddress(i * perSlice + j),
+      port: 6443,
+    }));
+    s.rv++;
+    s.strays[`kubernetes-flood-${i}`] = slice(masters, s.rv, 'IPv4', `kubernetes-flood-${i}`);
+  }
+  s.resendEveryMs = everyMs;
+  writeRegistry(file, s);
+}
+
+export function stopFlood(file: string): void {
+  const s = readRegistry(file);
+  delete s.strays;
+  delete s.resendEveryMs;
   writeRegistry(file, s);
 }
 

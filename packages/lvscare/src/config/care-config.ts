@@ -135,6 +135,7 @@ function careSchema(notes: Notes) {
                 kubeconfig: f.kubeconfig,
                 cidr: f.discoverCidr,
                 stateFile: f.discoverStateFile,
+                periodMs: f.discoverPeriod,
               },
             }
           : {}),
@@ -206,6 +207,7 @@ export function describeConfig(config: CareConfig): Record<string, unknown> {
         kubeconfig: config.discovery.kubeconfig,
         ...(config.discovery.cidr && { cidr: config.discovery.cidr.text }),
         ...(config.discovery.stateFile && { stateFile: config.discovery.stateFile }),
+        period: formatDuration(config.discovery.periodMs),
       },
     }),
     health: `${config.health.method} ${config.health.scheme}://<rs>${config.health.path} timeout ${formatDuration(config.health.timeoutMs)}${config.health.scheme === 'https' ? (config.health.insecureSkipVerify ? ' (TLS not verified)' : ` (TLS verified against ${config.health.caFile ?? 'system CAs'})`) : ''}`,

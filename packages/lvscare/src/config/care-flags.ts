@@ -17,6 +17,12 @@ export const MIN_INTERVAL_MS = 100;
 export const MAX_INTERVAL_MS = 3_600_000;
 export const MAX_HEALTH_TIMEOUT_MS = 60_000;
 export const MAX_DRAIN_TIMEOUT_MS = 3_600_000;
+/**
+ * Discovery asks the API once a period: below 5s thousands of workers would make it a load test,
+ * above an hour a new master waits longer than anyone would expect.
+ */
+const MIN_DISCOVER_PERIOD_MS = 5000;
+const MAX_DISCOVER_PERIOD_MS = 3_600_000;
 
 const ENDPOINT_HINT = 'not an IP:PORT (IPv6 as [addr]:port)';
 
@@ -325,6 +331,17 @@ export function careFlags(notes: Notes) {
           'with --kubeconfig: remember the discovered masters here, e.g. /var/lib/kha/masters.json',
       },
       text((t) => (t === '' ? undefined : t)),
+    ),
+    discoverPeriod: flagWithDefault(
+      {
+        kind: 'string',
+        default: '1m',
+        describe:
+          'with --kubeconfig: one API request per period per worker in steady state (the poll of endpoints/kubernetes, or the watch renewed)',
+      },
+      text(
+        duration('discover-period', '1m', MIN_DISCOVER_PERIOD_MS, MAX_DISCOVER_PERIOD_MS, notes),
+      ),
     ),
     logger: flagWithDefault(
       { kind: 'string', default: 'INFO', describe: 'INFO or DEBG' },

@@ -8,11 +8,14 @@ import type { ObservedDestination } from '../health/desired.js';
 import type { Logger } from '../log/logger.js';
 import { RepeatLimiter } from '../log/repeat-limiter.js';
 import type { DiscoverCidr } from '../config/cidr.js';
-import { admitDiscovered } from './admission.js';
+import { type IgnoredSummary, admitDiscovered } from './admission.js';
+import type { Registration } from './api-objects.js';
 import type { DiscoveryErrorReason } from './kube-api.js';
 import { loadKubeconfig } from './kubeconfig.js';
+import { MAX_MASTERS } from './limits.js';
 import {
   DEFAULT_DISCOVERY_TIMINGS,
+  type DiscoveryPath,
   type DiscoveryTimings,
   MasterDiscovery,
 } from './master-discovery.js';
@@ -23,6 +26,9 @@ export interface DiscoveryConfig {
   kubeconfig: string;
   cidr: DiscoverCidr | undefined;
   stateFile: string | undefined;
+  /** --discover-period: one request per period in steady state. */
+  periodMs?: number;
+  /** Everything else about discovery's pacing (the defaults, but in tests). */
   timings?: DiscoveryTimings;
 }
 
@@ -31,6 +37,8 @@ export interface DiscoveryCounters {
   discovered(count: number): void;
   failed(reason: DiscoveryErrorReason): void;
   synced(epochMs: number): void;
+  /** The path the last successful request took (watch or poll). */
+  path(path: DiscoveryPath): void;
 }
 
 export interface DiscoveredMastersDeps {
@@ -60,6 +68,7 @@ export class DiscoveredMasters implements MembershipSource {
   private discovery: MasterDiscovery | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly now: () => number;
+  private pathNow: DiscoveryPath | undefined;
 
   constructor(
     private readonly vip: Endpoint,
@@ -75,11 +84,11 @@ export class DiscoveredMasters implements MembershipSource {
     return this.membershipNow;
   }
 
-  /** Starts from the state file (if good), then follows the API. */
-  async start(): Promise<void> {
+  /** Starts from the state file (if good), then follows the API; resolves once started. */
+  start(): Promise<void> {
     const log = this.deps.logger;
     if (this.config.stateFile) {
-      const read = await readMastersState(this.config.stateFile, this.vip.family);
+      const read = readMastersState(this.config.stateFile, this.vip.family);
       if ('masters' in read) {
         const { admitted } = admitDiscovered(read.masters, this.vip, this.config.cidr);
         this.membershipNow = initialMembership(this.membershipNow.seed, admitted);
@@ -98,14 +107,18 @@ export class DiscoveredMasters implements MembershipSource {
     this.discovery = new MasterDiscovery(
       () => loadKubeconfig(this.config.kubeconfig),
       {
-        answer: (masters, source) => this.onAnswer(masters, source),
-        synced: () => this.onSynced(),
+        answer: (registration, path) => this.onAnswer(registration, path),
+        synced: (path) => this.onSynced(path),
         error: (reason, message) => this.onError(reason, message),
-        note: (message, fields) => log.info(fields ?? {}, message),
+        note: (message, fields) => log.debug(fields ?? {}, message),
       },
-      this.config.timings ?? DEFAULT_DISCOVERY_TIMINGS,
+      {
+        ...(this.config.timings ?? DEFAULT_DISCOVERY_TIMINGS),
+        ...(this.config.periodMs !== undefined && { periodMs: this.config.periodMs }),
+      },
     );
     this.discovery.start();
+    return Promise.resolve();
   }
 
   async stop(): Promise<void> {
@@ -130,19 +143,23 @@ export class DiscoveredMasters implements MembershipSource {
     return `discovery failing for ${age}s: ${this.failing.reason} (${this.failing.message})`;
   }
 
-  private onAnswer(found: Endpoint[], source: string): void {
+  private onAnswer(registration: Registration, path: DiscoveryPath): void {
     const log = this.deps.logger;
-    const { admitted, ignored } = admitDiscovered(found, this.vip, this.config.cidr);
-    for (const i of ignored) {
-      const d = this.repeats.occur(`ignored ${formatEndpoint(i.endpoint)}`, this.now(), i.why);
-      if (d.log)
-        log.info({ master: formatEndpoint(i.endpoint), why: i.why }, 'discovered address ignored');
+    if (registration.overflow) {
+      this.onError(
+        'too-many-masters',
+        `the ${path === 'watch' ? 'EndpointSlice' : 'Endpoints'} kubernetes lists more than ${MAX_MASTERS} masters: a bad answer, the masters known so far are kept`,
+      );
+      return;
     }
+    const found = registration.masters;
+    const { admitted, ignored } = admitDiscovered(found, this.vip, this.config.cidr);
+    if (ignored.count > 0) this.logIgnored(ignored);
     if (admitted.length === 0) {
       // Not an error of the API, but nothing to act on: the set stays as it is.
       this.onError(
         'empty-answer',
-        `${source} listed no usable master (${found.length} address(es) in all)`,
+        `the registration listed no usable master (${found.length} address(es) in all)`,
       );
       return;
     }
@@ -152,15 +169,40 @@ export class DiscoveredMasters implements MembershipSource {
     if (change.joined.length === 0 && change.dropped.length === 0) return;
     this.membershipNow = change.membership;
     log.info(
-      { joined: names(change.joined), dropped: names(change.dropped), source },
+      { joined: names(change.joined), dropped: names(change.dropped), path },
       'discovered masters changed',
     );
     this.remember(admitted);
     this.deps.onChange(change.membership);
   }
 
-  private onSynced(): void {
+  /** One line per answer at most, and the same line again only once a window. */
+  private logIgnored(ignored: IgnoredSummary): void {
+    const summary = JSON.stringify(ignored.byWhy);
+    const d = this.repeats.occur('ignored', this.now(), summary);
+    if (d.log)
+      this.deps.logger.info(
+        {
+          ignored: ignored.count,
+          byWhy: ignored.byWhy,
+          examples: ignored.examples,
+          ...(d.suppressed ? { repeatsSinceLastLog: d.suppressed } : {}),
+        },
+        'discovered addresses ignored',
+      );
+  }
+
+  private onSynced(path: DiscoveryPath): void {
     this.deps.metrics.synced(Date.now());
+    if (path === this.pathNow) return;
+    this.pathNow = path;
+    this.deps.metrics.path(path);
+    this.deps.logger.info(
+      { path },
+      path === 'watch'
+        ? 'following the masters by watching the kubernetes EndpointSlice'
+        : 'following the masters by polling endpoints/kubernetes (a kubelet may not watch it; manifests/kha-discovery-rbac.yaml allows the watch)',
+    );
   }
 
   private onError(reason: DiscoveryErrorReason, message: string): void {

@@ -2,11 +2,15 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DiscoveryCounters } from '../discovery/discovered-masters.js';
 import { DISCOVERY_ERROR_REASONS } from '../discovery/kube-api.js';
+import type { DiscoveryPath } from '../discovery/master-discovery.js';
+
+const PATHS: readonly DiscoveryPath[] = ['watch', 'poll'];
 
 export class DiscoveryMetrics implements DiscoveryCounters {
   private readonly masters: Gauge;
   private readonly errors: Counter;
   private readonly lastSync: Gauge;
+  private readonly mode: Gauge;
 
   constructor(registry: Registry) {
     this.masters = new Gauge({
@@ -25,6 +29,13 @@ export class DiscoveryMetrics implements DiscoveryCounters {
       help: 'Unix time discovery was last in step with the API (list, watch event, bookmark); 0 never.',
       registers: [registry],
     });
+    this.mode = new Gauge({
+      name: 'lvscare_discovery_mode',
+      help: "How discovery follows the masters: 1 for the path the last answered request took (watch: the RBAC grant is applied; poll: a kubelet's own rights), 0 for the other.",
+      labelNames: ['mode'],
+      registers: [registry],
+    });
+    for (const mode of PATHS) this.mode.set({ mode }, 0);
     // Every reason from 0, so increase() sees the first failure.
     for (const reason of DISCOVERY_ERROR_REASONS) this.errors.inc({ reason }, 0);
     this.lastSync.set(0);
@@ -36,6 +47,10 @@ export class DiscoveryMetrics implements DiscoveryCounters {
 
   failed(reason: string): void {
     this.errors.inc({ reason });
+  }
+
+  path(path: DiscoveryPath): void {
+    for (const mode of PATHS) this.mode.set({ mode }, mode === path ? 1 : 0);
   }
 
   synced(epochMs: number): void {
