@@ -461,3 +461,75 @@ test('the API server going away: "unreachable" errors, then the same view again 
     await api2.close();
   }
 });
+
+/** One GET to the stand-in with a client certificate (or none), its status and Status body. */
+async function ask(
+  path: string,
+  client: { cert: string; key: string } | undefined,
+): Promise<{ code: number; body: { message?: string; reason?: string; code?: number } }> {
+  const { request } = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: api.port,
+        path,
+        ca: readFileSync(pki.caCert),
+        servername: 'kubernetes',
+        ...(client && { cert: readFileSync(client.cert), key: readFileSync(client.key) }),
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          let body = {};
+          try {
+            body = JSON.parse(text) as object;
+          } catch {
+            // a watch: newline-delimited events, not one document
+          }
+          resolve({ code: res.statusCode ?? 0, body });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test("the stand-in authorizes as Node,RBAC with kha's manifest: only what that file grants", async () => {
+  const kubelet = node();
+  const slices = '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices';
+  const byName = `${slices}?fieldSelector=metadata.name%3Dkubernetes`;
+  // A kubelet's own rights (Node authorizer): get endpoints, nothing of the slices.
+  assert.equal((await ask('/api/v1/namespaces/default/endpoints/kubernetes', kubelet)).code, 200);
+  const refused = await ask(byName, kubelet);
+  assert.equal(refused.code, 403);
+  assert.equal(refused.body.reason, 'Forbidden');
+  assert.equal(
+    refused.body.message,
+    'endpointslices.discovery.k8s.io "kubernetes" is forbidden: User "system:node:w1" cannot list resource "endpointslices" in API group "discovery.k8s.io" in the namespace "default"',
+  );
+  assert.equal((await ask('/api/v1/namespaces/default/endpoints', kubelet)).code, 403);
+  await withGrant(true, async () => {
+    assert.equal((await ask(byName, kubelet)).code, 200);
+    assert.equal((await ask(`${slices}/kubernetes`, kubelet)).code, 200);
+    assert.equal((await ask(`${byName}&watch=1&timeoutSeconds=1`, kubelet)).code, 200);
+    // resourceNames: a list that does not name the object, or names another, is still refused.
+    assert.equal((await ask(slices, kubelet)).code, 403);
+    assert.equal((await ask(`${slices}?fieldSelector=metadata.name%3Dother`, kubelet)).code, 403);
+    assert.equal(
+      (await ask(`${slices}?labelSelector=kubernetes.io%2Fservice-name%3Dkubernetes`, kubelet))
+        .code,
+      403,
+    );
+    // Only system:nodes: anyone else authenticated is refused, and so is nobody (anonymous).
+    assert.equal((await ask(byName, pki.client('jane', 'developers'))).code, 403);
+    assert.equal((await ask(byName, undefined)).code, 403);
+  });
+  // Another CA's certificate does not authenticate at all: 401, not anonymous.
+  const stranger = await ask(byName, other.client('system:node:w1', 'system:nodes'));
+  assert.equal(stranger.code, 401);
+  assert.equal(stranger.body.reason, 'Unauthorized');
+});

@@ -11,14 +11,18 @@
 // system:node:<name> in group system:nodes the rules of bootstrappolicy's NodeRules(); of the
 // registration that is "get" on "endpoints" and nothing on "endpointslices". RBAC adds what is
 // bound: nothing to nodes by default (the system:node ClusterRole is bound to nobody), and with
-// kha's grant applied (manifests/kha-discovery-rbac.yaml) get, list and watch of the
-// `kubernetes` EndpointSlice only. A list or watch is checked against resourceNames with the name
+// kha's grant applied the Role and RoleBinding of manifests/kha-discovery-rbac.yaml, read from
+// that file and evaluated as RBAC's rule matching does (k8s.io/component-helpers/auth/rbac/
+// validation: verbs, apiGroups, resources, resourceNames; "*" matches all), so the stand-in
+// allows exactly what the manifest grants. A list or watch is checked against resourceNames with the name
 // from `fieldSelector=metadata.name=…` (k8s.io/apiserver pkg/endpoints/request/requestinfo.go
 // reads it into the request's name for list and watch); without one it has no name and
 // resourceNames never match. Refusals carry the Status body apiserver's
 // responsewriters.Forbidden writes.
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import yaml from 'js-yaml';
 
 export interface Identity {
   user: string;
@@ -68,24 +72,96 @@ export function nameFromFieldSelector(selector: string | null): string | undefin
 const isNode = (id: Identity): boolean =>
   id.user.startsWith('system:node:') && id.groups.includes('system:nodes');
 
+interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  verbs?: string[];
+}
+
+interface Subject {
+  kind: string;
+  name: string;
+}
+
+/** A Role's rules with the subjects its RoleBinding names, in the Role's namespace. */
+interface BoundRole {
+  namespace: string;
+  rules: PolicyRule[];
+  subjects: Subject[];
+}
+
+/** kha's discovery grant as the repository ships it (test/dist/support -> manifests/). */
+const GRANT_FILE = new URL('../../../manifests/kha-discovery-rbac.yaml', import.meta.url);
+
+interface ManifestDoc {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  rules?: PolicyRule[];
+  roleRef?: { kind?: string; name?: string };
+  subjects?: Subject[];
+}
+
+/** The Roles of a manifest bound by its RoleBindings. */
+export function boundRoles(manifestText: string): BoundRole[] {
+  const docs = (yaml.loadAll(manifestText) as Array<ManifestDoc | null>).filter(
+    (d): d is ManifestDoc => d !== null && typeof d === 'object',
+  );
+  const roles = docs.filter((d) => d.kind === 'Role');
+  return docs
+    .filter((d) => d.kind === 'RoleBinding' && d.roleRef?.kind === 'Role')
+    .flatMap((b) => {
+      const role = roles.find(
+        (r) =>
+          r.metadata?.name === b.roleRef?.name && r.metadata?.namespace === b.metadata?.namespace,
+      );
+      return role?.metadata?.namespace
+        ? [
+            {
+              namespace: role.metadata.namespace,
+              rules: role.rules ?? [],
+              subjects: b.subjects ?? [],
+            },
+          ]
+        : [];
+    });
+}
+
+let grant: BoundRole[] | undefined;
+const discoveryGrant = (): BoundRole[] => (grant ??= boundRoles(readFileSync(GRANT_FILE, 'utf8')));
+
+const has = (list: string[] | undefined, value: string): boolean =>
+  !!list && (list.includes('*') || list.includes(value));
+
+function ruleAllows(rule: PolicyRule, r: ResourceRequest): boolean {
+  if (!has(rule.verbs, r.verb) || !has(rule.apiGroups, r.apiGroup)) return false;
+  if (!has(rule.resources, r.resource)) return false;
+  // resourceNames: only a request that names one of them (get, or list/watch by metadata.name).
+  if (rule.resourceNames && rule.resourceNames.length > 0)
+    return r.name !== undefined && rule.resourceNames.includes(r.name);
+  return true;
+}
+
+function rbacAllows(roles: BoundRole[], id: Identity, r: ResourceRequest): boolean {
+  return roles.some(
+    (role) =>
+      role.namespace === r.namespace &&
+      role.subjects.some(
+        (s) =>
+          (s.kind === 'Group' && id.groups.includes(s.name)) ||
+          (s.kind === 'User' && s.name === id.user),
+      ) &&
+      role.rules.some((rule) => ruleAllows(rule, r)),
+  );
+}
+
 export function allowed(id: Identity, r: ResourceRequest, rbac: ClusterRbac): boolean {
   // Node authorizer, NodeRules(): get endpoints; create, update, patch events.
   if (isNode(id)) {
     if (r.apiGroup === '' && r.resource === 'endpoints' && r.verb === 'get') return true;
     if (r.apiGroup === '' && r.resource === 'events' && r.verb === 'create') return true;
   }
-  // RBAC: kha's Role, bound to group system:nodes, names the one object.
-  if (
-    rbac.discoveryGrant &&
-    id.groups.includes('system:nodes') &&
-    r.namespace === 'default' &&
-    r.apiGroup === 'discovery.k8s.io' &&
-    r.resource === 'endpointslices' &&
-    (r.verb === 'get' || r.verb === 'list' || r.verb === 'watch') &&
-    r.name === 'kubernetes'
-  )
-    return true;
-  return false;
+  return rbac.discoveryGrant && rbacAllows(discoveryGrant(), id, r);
 }
 
 /** The Status kube-apiserver answers a refused request with (403). */
