@@ -1,10 +1,12 @@
-// Master discovery end to end: the fake API servers on m1..m4 also serve the `kubernetes`
-// Service's EndpointSlices and Endpoints (list + watch over HTTPS, client certificates checked
-// against the cluster CA), from one registry file as API servers share etcd. lvscare on the
-// worker reads them through the VIP itself with a kubelet-like client certificate, seeded with
-// --rs m1..m3. ipvsadm is the witness; the manifest (the command line) never changes.
+// Master discovery end to end, against stand-in API servers that authenticate and authorize as a
+// kubeadm cluster does (test/support/api-authz.ts): the fake API servers on m1..m4 serve the
+// `kubernetes` Endpoints and EndpointSlice from one registry file, as API servers share etcd.
+// lvscare on the worker reads them through the VIP itself with the kubelet's client certificate,
+// seeded with --rs m1..m3. With nothing applied it polls endpoints/kubernetes (a kubelet's own
+// right); with kha's RBAC grant it watches. ipvsadm is the witness; the manifest (the command
+// line) never changes.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,7 +16,6 @@ import {
   SLACK_MS,
   TAKE_OUT_MS,
   TIMING,
-  careArgs,
   masterText,
   resetKernel,
   sleep,
@@ -25,17 +26,37 @@ import {
   weights,
   withClient,
 } from '../support/care-scenario.js';
+import {
+  PERIOD_MS,
+  POLL_MS,
+  type WorkerKubelet,
+  apiTotals,
+  discoveryArgs,
+  metricLines,
+  metricValue,
+  workerKubelet,
+} from '../support/discovery-scenario.js';
+import { waitFor } from '../support/ipvs-state.js';
 import { assertKernelTier } from '../support/kernel.js';
 import type { LvscareProcess } from '../support/lvscare-process.js';
-import { type RegisteredMaster, publishMasters, setOutage } from '../support/registry.js';
+import {
+  type RegisteredMaster,
+  grantDiscovery,
+  publishMasters,
+  setOutage,
+} from '../support/registry.js';
 import { Topology } from '../support/topology.js';
 
-/** lvscare's own discovery pacing (master-discovery.ts): the longest retry pause after errors. */
-const MAX_BACKOFF_MS = 30_000;
-/** A watch event reaches lvscare at once; then the new master needs its first passing probe. */
-const JOIN_MS = BRING_BACK_MS;
+/** lvscare's discovery pacing (master-discovery.ts): the longest retry pause after errors. */
+const MAX_BACKOFF_MS = 60_000;
+/** On the poll path: the next poll, then the new master's first passing probes. */
+const POLL_JOIN_MS = POLL_MS + BRING_BACK_MS;
+/** On the watch path: the event at once, then the probes. */
+const WATCH_JOIN_MS = BRING_BACK_MS;
 /** Taken out at weight 0 at once; removed once drained or after --drain-timeout. */
 const RETIRE_MS = TAKE_OUT_MS + TIMING.drainMs + SLACK_MS;
+/** The poll path tries the watch again after ten periods (and a quarter of jitter). */
+const RETRY_WATCH_MS = 12.5 * PERIOD_MS + SLACK_MS;
 
 const dir = mkdtempSync(join(tmpdir(), 'kha-discovery-'));
 const registry = join(dir, 'registry.json');
@@ -52,64 +73,35 @@ const text = (m: (typeof topo.masters)[0]): string => masterText(m);
 const registered = (...ms: Array<(typeof topo.masters)[0]>): RegisteredMaster[] =>
   ms.map((m) => ({ ip: m.ip, port: m.port }));
 let care: LvscareProcess | undefined;
-let kubeconfig: string;
+let kubelet: WorkerKubelet;
 
-/** The command line of the static pod: the seed, the kubeconfig, the state file; never edited. */
-function args(): string[] {
-  const base = careArgs(topo, vip, [
-    '--kubeconfig',
-    kubeconfig,
-    '--discover-state-file',
-    stateFile,
-  ]);
-  // careArgs lists every master of the topology: keep the seed only.
-  const out: string[] = [];
-  for (let i = 0; i < base.length; i++) {
-    if (base[i] === '--rs' && base[i + 1] === text(m4)) {
-      i++;
-      continue;
-    }
-    out.push(base[i]!);
+const args = (): string[] => discoveryArgs(topo, vip, seed, kubelet.kubeconfig, stateFile);
+const mode = (m: 'watch' | 'poll') => metricValue(METRICS, `lvscare_discovery_mode{mode="${m}"}`);
+
+async function waitMode(m: 'watch' | 'poll', timeoutMs: number): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    if ((await mode(m).catch(() => NaN)) === 1) return true;
+    await sleep(250);
   }
-  return out;
+  return false;
 }
 
-async function metric(name: string): Promise<string[]> {
-  const body = await (await fetch(`http://${METRICS}/metrics`)).text();
-  return body.split('\n').filter((l) => l.startsWith(name));
+/** Discovery's error counters that are not zero, by reason. */
+async function discoveryErrors(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const l of await metricLines(METRICS, 'lvscare_discovery_errors_total{')) {
+    const [series, value] = l.split(' ');
+    if (Number(value) > 0) out[series!] = Number(value);
+  }
+  return out;
 }
 
 before(async () => {
   assertKernelTier();
   resetKernel();
   topo.build();
-  const client = topo.pki.client('system:node:worker', 'system:nodes');
-  kubeconfig = join(dir, 'kubelet.conf');
-  // As kubeadm writes it, but the server is the VIP's address (a node's /etc/hosts maps
-  // apiserver.cluster.local there) and the fake apiservers' certificates carry DNS:kubernetes.
-  writeFileSync(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: kubernetes',
-      '  cluster:',
-      `    server: https://${vip.address}:${vip.port}`,
-      `    certificate-authority: ${topo.caCert}`,
-      '    tls-server-name: kubernetes',
-      'contexts:',
-      '- name: system:node:worker@kubernetes',
-      '  context: {cluster: kubernetes, user: system:node:worker}',
-      'current-context: system:node:worker@kubernetes',
-      'users:',
-      '- name: system:node:worker',
-      '  user:',
-      `    client-certificate: ${client.cert}`,
-      `    client-key: ${client.key}`,
-      '',
-    ].join('\n'),
-  );
+  kubelet = workerKubelet(topo, dir, vip);
   publishMasters(registry, registered(m1, m2, m3));
   topo.apiserverEnv = {
     KHA_REGISTRY_FILE: registry,
@@ -130,34 +122,39 @@ after(async () => {
   resetKernel();
 });
 
-test('a fourth master comes up and registers: it carries traffic through the VIP within seconds, no manifest change', async () => {
+test("a kubelet's own rights: endpoints/kubernetes polled, a fourth master served within a period, no error, no warning", async () => {
+  assert.ok(await waitMode('poll', POLL_MS + SLACK_MS), 'lvscare_discovery_mode{mode="poll"} 1');
   await topo.startMaster(m4);
   const registeredAt = performance.now();
   publishMasters(registry, registered(m1, m2, m3, m4));
-  const joined = await waitWeights(vip, { [text(m4)]: 1 }, JOIN_MS);
-  assert.ok(joined, `m4 not added within ${JOIN_MS}ms: ${JSON.stringify([...weights(vip)])}`);
-  console.log(`# m4 at weight 1 ${Math.round(joined - registeredAt)}ms after it registered`);
+  const joined = await waitWeights(vip, { [text(m4)]: 1 }, POLL_JOIN_MS);
+  assert.ok(joined, `m4 not added within ${POLL_JOIN_MS}ms: ${JSON.stringify([...weights(vip)])}`);
+  console.log(
+    `# poll path: m4 at weight 1 ${Math.round(joined - registeredAt)}ms after it registered`,
+  );
   const client = await withClient(vip, () => sleep(3000));
-  const by = client.answeredBy();
-  assert.ok((by.m4 ?? 0) > 0, `no request answered by m4: ${JSON.stringify(by)}`);
+  assert.ok((client.answeredBy().m4 ?? 0) > 0, `no request answered by m4`);
   assert.deepEqual(client.failures(), []);
-  assert.ok(care!.logs.some((l) => l.msg === 'discovered masters changed'));
   assert.deepEqual(
     (JSON.parse(readFileSync(stateFile, 'utf8')) as { masters: string[] }).masters,
     [m1, m2, m3, m4].map(text).sort(),
     'the state file lists what was discovered',
   );
-  assert.ok(
-    (await metric('lvscare_discovered_masters')).some((l) => l.endsWith(' 4')),
-    'lvscare_discovered_masters 4',
-  );
+  assert.equal(await metricValue(METRICS, 'lvscare_discovered_masters'), 4);
+  // Working as designed on a cluster with kubeadm's RBAC: nothing counted, nothing warned.
+  assert.deepEqual(await discoveryErrors(), {});
+  const warned = care!.logs.filter((l) => l.component === 'discovery' && l.level !== 'info');
+  assert.deepEqual(warned, []);
+  const api = apiTotals(topo, topo.masters);
+  assert.equal(api.forbidden, 1, 'one refused list at start, never again');
+  assert.ok(api.gets.Endpoints > 0, 'polled');
 });
 
 test('a master that deregisters while it still answers is drained, then removed; the seed is not', async () => {
   // m3 is a seed master: discovery can never take it away.
   publishMasters(registry, registered(m1, m2, m3));
   // m4 only came from discovery: it goes, through weight 0.
-  const atZero = await waitWeights(vip, { [text(m4)]: 0 }, TAKE_OUT_MS);
+  const atZero = await waitWeights(vip, { [text(m4)]: 0 }, POLL_MS + TAKE_OUT_MS);
   const gone = await waitWeights(vip, { [text(m4)]: undefined }, RETIRE_MS);
   assert.ok(gone, `m4 not removed: ${JSON.stringify([...weights(vip)])}`);
   assert.ok(
@@ -170,18 +167,82 @@ test('a master that deregisters while it still answers is drained, then removed;
   );
 });
 
+test('the RBAC grant applied: lvscare watches within ten periods, and a registering master is served within seconds', async () => {
+  grantDiscovery(registry, true);
+  assert.ok(await waitMode('watch', RETRY_WATCH_MS), 'lvscare_discovery_mode{mode="watch"} 1');
+  const registeredAt = performance.now();
+  publishMasters(registry, registered(m1, m2, m3, m4));
+  const joined = await waitWeights(vip, { [text(m4)]: 1 }, WATCH_JOIN_MS);
+  assert.ok(joined, `m4 not added within ${WATCH_JOIN_MS}ms: ${JSON.stringify([...weights(vip)])}`);
+  console.log(
+    `# watch path: m4 at weight 1 ${Math.round(joined - registeredAt)}ms after it registered`,
+  );
+  assert.deepEqual(await discoveryErrors(), {}, 'the switch is no error');
+});
+
+test('the grant removed: back to polling at the next watch renewal, still following, no error', async () => {
+  grantDiscovery(registry, false);
+  assert.ok(await waitMode('poll', PERIOD_MS + SLACK_MS), 'polling again');
+  publishMasters(registry, registered(m1, m2, m3));
+  assert.ok(
+    await waitWeights(vip, { [text(m4)]: undefined }, POLL_MS + RETIRE_MS),
+    'a deregistered master followed by the polls',
+  );
+  assert.deepEqual(await discoveryErrors(), {});
+});
+
+test('kubelet rotates its client certificate: the old one expires, discovery carries on, no restart', async () => {
+  // A certificate near its end, in use; kubelet rotates well before that (at 70-90% of its life).
+  const lifetimeMs = 4 * POLL_MS + SLACK_MS;
+  const oldUntil = Date.now() + lifetimeMs;
+  const old = kubelet.dated('kubelet-client-old', lifetimeMs / 1000);
+  kubelet.rotateTo(old);
+  const pid = care!.pid;
+  await sleep(2 * POLL_MS); // polls made with the old certificate
+  kubelet.rotateTo(kubelet.dated('kubelet-client-new', 24 * 3600));
+  assert.ok(Date.now() < oldUntil, 'rotated before the old certificate expired');
+  await sleep(oldUntil - Date.now() + 2000);
+  const unauthorized = apiTotals(topo, topo.masters).unauthorized;
+  publishMasters(registry, registered(m1, m2, m3, m4));
+  assert.ok(await waitWeights(vip, { [text(m4)]: 1 }, POLL_JOIN_MS), 'followed after the rotation');
+  assert.equal(
+    apiTotals(topo, topo.masters).unauthorized,
+    unauthorized,
+    'nothing sent with the expired certificate',
+  );
+  assert.equal(care!.pid, pid, 'the same process');
+  assert.deepEqual(await discoveryErrors(), {});
+  // The old certificate is refused now: put back, discovery fails with "unauthorized"; rotated
+  // again, it recovers by itself.
+  kubelet.rotateTo(old);
+  assert.ok(
+    await waitFor(
+      () => apiTotals(topo, topo.masters).unauthorized > unauthorized,
+      POLL_MS + SLACK_MS,
+      1000,
+    ),
+    'the stand-in refuses the expired certificate (401)',
+  );
+  kubelet.rotateTo(kubelet.dated('kubelet-client-newer', 24 * 3600));
+  publishMasters(registry, registered(m1, m2, m3));
+  assert.ok(
+    await waitWeights(vip, { [text(m4)]: undefined }, MAX_BACKOFF_MS + POLL_MS + RETIRE_MS),
+    'recovered with the new certificate, no restart',
+  );
+  assert.equal(care!.pid, pid);
+});
+
 test('the API unavailable: errors counted and shown in /readyz, nothing changes; back: it resyncs', async () => {
   publishMasters(registry, registered(m1, m2, m3, m4));
-  // m4 has kept running since the first test: only its registration comes back.
-  assert.ok(await waitWeights(vip, { [text(m4)]: 1 }, JOIN_MS), 'm4 back');
+  assert.ok(await waitWeights(vip, { [text(m4)]: 1 }, MAX_BACKOFF_MS + POLL_JOIN_MS), 'm4 back');
   const before = new Map(weights(vip));
   setOutage(registry, true);
-  const until = performance.now() + 3 * TIMING.intervalMs + SLACK_MS;
+  const until = performance.now() + 2 * PERIOD_MS + SLACK_MS;
   while (performance.now() < until) {
     assert.deepEqual(new Map(weights(vip)), before, 'IPVS changed during the API outage');
     await sleep(250);
   }
-  const errors = await metric('lvscare_discovery_errors_total{reason="status"}');
+  const errors = await metricLines(METRICS, 'lvscare_discovery_errors_total{reason="status"}');
   assert.ok(
     errors.some((l) => Number(l.split(' ')[1]) > 0),
     `no discovery error counted: ${errors.join('\n')}`,
@@ -193,13 +254,17 @@ test('the API unavailable: errors counted and shown in /readyz, nothing changes;
   await sleep(2 * TIMING.intervalMs);
   assert.equal(weights(vip).get(text(m4)), 1, 'nothing learnt during the outage');
   setOutage(registry, false);
-  const gone = await waitWeights(vip, { [text(m4)]: undefined }, MAX_BACKOFF_MS + RETIRE_MS);
+  const gone = await waitWeights(
+    vip,
+    { [text(m4)]: undefined },
+    MAX_BACKOFF_MS + POLL_MS + RETIRE_MS,
+  );
   assert.ok(gone, `no resync after the outage: ${JSON.stringify([...weights(vip)])}`);
 });
 
 test('lvscare restarted during an API outage starts from the state file', async () => {
   publishMasters(registry, registered(m1, m2, m3, m4));
-  assert.ok(await waitWeights(vip, { [text(m4)]: 1 }, MAX_BACKOFF_MS + JOIN_MS), 'm4 back');
+  assert.ok(await waitWeights(vip, { [text(m4)]: 1 }, MAX_BACKOFF_MS + POLL_JOIN_MS), 'm4 back');
   assert.ok(existsSync(stateFile));
   await stopCare(care);
   care = undefined;

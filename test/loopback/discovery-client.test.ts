@@ -20,6 +20,7 @@ import { after, before, test } from 'node:test';
 import {
   type DiscoveryErrorReason,
   type DiscoveryPath,
+  MAX_CHANGES_PER_WATCH,
   MasterDiscovery,
   type Registration,
   formatEndpoint,
@@ -31,7 +32,7 @@ import {
   startRegistryApiserver,
 } from '../support/apiserver.js';
 import { makePki } from '../support/pki.js';
-import { compact, grantDiscovery, publishMasters } from '../support/registry.js';
+import { compact, flood, grantDiscovery, publishMasters, stopFlood } from '../support/registry.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kha-discovery-'));
 const pki = makePki(join(dir, 'pki'));
@@ -532,4 +533,37 @@ test("the stand-in authorizes as Node,RBAC with kha's manifest: only what that f
   const stranger = await ask(byName, other.client('system:node:w1', 'system:nodes'));
   assert.equal(stranger.code, 401);
   assert.equal(stranger.body.reason, 'Unauthorized');
+});
+
+test('a watch re-sent every 50 ms is a flood: ended, an error, and no more watches than the budget allows', async () => {
+  await withGrant(true, async () => {
+    const rec = new Recorder();
+    const user = 'system:node:flooded';
+    const d = discovery(kubeconfig('flooded', pki.client(user, 'system:nodes')), rec);
+    try {
+      await rec.until(() => rec.answers.length > 0, 'the first answer');
+      const before = api.apiStats!.byUser[user] ?? 0;
+      const started = performance.now();
+      flood(registry, 3, 10, 50);
+      await rec.until(
+        () => rec.errors.some((e) => /changes in one watch/.test(e.message)),
+        'the flood recognised',
+      );
+      await sleep(4 * TIMINGS.periodMs);
+      const requests = (api.apiStats!.byUser[user] ?? 0) - before;
+      const periods = (performance.now() - started) / TIMINGS.periodMs;
+      assert.ok(
+        requests <= Math.ceil(periods) + TIMINGS.burst,
+        `${requests} requests in ${periods.toFixed(1)} periods`,
+      );
+      // Each watch (one request) ends at the first change past the bound.
+      assert.ok(
+        rec.answers.length <= (requests + 1) * (MAX_CHANGES_PER_WATCH + 1),
+        `${rec.answers.length} answers from ${requests} requests`,
+      );
+    } finally {
+      await d.stop();
+      stopFlood(registry);
+    }
+  });
 });

@@ -96,8 +96,8 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
   const registration = o.registryFile
     ? kubeApi({ registryFile: o.registryFile, bookmarkMs: o.bookmarkMs })
     : undefined;
-  // Client certificates are asked for, not required: probes come without one, as to a real
-  // kube-apiserver, and the registration answers 401 to them.
+  // Client certificates are asked for, not required, as by a real kube-apiserver: probes come
+  // without one, and the registration treats that as system:anonymous (api-authz.ts).
   const clientAuth = o.clientCa
     ? { requestCert: true, rejectUnauthorized: false, ca: readFileSync(o.clientCa) }
     : {};
@@ -185,7 +185,16 @@ export async function startFakeApiserver(o: FakeApiserverOptions): Promise<FakeA
       if (server) api.setClusterInfoServer(server);
       const c = url.searchParams.get('cert');
       if (c) api.useAltCert(c === 'alt');
-      res.end(JSON.stringify({ name: o.name, mode, connections, healthz, byAgent: agents }));
+      res.end(
+        JSON.stringify({
+          name: o.name,
+          mode,
+          connections,
+          healthz,
+          byAgent: agents,
+          api: registration?.stats,
+        }),
+      );
     });
     await new Promise<void>((resolve) => control!.listen(o.controlPort, o.host, () => resolve()));
     api.controlPort = (control.address() as AddressInfo).port;

@@ -74,6 +74,20 @@ function status(res: ServerResponse, code: number, reason: string, message: stri
   });
 }
 
+/**
+ * A watch event's line, serialized once per object and type: a real API server's watch cache
+ * also serializes an object once for every watcher, and the flood (registry.ts) re-sends the same
+ * objects every few hundred milliseconds.
+ */
+const serialized = new WeakMap<object, Map<string, string>>();
+function eventLine(type: string, object: object): string {
+  let byType = serialized.get(object);
+  if (!byType) serialized.set(object, (byType = new Map<string, string>()));
+  let line = byType.get(type);
+  if (line === undefined) byType.set(type, (line = `${JSON.stringify({ type, object })}\n`));
+  return line;
+}
+
 function nameOf(object: Record<string, unknown>): string | undefined {
   return (object.metadata as { name?: string } | undefined)?.name;
 }
@@ -200,8 +214,8 @@ export function kubeApi(o: KubeApiOptions): {
     stats.watches[kind]++;
     let from = Number(url.searchParams.get('resourceVersion') ?? state.rv);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
-    const event = (type: string, object: unknown): void => {
-      res.write(`${JSON.stringify({ type, object })}\n`);
+    const event = (type: string, object: object): void => {
+      res.write(eventLine(type, object));
     };
     const expired = (): void => {
       stats.gone++;

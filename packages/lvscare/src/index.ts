@@ -38,6 +38,7 @@ export * from './discovery/kubeconfig.js';
 export * from './discovery/kube-api.js';
 export * from './discovery/master-discovery.js';
 export * from './discovery/state-file.js';
+export * from './discovery/limits.js';
 export * from './discovery/api-objects.js';
 export * from './discovery/discovered-masters.js';
 export { writeFileAtomically, type WriteOptions } from './files/atomic-write.js';

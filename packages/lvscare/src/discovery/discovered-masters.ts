@@ -114,7 +114,10 @@ export class DiscoveredMasters implements MembershipSource {
       },
       {
         ...(this.config.timings ?? DEFAULT_DISCOVERY_TIMINGS),
-        ...(this.config.periodMs !== undefined && { periodMs: this.config.periodMs }),
+        ...(this.config.periodMs !== undefined && {
+          periodMs: this.config.periodMs,
+          retryWatchMs: 10 * this.config.periodMs,
+        }),
       },
     );
     this.discovery.start();

@@ -11,6 +11,14 @@ export const MAX_MASTERS = 64;
  */
 export const MAX_ANSWER_BYTES = 512 << 10;
 
+/**
+ * Changes one watch may bring (bookmarks aside). A watch lasts one period, and the `kubernetes`
+ * registration changes when a master joins or leaves: a watch with more is a flood, ended and
+ * counted, so that a writer re-sending the object every few milliseconds costs a bounded amount
+ * of parsing per period, not a busy event loop.
+ */
+export const MAX_CHANGES_PER_WATCH = 16;
+
 /** What is kept or shown of an error text from the API or the network (/readyz, the log). */
 export const MAX_ERROR_TEXT = 256;
 

@@ -28,6 +28,7 @@ import {
   watch,
 } from './kube-api.js';
 import type { KubeCredentials } from './kubeconfig.js';
+import { MAX_CHANGES_PER_WATCH } from './limits.js';
 import { type BudgetClock, REAL_CLOCK, RequestBudget } from './request-budget.js';
 
 export type DiscoveryPath = 'watch' | 'poll';
@@ -51,7 +52,10 @@ export interface DiscoveryTimings {
   /** First retry delay after a failure; doubles up to maxBackoffMs. */
   minBackoffMs: number;
   maxBackoffMs: number;
-  /** On the poll path, how long before the watch is tried again (plus up to a quarter). */
+  /**
+   * On the poll path, how long before the watch is tried again (plus up to a quarter): ten
+   * periods, so that a grant applied later is used within minutes at a tenth of a request a period.
+   */
   retryWatchMs: number;
   /** Answers reach the listener at most this often; the latest wins. */
   answerGapMs: number;
@@ -63,7 +67,7 @@ export const DEFAULT_DISCOVERY_TIMINGS: DiscoveryTimings = {
   burst: 3,
   minBackoffMs: 1000,
   maxBackoffMs: 60_000,
-  retryWatchMs: 3_600_000,
+  retryWatchMs: 600_000,
   answerGapMs: 1000,
 };
 
@@ -219,9 +223,15 @@ export class MasterDiscovery {
       // The server may stay silent up to a bookmark's period: give the watch its whole span.
       const idleMs = Math.max(this.timings.requestTimeoutMs, this.timings.periodMs + 5000);
       let opened = false;
+      let changes = 0;
       await this.request(path, idleMs, (c) =>
         watch(c, (event: WatchEvent) => {
           opened = true;
+          if (event.type !== 'BOOKMARK' && ++changes > MAX_CHANGES_PER_WATCH)
+            throw new DiscoveryError(
+              'bad-answer',
+              `more than ${MAX_CHANGES_PER_WATCH} changes in one watch: a flood, not a registration`,
+            );
           const next = applyEvent(event);
           resourceVersion = next.resourceVersion;
           this.listener.synced('watch');
