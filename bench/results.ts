@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { type DiscoveryLoadOut, discoveryLoadRows, discoverySection } from './discovery-report.js';
 import { type Summary, summary } from './stats.js';
 
 const benchDir = fileURLToPath(new URL('../../bench/', import.meta.url));
@@ -93,6 +94,7 @@ const read = <T>(name: string) => JSON.parse(readFileSync(`${benchDir}out/${name
 const throughput = read<ThroughputOut>('ipvs-throughput.json');
 const side = read<SideBySideOut>('side-by-side.json');
 const care = read<CareFootprintOut>('care-footprint.json');
+const discovery = read<DiscoveryLoadOut>('discovery-load.json');
 const list = read<IpvsListOut>('ipvs-list.json');
 
 /** Anything short of the full run's repetitions and windows is said to be reduced, plainly. */
@@ -333,6 +335,8 @@ lines.push(
   '',
   `lvscare alone with its defaults (the footprint run below): **${probesPerSecondPerMaster.toFixed(3)} \`/healthz\` per second per master**, ${handshakesPerMinutePerMaster.toFixed(2)} new TLS connections per minute per master.`,
   '',
+  ...discoverySection(discovery),
+  '',
   '## Start-up',
   '',
   `lvscare care with its defaults, from exec of \`dist/image/lvscare.mjs\` to the virtual server holding every master in the kernel (its first reconcile applied; read over netlink every 5 ms), ${care.startUpMs.samples.length} starts: **${ms(care.startUpMs)} ms**.`,
@@ -419,6 +423,7 @@ writeFileSync(
       startUpMs: care.startUpMs,
       ipvsList: list,
       careFootprint: care,
+      discoveryLoad: { ...discovery, rows: discoveryLoadRows(discovery) },
     },
     null,
     2,

