@@ -31,7 +31,7 @@ const { grantDiscovery, publishMasters } = (await import(
 )) as typeof RegistryModule;
 type FakeApiserver = ApiserverModule.FakeApiserver;
 
-const PERIOD_MS = Number(process.env.KHA_BENCH_DISCOVERY_PERIOD_MS ?? 2000);
+const PERIOD_MS = Number(process.env.KHA_BENCH_DISCOVERY_PERIOD_MS ?? 5000);
 const PERIODS = Number(process.env.KHA_BENCH_DISCOVERY_PERIODS ?? 30);
 const WORKERS = Number(process.env.KHA_BENCH_DISCOVERY_WORKERS ?? 10);
 /** Start-up (the refused list, the first answers) is not steady state. */
@@ -55,6 +55,8 @@ interface PathLoad {
   perPeriod: number[];
   /** Refused requests (403) per worker per period. */
   forbiddenPerPeriod: number[];
+  /** Failures the workers' discovery reported in the window, by reason: none in steady state. */
+  errors: Record<string, number>;
 }
 
 async function measure(path: 'poll' | 'watch'): Promise<{
@@ -70,6 +72,8 @@ async function measure(path: 'poll' | 'watch'): Promise<{
   grantDiscovery(registry, path === 'watch');
   // Bookmarks once a minute as kube-apiserver sends them; they are not requests.
   const api = await startRegistryApiserver(pki, registry, 60_000);
+  const errors: Record<string, number> = {};
+  let counting = false;
   const users = Array.from({ length: WORKERS }, (_, i) => `system:node:${path}-${i}`);
   const clients = users.map((user) => {
     const c = pki.client(user, 'system:nodes');
@@ -82,7 +86,14 @@ async function measure(path: 'poll' | 'watch'): Promise<{
     );
     return new MasterDiscovery(
       () => loadKubeconfig(conf),
-      { answer() {}, synced() {}, error() {}, note() {} },
+      {
+        answer() {},
+        synced() {},
+        error(reason) {
+          if (counting) errors[reason] = (errors[reason] ?? 0) + 1;
+        },
+        note() {},
+      },
       timings,
     );
   });
@@ -92,7 +103,9 @@ async function measure(path: 'poll' | 'watch'): Promise<{
     const requests0 = users.map((u) => api.apiStats!.byUser[u] ?? 0);
     const forbidden0 = api.apiStats!.forbidden;
     const started = performance.now();
+    counting = true;
     await sleep(PERIODS * PERIOD_MS);
+    counting = false;
     const periods = (performance.now() - started) / PERIOD_MS;
     const perPeriod = users.map(
       (u, i) => ((api.apiStats!.byUser[u] ?? 0) - requests0[i]!) / periods,
@@ -106,6 +119,7 @@ async function measure(path: 'poll' | 'watch'): Promise<{
       periods,
       perPeriod,
       forbiddenPerPeriod: users.map(() => forbidden),
+      errors,
     };
   };
   return { run, api };
@@ -126,6 +140,6 @@ const out = {
 writeFileSync(join(outDir, 'discovery-load.json'), `${JSON.stringify(out, null, 2)}\n`);
 for (const r of results)
   console.log(
-    `discovery-load: ${r.path}: ${(r.perPeriod.reduce((a, b) => a + b, 0) / r.perPeriod.length).toFixed(3)} requests per worker per period over ${r.periods.toFixed(1)} periods of ${PERIOD_MS} ms`,
+    `discovery-load: ${r.path}: ${(r.perPeriod.reduce((a, b) => a + b, 0) / r.perPeriod.length).toFixed(3)} requests per worker per period over ${r.periods.toFixed(1)} periods of ${PERIOD_MS} ms; errors ${JSON.stringify(r.errors)}`,
   );
 process.exit(0);

@@ -17,6 +17,7 @@ export interface DiscoveryLoadOut {
     periods: number;
     perPeriod: number[];
     forbiddenPerPeriod: number[];
+    errors: Record<string, number>;
   }>;
 }
 
@@ -35,6 +36,9 @@ export function discoveryLoadRows(d: DiscoveryLoadOut) {
       max: s.max * perMinute,
       forbiddenPerMinute: (p.forbiddenPerPeriod[0] ?? 0) * perMinute,
       fleetPerSecond: FLEETS.map((w) => (s.max * perMinute * w) / 60),
+      errors: Object.entries(p.errors)
+        .map(([reason, n]) => `${reason} ${n}`)
+        .join(', '),
     };
   });
 }
@@ -52,11 +56,11 @@ export function discoverySection(d: DiscoveryLoadOut): string[] {
     `(\`--discover-period\`, default ${d.defaultPeriodMs / 1000} s), so the count per period, measured at ${d.periodMs} ms, is the count per minute at the default.`,
     'The 1,000 and 5,000 worker columns take the busiest worker of the run.',
     '',
-    '| path (what the cluster allows) | requests per worker per minute, median (min–max) | of them refused (403) | 1,000 workers: requests/s | 5,000 workers: requests/s |',
-    '|---|---|---|---|---|',
+    '| path (what the cluster allows) | requests per worker per minute, median (min–max) | of them refused (403) | 1,000 workers: requests/s | 5,000 workers: requests/s | errors in the window |',
+    '|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.path === 'poll' ? "poll `endpoints/kubernetes` (a kubelet's own rights)" : 'watch the `kubernetes` EndpointSlice (kha-discovery-rbac.yaml applied)'} | ${r.perWorkerPerMinute.toFixed(3)} (${r.min.toFixed(3)}–${r.max.toFixed(3)}) | ${r.forbiddenPerMinute.toFixed(3)} | ${r.fleetPerSecond[0]!.toFixed(1)} | ${r.fleetPerSecond[1]!.toFixed(1)} |`,
+        `| ${r.path === 'poll' ? "poll `endpoints/kubernetes` (a kubelet's own rights)" : 'watch the `kubernetes` EndpointSlice (kha-discovery-rbac.yaml applied)'} | ${r.perWorkerPerMinute.toFixed(3)} (${r.min.toFixed(3)}–${r.max.toFixed(3)}) | ${r.forbiddenPerMinute.toFixed(3)} | ${r.fleetPerSecond[0]!.toFixed(1)} | ${r.fleetPerSecond[1]!.toFixed(1)} | ${r.errors || 'none'} |`,
     ),
     '',
     'The poll path makes one GET a period (plus up to a quarter of jitter) and tries the watch again every ten periods, refused while no grant is applied; the watch path renews its watch once a period from where it was, with no re-list. Beside the probe load above, discovery is the smaller load on the API servers.',

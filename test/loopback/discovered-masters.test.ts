@@ -194,20 +194,26 @@ test('an outage and an empty view change nothing, are counted and shown as troub
   }
 });
 
-test('more masters than the limit: a bad answer, counted and logged once, the set kept', async () => {
+/** A harness in step with two registered masters (one of them the seed). */
+async function settled(stateName: string) {
   publishMasters(registry, [
     { ip: '10.0.0.11', port: 6443 },
     { ip: '10.0.0.12', port: 6443 },
   ]);
-  const h = harness(join(dir, 'flood.json'));
+  const h = harness(join(dir, stateName));
   await h.d.start();
+  await h.until(() => h.discovered().join() === '10.0.0.12:6443', 'the first view');
+  return h;
+}
+
+const flooded = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ ip: floodAddress(i), port: 6443 }));
+
+test('more masters than the limit: a bad answer, counted and logged once, the set kept', async () => {
+  const h = await settled('flood.json');
   try {
-    await h.until(() => h.discovered().join() === '10.0.0.12:6443', 'the first view');
     const before = h.d.membership;
-    publishMasters(
-      registry,
-      Array.from({ length: 1000 }, (_, i) => ({ ip: floodAddress(i), port: 6443 })),
-    );
+    publishMasters(registry, flooded(1000));
     await h.until(() => (h.counted.failed['too-many-masters'] ?? 0) >= 3, 'three bad answers');
     assert.equal(h.d.membership, before, 'the masters known so far are kept');
     assert.match(h.d.trouble()!, /too-many-masters.*more than 64 masters/);
@@ -225,20 +231,11 @@ test('more masters than the limit: a bad answer, counted and logged once, the se
 });
 
 test('an answer larger than the bound is refused unread: a bad answer, the set kept', async () => {
-  publishMasters(registry, [
-    { ip: '10.0.0.11', port: 6443 },
-    { ip: '10.0.0.12', port: 6443 },
-  ]);
-  const h = harness(join(dir, 'huge.json'));
-  await h.d.start();
+  const h = await settled('huge.json');
   try {
-    await h.until(() => h.discovered().join() === '10.0.0.12:6443', 'the first view');
     const before = h.d.membership;
     // 125,000 addresses: megabytes of JSON, far past what discovery reads of one answer.
-    publishMasters(
-      registry,
-      Array.from({ length: 125_000 }, (_, i) => ({ ip: floodAddress(i), port: 6443 })),
-    );
+    publishMasters(registry, flooded(125_000));
     await h.until(() => (h.counted.failed['bad-answer'] ?? 0) >= 1, 'a bad answer');
     assert.match(h.d.trouble()!, /larger than \d+ bytes/);
     assert.equal(h.d.membership, before);
@@ -249,12 +246,7 @@ test('an answer larger than the bound is refused unread: a bad answer, the set k
 });
 
 test('the path in use is reported once, for the metric and one log line', async () => {
-  publishMasters(registry, [
-    { ip: '10.0.0.11', port: 6443 },
-    { ip: '10.0.0.12', port: 6443 },
-  ]);
-  const h = harness(join(dir, 'path.json'));
-  await h.d.start();
+  const h = await settled('path.json');
   try {
     await h.until(() => h.counted.path === 'poll', 'the poll path');
     await new Promise((r) => setTimeout(r, 4 * TIMINGS.periodMs));

@@ -3,7 +3,7 @@
 // line with the seed only, and the stand-in API servers' counters read through their control port.
 import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeApiStats } from './kube-api.js';
+import { type KubeApiStats, emptyApiStats } from './kube-api.js';
 import type { Master, Topology } from './topology.js';
 import { type Vip, careArgs, masterText } from './care-scenario.js';
 
@@ -102,17 +102,7 @@ export function discoveryArgs(
 
 /** The registration requests every running stand-in answered, summed over the masters. */
 export function apiTotals(topo: Topology, masters: Master[]): KubeApiStats & { requests: number } {
-  const sum: KubeApiStats & { requests: number } = {
-    gets: { EndpointSlice: 0, Endpoints: 0 },
-    lists: { EndpointSlice: 0, Endpoints: 0 },
-    watches: { EndpointSlice: 0, Endpoints: 0 },
-    unauthorized: 0,
-    forbidden: 0,
-    gone: 0,
-    unavailable: 0,
-    byUser: {},
-    requests: 0,
-  };
+  const sum = { ...emptyApiStats(), requests: 0 };
   for (const m of masters) {
     let s: KubeApiStats | undefined;
     try {

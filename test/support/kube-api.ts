@@ -57,6 +57,19 @@ export interface KubeApiStats {
   byUser: Record<string, number>;
 }
 
+export function emptyApiStats(): KubeApiStats {
+  return {
+    gets: { EndpointSlice: 0, Endpoints: 0 },
+    lists: { EndpointSlice: 0, Endpoints: 0 },
+    watches: { EndpointSlice: 0, Endpoints: 0 },
+    unauthorized: 0,
+    forbidden: 0,
+    gone: 0,
+    unavailable: 0,
+    byUser: {},
+  };
+}
+
 function send(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -147,16 +160,7 @@ export function kubeApi(o: KubeApiOptions): {
     state = s;
     for (const w of watchers) w(s);
   });
-  const stats: KubeApiStats = {
-    gets: { EndpointSlice: 0, Endpoints: 0 },
-    lists: { EndpointSlice: 0, Endpoints: 0 },
-    watches: { EndpointSlice: 0, Endpoints: 0 },
-    unauthorized: 0,
-    forbidden: 0,
-    gone: 0,
-    unavailable: 0,
-    byUser: {},
-  };
+  const stats = emptyApiStats();
   const open = new Set<ServerResponse>();
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = new URL(req.url ?? '/', 'https://apiserver');

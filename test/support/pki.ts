@@ -90,20 +90,7 @@ export function makePki(dir: string, caName = 'kha-test-ca'): TestPki {
       const key = join(dir, `${file}.key`);
       const csr = join(dir, `${file}.csr`);
       const cert = join(dir, `${file}.pem`);
-      run('openssl', [
-        'req',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        csr,
-        '-subj',
-        `/O=${org}/CN=${cn}`,
-      ]);
+      newKeyAndRequest(key, csr, `/O=${org}/CN=${cn}`);
       const now = Date.now();
       run('openssl', [
         'ca',
@@ -131,20 +118,7 @@ export function makePki(dir: string, caName = 'kha-test-ca'): TestPki {
     const cert = join(dir, `${name}.crt`);
     const ext = join(dir, `${name}.ext`);
     writeFileSync(ext, extensions);
-    run('openssl', [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      csr,
-      '-subj',
-      subject,
-    ]);
+    newKeyAndRequest(key, csr, subject);
     run('openssl', [
       'x509',
       '-req',
@@ -164,4 +138,22 @@ export function makePki(dir: string, caName = 'kha-test-ca'): TestPki {
     ]);
     return { cert, key };
   }
+}
+
+/** A P-256 key and a certificate request for `subject`. */
+function newKeyAndRequest(key: string, csr: string, subject: string): void {
+  run('openssl', [
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    csr,
+    '-subj',
+    subject,
+  ]);
 }
