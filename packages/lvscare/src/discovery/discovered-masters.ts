@@ -10,7 +10,7 @@ import { RepeatLimiter } from '../log/repeat-limiter.js';
 import type { DiscoverCidr } from '../config/cidr.js';
 import { type IgnoredSummary, admitDiscovered } from './admission.js';
 import type { Registration } from './api-objects.js';
-import type { DiscoveryErrorReason } from './kube-api.js';
+import { DISCOVERY_ERROR_REASONS, type DiscoveryErrorReason } from './kube-api.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import { MAX_MASTERS } from './limits.js';
 import {
@@ -212,7 +212,8 @@ export class DiscoveredMasters implements MembershipSource {
     this.deps.metrics.failed(reason);
     if (this.failing?.reason !== reason) this.failing = { reason, message, since: this.now() };
     else this.failing.message = message;
-    const d = this.repeats.occur('discovery', this.now(), reason);
+    // One key per reason: a flood alternating two reasons is still one line a minute for each.
+    const d = this.repeats.occur(`discovery ${reason}`, this.now());
     if (d.log)
       this.deps.logger.warn(
         { reason, err: message, ...(d.suppressed ? { repeatsSinceLastLog: d.suppressed } : {}) },
@@ -223,8 +224,10 @@ export class DiscoveredMasters implements MembershipSource {
   private clearFailure(): void {
     if (!this.failing) return;
     this.failing = undefined;
-    const suppressed = this.repeats.clear('discovery');
-    this.deps.logger.info({ repeats: suppressed ?? 0 }, 'discovery works again');
+    let suppressed = 0;
+    for (const reason of DISCOVERY_ERROR_REASONS)
+      suppressed += this.repeats.clear(`discovery ${reason}`) ?? 0;
+    this.deps.logger.info({ repeats: suppressed }, 'discovery works again');
   }
 
   private remember(admitted: Endpoint[]): void {
