@@ -70,6 +70,6 @@ export async function runDaemon(
   });
   log.info({ signal }, 'stopping; the rules stay in place');
   await daemon.stop();
-  await Promise.all([server, liveness].map((s) => s && closeServer(s)));
+  await Promise.all([server, liveness].flatMap((s) => (s ? [closeServer(s)] : [])));
   return 0;
 }
