@@ -1,10 +1,12 @@
 // A real Prometheus scraping lvscare as a cluster's would: from another network namespace, at the
-// worker's address, on the port kha's manifest binds (0.0.0.0:9299), with the shipped alert rules
-// loaded. A killed master fires LvscareMasterDown, which resolves when the master returns; every
-// query of the shipped Grafana dashboard returns data; every master killed fires LvscareFailOpen;
-// the VIP deleted over and over fires LvscareRepairStorm; lvscare stopped fires LvscareDown.
+// worker's address, on the port kha's manifest binds (0.0.0.0:9299), the target labelled with its
+// node as the PodMonitor labels it, with the shipped alert rules loaded and lvscare following the
+// masters through the API (discovery on). A killed master fires LvscareMasterDown, which resolves
+// when the master returns; every query of the shipped Grafana dashboard returns data for the node
+// picked; every master killed fires LvscareFailOpen; the VIP deleted over and over fires
+// LvscareRepairStorm; lvscare stopped fires LvscareDown.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -22,6 +24,7 @@ import {
   withClient,
 } from '../support/care-scenario.js';
 import type { LvscareProcess } from '../support/lvscare-process.js';
+import { publishMasters } from '../support/registry.js';
 import { attempt } from '../support/run.js';
 import {
   MONITORING_DIR,
@@ -30,6 +33,8 @@ import {
   rulesWithFor,
 } from '../support/prometheus.js';
 
+/** The node's name, as the PodMonitor's relabeling adds it to the target. */
+const NODE = 'worker-1';
 /** What `kha join` gives the pod by default (packages/installer/src/metrics-address.ts). */
 const METRICS_BIND = '0.0.0.0:9299';
 /** Scrape and evaluation interval of the test's Prometheus, seconds. */
@@ -49,10 +54,46 @@ const topo = scenarioTopology(async () => {
 const [m1] = topo.masters as [(typeof topo.masters)[0]];
 const all = topo.masters.map((m) => masterText(m));
 const target = `${topo.workerIp}:9299`;
+// The masters' API servers serve the registration (set before scenarioTopology starts them), so
+// lvscare's discovery metrics are live, for the dashboard's Discovery row.
+const registry = join(dir, 'registry.json');
+publishMasters(
+  registry,
+  topo.masters.map((m) => ({ ip: m.ip, port: m.port })),
+);
+topo.apiserverEnv = { KHA_REGISTRY_FILE: registry, KHA_CLIENT_CA: topo.caCert };
 
-/** The scenario's lvscare, but listening where the static pod's does. */
+/** A kubelet-like kubeconfig reaching the API through the VIP, as the pod's discovery does. */
+function kubeconfig(): string {
+  const client = topo.pki.client(`system:node:${NODE}`, 'system:nodes');
+  const file = join(dir, 'kubelet.conf');
+  writeFileSync(
+    file,
+    `clusters:
+- name: c
+  cluster: {server: "https://${vip.address}:${vip.port}", certificate-authority: ${topo.caCert}, tls-server-name: kubernetes}
+contexts:
+- name: x
+  context: {cluster: c, user: u}
+current-context: x
+users:
+- name: u
+  user: {client-certificate: ${client.cert}, client-key: ${client.key}}
+`,
+  );
+  return file;
+}
+
+/** The scenario's lvscare, but listening where the static pod's does, with discovery on. */
 function podLikeArgs(): string[] {
-  const args = careArgs(topo, vip, ['--mode', 'route']);
+  const args = careArgs(topo, vip, [
+    '--mode',
+    'route',
+    '--kubeconfig',
+    kubeconfig(),
+    '--discover-state-file',
+    join(dir, 'state', 'masters.json'),
+  ]);
   args[args.indexOf('--metrics-address') + 1] = METRICS_BIND;
   return args;
 }
@@ -92,6 +133,7 @@ before(async () => {
     intervalSeconds: INTERVAL_S,
     netns: 'kha-router',
     listen: '10.0.0.1:9090',
+    targetLabels: { node: NODE },
   });
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -152,8 +194,16 @@ test("every query of the shipped Grafana dashboard returns data from lvscare's m
   const p = prometheus!;
   // Grafana's $__rate_interval is at least four scrape intervals; a wider window also covers the
   // failover of the test before.
-  const queries = dashboardQueries(join(MONITORING_DIR, 'lvscare-dashboard.json'), '1m');
-  assert.ok(queries.length >= 15, `${queries.length} queries`);
+  // The node picked as a person would pick it: every panel must follow the `node` label.
+  const queries = dashboardQueries(join(MONITORING_DIR, 'lvscare-dashboard.json'), '1m', {
+    node: NODE,
+  });
+  assert.ok(queries.length >= 20, `${queries.length} queries`);
+  assert.ok(
+    queries.some((q) => q.expr.includes('lvscare_discovered_masters')) &&
+      queries.some((q) => q.expr.includes('lvscare_vip_setup_ok')),
+    'the Discovery and VIP set-up rows are there',
+  );
   const empty: string[] = [];
   for (const q of queries) {
     const result = await p.query(q.expr);
@@ -167,6 +217,10 @@ test("every query of the shipped Grafana dashboard returns data from lvscare's m
   assert.ok(Number(downs[0]?.value[1]) >= 1, `m1 went down: ${JSON.stringify(downs)}`);
   const conns = await p.query('sum(increase(lvscare_destination_connections_total[5m]))');
   assert.ok(Number(conns[0]?.value[1]) > 0, `connections counted: ${JSON.stringify(conns)}`);
+  const discovered = await p.query(`lvscare_discovered_masters{node="${NODE}"}`);
+  assert.equal(Number(discovered[0]?.value[1]), all.length, 'discovery listed every master');
+  const vipOk = await p.query(`lvscare_vip_setup_ok{node="${NODE}"}`);
+  assert.equal(Number(vipOk[0]?.value[1]), 1, "the route mode's set-up in place");
 });
 
 test('every master killed: LvscareFailOpen fires on the worker; it resolves when one returns', async () => {

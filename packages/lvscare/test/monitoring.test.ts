@@ -185,10 +185,13 @@ test('every lvscare metric an alert or a panel names is one lvscare exports', as
       assert.ok(names.has(name), `${where}: ${name} is not a metric lvscare exports`);
 });
 
-test('the Grafana dashboard: every panel queries Prometheus through the data source variable, in valid PromQL', () => {
+test('the Grafana dashboard: every panel queries Prometheus through the data source variable, per node, in valid PromQL', () => {
   const { templating, panels: all } = dashboard();
   const vars = templating.list;
   assert.ok(vars.some((v) => v.name === 'datasource' && v.type === 'datasource'));
+  const node = vars.find((v) => v.name === 'node');
+  assert.ok(node, 'a `node` variable (the label the PodMonitor adds)');
+  assert.match(node.query?.query ?? '', /label_values\(\w+, node\)/);
   const panels = all.filter((p) => p.type !== 'row');
   const ids = all.map((p) => p.id);
   assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
@@ -199,6 +202,7 @@ test('the Grafana dashboard: every panel queries Prometheus through the data sou
     assert.ok(p.targets.length > 0, `${p.title}: no query`);
     for (const t of p.targets) {
       assert.equal(t.datasource.uid, '${datasource}', `${p.title}: query data source`);
+      assert.match(t.expr, /node=~"\$node"/, `${p.title}: ${t.expr} ignores the node picked`);
       exprs.push(t.expr);
     }
   }
