@@ -1,10 +1,11 @@
 // Writes bench/RESULTS.md and bench/results.json from the JSON the VM runs left in bench/out/.
 // Runs on the host after `npm run bench`'s VM part.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type DiscoveryLoadOut, discoveryLoadRows, discoverySection } from './discovery-report.js';
+import { type FloodOut, floodSection } from './flood-report.js';
 import { type Summary, summary } from './stats.js';
 
 const benchDir = fileURLToPath(new URL('../../bench/', import.meta.url));
@@ -403,6 +404,9 @@ lines.push(
   '',
 );
 
+// The liveness flood's section, when that bench ran too (it is kept by flood-results.ts otherwise).
+if (existsSync(`${benchDir}out/liveness-flood.json`))
+  lines.push('', ...floodSection(read<FloodOut>('liveness-flood.json')));
 writeFileSync(`${benchDir}RESULTS.md`, `${lines.join('\n')}\n`);
 writeFileSync(
   `${benchDir}results.json`,
