@@ -1,17 +1,18 @@
 // Issue 22's flood, against lvscare care as the static pod runs it (metrics on 0.0.0.0:9299,
-// liveness on its default 127.0.0.1:9298), the daemon in a CPU cgroup at the pod's limit and then
-// at its request (RESOURCES in packages/installer/src/static-pod.ts: 200m and 20m; under
+// liveness on its default 127.0.0.1:9298), moved once started into a CPU cgroup at the pod's limit
+// and then at its request (RESOURCES in packages/installer/src/static-pod.ts: 200m and 20m; under
 // contention the request is what the node guarantees). Four unprivileged local processes flood
 // the metrics port: two ask for /metrics back to back over kept connections, two open and close
 // connections as fast as they can. Meanwhile kubelet-like probes (a new connection each, 5 s
 // timeout) hit /healthz on the liveness listener and on the metrics listener (where today's pod
 // probes), and a kept connection polls the liveness listener with a 1 s timeout. Runs in the
-// kernel-tier VM (lvscare needs IPVS); writes liveness-flood.json to KHA_BENCH_OUT_DIR.
+// kernel-tier VM (lvscare needs IPVS) and writes liveness-flood.json to KHA_BENCH_OUT_DIR; with
+// KHA_BENCH_FLOOD_HOST=1, on the host against flood-target.ts: liveness-flood-host.json.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { DAEMON_ENV, DAEMON_NODE_VERSION } from './image-node.js';
+import { DAEMON_ENV, DAEMON_NODE, DAEMON_NODE_VERSION } from './image-node.js';
 import { cpuTicks } from './proc.js';
 import type * as LvscareProcessModule from '../test/dist/support/lvscare-process.js';
 import type * as RunModule from '../test/dist/support/run.js';
@@ -24,6 +25,12 @@ const { LVSCARE_BIN } = (await import(
 const { Topology } = (await import(new URL('topology.js', support).href)) as typeof TopologyModule;
 const { run } = (await import(new URL('run.js', support).href)) as typeof RunModule;
 
+/**
+ * KHA_BENCH_FLOOD_HOST=1: on a host without IPVS, lvscare's listeners alone (flood-target.ts) on
+ * the host's real CPU, in place of the daemon in the VM, whose emulated CPU makes a quota of a
+ * fraction of a core mean far less than on a node.
+ */
+const ON_HOST = process.env.KHA_BENCH_FLOOD_HOST === '1';
 const METRICS = { host: '127.0.0.1', port: 9299 };
 const LIVENESS = { host: '127.0.0.1', port: 9298 };
 /** The pod's CPU limit and request, millicores (static-pod.ts RESOURCES). */
@@ -40,6 +47,7 @@ const CHURNERS_PER_FLOODER = 256;
 const NOBODY = 65534;
 const CLK_TCK = Number(run('getconf', ['CLK_TCK']).trim());
 const FLOODER = fileURLToPath(new URL('flooder.js', import.meta.url));
+const FLOOD_TARGET = fileURLToPath(new URL('flood-target.js', import.meta.url));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,6 +74,11 @@ class CpuCgroup {
       writeFileSync(`${this.dir}/cpu.cfs_period_us`, String(period));
       writeFileSync(`${this.dir}/cpu.cfs_quota_us`, String(quota));
     }
+  }
+
+  /** Moves a running process (all its threads) into the group. */
+  add(pid: number): void {
+    writeFileSync(`${this.dir}/cgroup.procs`, String(pid));
   }
 
   /** Periods run and periods throttled (cpu.stat, the same two fields in v1 and v2). */
@@ -210,40 +223,62 @@ const output = (p: ChildProcess): Promise<unknown> =>
     p.once('exit', () => resolve(text ? JSON.parse(text) : null));
   });
 
-/** lvscare care as the pod runs it, started inside the cgroup so its re-executed child is too. */
-function startCare(topo: TopologyModule.Topology, group: CpuCgroup): ChildProcess {
+/** lvscare care as the pod runs it (full CPU: start-up is not what this bench measures). */
+function startCare(topo: TopologyModule.Topology | undefined): ChildProcess {
   const args = [
     'care',
     '--vs',
     '10.103.97.2:6443',
-    ...topo.masters.flatMap((m) => ['--rs', `${m.ip}:6443`]),
+    ...(topo?.masters ?? []).flatMap((m) => ['--rs', `${m.ip}:6443`]),
     '--health-ca-file',
-    topo.caCert,
+    topo?.caCert ?? '',
     '--metrics-address',
     `0.0.0.0:${METRICS.port}`,
   ];
-  return spawn(
-    'sh',
-    ['-c', `echo $$ > ${group.dir}/cgroup.procs && exec "$0" "$@"`, LVSCARE_BIN, ...args],
-    { stdio: 'ignore', env: DAEMON_ENV },
+  const care = spawn(ON_HOST ? DAEMON_NODE : LVSCARE_BIN, ON_HOST ? [FLOOD_TARGET] : args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: DAEMON_ENV,
+  });
+  care.stderr.on('data', (c: Buffer) => stderrTail.push(...c.toString().split('\n')));
+  return care;
+}
+
+/** A process and its descendants (on Node 24 `care` re-executes itself as a child). */
+function processTree(pid: number): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    .split(' ')
+    .filter(Boolean)
+    .map(Number);
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/** The daemon's last words, for a start that fails. */
+const stderrTail: string[] = [];
+
+/** Start-up under an emulated CPU is slow: give it minutes, and say how long it took. */
+async function waitAlive(care: ChildProcess): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < 300_000 && care.exitCode === null) {
+    if ((await get(LIVENESS, 2000, false)).ms !== null) return performance.now() - t0;
+    await sleep(500);
+  }
+  throw new Error(
+    `lvscare's liveness listener not answering:\n${stderrTail.slice(-15).join('\n')}`,
   );
 }
 
-async function waitAlive(): Promise<void> {
-  const end = performance.now() + 90_000;
-  while (performance.now() < end) {
-    if ((await get(LIVENESS, 2000, false)).ms !== null) return;
-    await sleep(500);
-  }
-  throw new Error('lvscare liveness not answering within 90 s');
-}
-
-async function measure(topo: TopologyModule.Topology, quota: (typeof QUOTAS)[number]) {
+async function measure(topo: TopologyModule.Topology | undefined, quota: (typeof QUOTAS)[number]) {
   const group = new CpuCgroup(`kha-bench-flood-${quota.name}`, quota.millicores);
-  const care = startCare(topo, group);
+  const care = startCare(topo);
   try {
-    await waitAlive();
+    const startMs = await waitAlive(care);
     await sleep(5000); // the first probes and reconcile are behind it
+    const pids = processTree(care.pid!);
+    for (const pid of pids) group.add(pid);
+    console.error(
+      `liveness-flood: lvscare answering after ${(startMs / 1000).toFixed(1)} s; pids ${pids.join(', ')} now at ${quota.millicores}m`,
+    );
+    await sleep(5000); // settled at the quota
     const quiet = await window(group, QUIET_MS);
     const floods = [
       flooder('scrape', SCRAPERS_PER_FLOODER, FLOOD_MS + 4000),
@@ -259,6 +294,7 @@ async function measure(topo: TopologyModule.Topology, quota: (typeof QUOTAS)[num
     return {
       quota: quota.name,
       millicores: quota.millicores,
+      startMs,
       cgroup: group.kind,
       quiet,
       flood,
@@ -266,23 +302,29 @@ async function measure(topo: TopologyModule.Topology, quota: (typeof QUOTAS)[num
       afterFlood: after.probes,
     };
   } finally {
-    care.kill('SIGTERM');
-    await new Promise((r) => care.once('exit', r));
+    if (care.exitCode === null) {
+      care.kill('SIGTERM');
+      await new Promise((r) => care.once('exit', r));
+    }
     await sleep(1000);
     group.remove();
   }
 }
 
 async function main(): Promise<void> {
-  run('ipvsadm', ['-C']);
-  const topo = new Topology();
-  topo.build();
-  for (const m of topo.masters) await topo.startMaster(m);
+  let topo: TopologyModule.Topology | undefined;
+  if (!ON_HOST) {
+    run('ipvsadm', ['-C']);
+    topo = new Topology();
+    topo.build();
+    for (const m of topo.masters) await topo.startMaster(m);
+  }
   try {
     const runs = [];
     for (const q of QUOTAS) runs.push(await measure(topo, q));
     const result = {
       date: new Date().toISOString(),
+      target: ON_HOST ? 'listeners' : 'daemon',
       node: DAEMON_NODE_VERSION,
       floodSeconds: FLOOD_MS / 1000,
       quietSeconds: QUIET_MS / 1000,
@@ -292,10 +334,13 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(result, null, 2));
     const out = process.env.KHA_BENCH_OUT_DIR;
-    if (out) writeFileSync(`${out}/liveness-flood.json`, `${JSON.stringify(result, null, 2)}\n`);
+    const name = ON_HOST ? 'liveness-flood-host' : 'liveness-flood';
+    if (out) writeFileSync(`${out}/${name}.json`, `${JSON.stringify(result, null, 2)}\n`);
   } finally {
-    topo.destroy();
-    run('ipvsadm', ['-C']);
+    if (topo) {
+      topo.destroy();
+      run('ipvsadm', ['-C']);
+    }
   }
 }
 

@@ -405,8 +405,10 @@ lines.push(
 );
 
 // The liveness flood's section, when that bench ran too (it is kept by flood-results.ts otherwise).
-if (existsSync(`${benchDir}out/liveness-flood.json`))
-  lines.push('', ...floodSection(read<FloodOut>('liveness-flood.json')));
+const floodOut = (name: string) =>
+  existsSync(`${benchDir}out/${name}`) ? read<FloodOut>(name) : undefined;
+const flood = floodSection(floodOut('liveness-flood-host.json'), floodOut('liveness-flood.json'));
+if (flood.length) lines.push('', ...flood);
 writeFileSync(`${benchDir}RESULTS.md`, `${lines.join('\n')}\n`);
 writeFileSync(
   `${benchDir}results.json`,
