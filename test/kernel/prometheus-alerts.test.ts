@@ -219,6 +219,8 @@ test("every query of the shipped Grafana dashboard returns data from lvscare's m
   assert.ok(Number(conns[0]?.value[1]) > 0, `connections counted: ${JSON.stringify(conns)}`);
   const discovered = await p.query(`lvscare_discovered_masters{node="${NODE}"}`);
   assert.equal(Number(discovered[0]?.value[1]), all.length, 'discovery listed every master');
+  const paths = await p.query(`sum(lvscare_discovery_mode{node="${NODE}"})`);
+  assert.equal(Number(paths[0]?.value[1]), 1, 'discovery on one path, watch or poll');
   const vipOk = await p.query(`lvscare_vip_setup_ok{node="${NODE}"}`);
   assert.equal(Number(vipOk[0]?.value[1]), 1, "the route mode's set-up in place");
 });
