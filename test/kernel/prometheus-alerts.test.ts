@@ -93,6 +93,9 @@ function podLikeArgs(): string[] {
     kubeconfig(),
     '--discover-state-file',
     join(dir, 'state', 'masters.json'),
+    // The shortest period: with a kubelet's own rights discovery polls, one request a period.
+    '--discover-period',
+    '5s',
   ]);
   args[args.indexOf('--metrics-address') + 1] = METRICS_BIND;
   return args;
@@ -117,9 +120,23 @@ async function waitMastersUp(timeoutMs: number): Promise<boolean> {
   return false;
 }
 
+/** Whether discovery has been in step with the API once (its first poll answered). */
+async function discoverySynced(timeoutMs: number): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    const text = await (await fetch('http://127.0.0.1:9299/metrics')).text();
+    const at = /^lvscare_discovery_last_sync_timestamp_seconds (\S+)$/m.exec(text);
+    if (Number(at?.[1]) > 0) return true;
+    await sleep(500);
+  }
+  return false;
+}
+
 before(async () => {
   care = await startCare(podLikeArgs());
   assert.ok(await waitMastersUp(60_000), 'every master up within 60 s of the start');
+  // All is well only once discovery is in step too; until then LvscareDiscoveryStuck is right.
+  assert.ok(await discoverySynced(60_000), 'discovery in step within 60 s of the start');
   assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'all masters at weight 1');
   const rules = rulesWithFor(
     join(MONITORING_DIR, 'lvscare-rules.yaml'),
