@@ -1,10 +1,11 @@
 // Writes bench/RESULTS.md and bench/results.json from the JSON the VM runs left in bench/out/.
 // Runs on the host after `npm run bench`'s VM part.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type DiscoveryLoadOut, discoveryLoadRows, discoverySection } from './discovery-report.js';
+import { type FloodOut, floodSection } from './flood-report.js';
 import { type Summary, summary } from './stats.js';
 
 const benchDir = fileURLToPath(new URL('../../bench/', import.meta.url));
@@ -403,6 +404,11 @@ lines.push(
   '',
 );
 
+// The liveness flood's section, when that bench ran too (it is kept by flood-results.ts otherwise).
+const floodOut = (name: string) =>
+  existsSync(`${benchDir}out/${name}`) ? read<FloodOut>(name) : undefined;
+const flood = floodSection(floodOut('liveness-flood-host.json'), floodOut('liveness-flood.json'));
+if (flood.length) lines.push('', ...flood);
 writeFileSync(`${benchDir}RESULTS.md`, `${lines.join('\n')}\n`);
 writeFileSync(
   `${benchDir}results.json`,

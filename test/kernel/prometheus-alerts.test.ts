@@ -1,10 +1,12 @@
 // A real Prometheus scraping lvscare as a cluster's would: from another network namespace, at the
-// worker's address, on the port kha's manifest binds (0.0.0.0:9299), with the shipped alert rules
-// loaded. A killed master fires LvscareMasterDown, which resolves when the master returns; every
-// query of the shipped Grafana dashboard returns data; every master killed fires LvscareFailOpen;
-// the VIP deleted over and over fires LvscareRepairStorm; lvscare stopped fires LvscareDown.
+// worker's address, on the port kha's manifest binds (0.0.0.0:9299), the target labelled with its
+// node as the PodMonitor labels it, with the shipped alert rules loaded and lvscare following the
+// masters through the API (discovery on). A killed master fires LvscareMasterDown, which resolves
+// when the master returns; every query of the shipped Grafana dashboard returns data for the node
+// picked; every master killed fires LvscareFailOpen; the VIP deleted over and over fires
+// LvscareRepairStorm; lvscare stopped fires LvscareDown.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -22,6 +24,7 @@ import {
   withClient,
 } from '../support/care-scenario.js';
 import type { LvscareProcess } from '../support/lvscare-process.js';
+import { publishMasters } from '../support/registry.js';
 import { attempt } from '../support/run.js';
 import {
   MONITORING_DIR,
@@ -30,6 +33,8 @@ import {
   rulesWithFor,
 } from '../support/prometheus.js';
 
+/** The node's name, as the PodMonitor's relabeling adds it to the target. */
+const NODE = 'worker-1';
 /** What `kha join` gives the pod by default (packages/installer/src/metrics-address.ts). */
 const METRICS_BIND = '0.0.0.0:9299';
 /** Scrape and evaluation interval of the test's Prometheus, seconds. */
@@ -49,10 +54,49 @@ const topo = scenarioTopology(async () => {
 const [m1] = topo.masters as [(typeof topo.masters)[0]];
 const all = topo.masters.map((m) => masterText(m));
 const target = `${topo.workerIp}:9299`;
+// The masters' API servers serve the registration (set before scenarioTopology starts them), so
+// lvscare's discovery metrics are live, for the dashboard's Discovery row.
+const registry = join(dir, 'registry.json');
+publishMasters(
+  registry,
+  topo.masters.map((m) => ({ ip: m.ip, port: m.port })),
+);
+topo.apiserverEnv = { KHA_REGISTRY_FILE: registry, KHA_CLIENT_CA: topo.caCert };
 
-/** The scenario's lvscare, but listening where the static pod's does. */
+/** A kubelet-like kubeconfig reaching the API through the VIP, as the pod's discovery does. */
+function kubeconfig(): string {
+  const client = topo.pki.client(`system:node:${NODE}`, 'system:nodes');
+  const file = join(dir, 'kubelet.conf');
+  writeFileSync(
+    file,
+    `clusters:
+- name: c
+  cluster: {server: "https://${vip.address}:${vip.port}", certificate-authority: ${topo.caCert}, tls-server-name: kubernetes}
+contexts:
+- name: x
+  context: {cluster: c, user: u}
+current-context: x
+users:
+- name: u
+  user: {client-certificate: ${client.cert}, client-key: ${client.key}}
+`,
+  );
+  return file;
+}
+
+/** The scenario's lvscare, but listening where the static pod's does, with discovery on. */
 function podLikeArgs(): string[] {
-  const args = careArgs(topo, vip, ['--mode', 'route']);
+  const args = careArgs(topo, vip, [
+    '--mode',
+    'route',
+    '--kubeconfig',
+    kubeconfig(),
+    '--discover-state-file',
+    join(dir, 'state', 'masters.json'),
+    // The shortest period: with a kubelet's own rights discovery polls, one request a period.
+    '--discover-period',
+    '5s',
+  ]);
   args[args.indexOf('--metrics-address') + 1] = METRICS_BIND;
   return args;
 }
@@ -76,9 +120,23 @@ async function waitMastersUp(timeoutMs: number): Promise<boolean> {
   return false;
 }
 
+/** Whether discovery has been in step with the API once (its first poll answered). */
+async function discoverySynced(timeoutMs: number): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    const text = await (await fetch('http://127.0.0.1:9299/metrics')).text();
+    const at = /^lvscare_discovery_last_sync_timestamp_seconds (\S+)$/m.exec(text);
+    if (Number(at?.[1]) > 0) return true;
+    await sleep(500);
+  }
+  return false;
+}
+
 before(async () => {
   care = await startCare(podLikeArgs());
   assert.ok(await waitMastersUp(60_000), 'every master up within 60 s of the start');
+  // All is well only once discovery is in step too; until then LvscareDiscoveryStuck is right.
+  assert.ok(await discoverySynced(60_000), 'discovery in step within 60 s of the start');
   assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'all masters at weight 1');
   const rules = rulesWithFor(
     join(MONITORING_DIR, 'lvscare-rules.yaml'),
@@ -92,6 +150,7 @@ before(async () => {
     intervalSeconds: INTERVAL_S,
     netns: 'kha-router',
     listen: '10.0.0.1:9090',
+    targetLabels: { node: NODE },
   });
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -122,9 +181,16 @@ test('a killed master fires LvscareMasterDown through Prometheus; it resolves wh
     fired = await p.waitForAlert('LvscareMasterDown', { master }, 'firing', TAKE_OUT_MS + ALERT_MS);
     firedMs = performance.now() - killed;
     assert.equal(fired!.labels.severity, 'warning');
-    assert.equal(Number(fired!.value), 1, 'seen down by the one worker');
-    assert.match(fired!.annotations.summary ?? '', new RegExp(`Master ${master} is down for 1`));
-    assert.equal(fired!.annotations.runbook_url, 'README.md#lvscaremasterdown');
+    assert.equal(Number(fired!.value), 1, 'seen down by all (the one) of the workers');
+    assert.match(
+      fired!.annotations.summary ?? '',
+      new RegExp(`Master ${master} is down for 100% of the workers`),
+    );
+    assert.equal(
+      fired!.annotations.runbook_url,
+      'https://kha.invalid/docs/monitoring.md#lvscaremasterdown',
+      'absolute, under the base docs/monitoring.md tells the operator to replace',
+    );
     const others = (await p.alerts()).filter((a) => a.labels.alertname !== 'LvscareMasterDown');
     assert.deepEqual(others, [], 'one master down is not fail-open, nor anything else');
     await topo.startMaster(m1);
@@ -145,8 +211,16 @@ test("every query of the shipped Grafana dashboard returns data from lvscare's m
   const p = prometheus!;
   // Grafana's $__rate_interval is at least four scrape intervals; a wider window also covers the
   // failover of the test before.
-  const queries = dashboardQueries(join(MONITORING_DIR, 'lvscare-dashboard.json'), '1m');
-  assert.ok(queries.length >= 15, `${queries.length} queries`);
+  // The node picked as a person would pick it: every panel must follow the `node` label.
+  const queries = dashboardQueries(join(MONITORING_DIR, 'lvscare-dashboard.json'), '1m', {
+    node: NODE,
+  });
+  assert.ok(queries.length >= 20, `${queries.length} queries`);
+  assert.ok(
+    queries.some((q) => q.expr.includes('lvscare_discovered_masters')) &&
+      queries.some((q) => q.expr.includes('lvscare_vip_setup_ok')),
+    'the Discovery and VIP set-up rows are there',
+  );
   const empty: string[] = [];
   for (const q of queries) {
     const result = await p.query(q.expr);
@@ -160,6 +234,12 @@ test("every query of the shipped Grafana dashboard returns data from lvscare's m
   assert.ok(Number(downs[0]?.value[1]) >= 1, `m1 went down: ${JSON.stringify(downs)}`);
   const conns = await p.query('sum(increase(lvscare_destination_connections_total[5m]))');
   assert.ok(Number(conns[0]?.value[1]) > 0, `connections counted: ${JSON.stringify(conns)}`);
+  const discovered = await p.query(`lvscare_discovered_masters{node="${NODE}"}`);
+  assert.equal(Number(discovered[0]?.value[1]), all.length, 'discovery listed every master');
+  const paths = await p.query(`sum(lvscare_discovery_mode{node="${NODE}"})`);
+  assert.equal(Number(paths[0]?.value[1]), 1, 'discovery on one path, watch or poll');
+  const vipOk = await p.query(`lvscare_vip_setup_ok{node="${NODE}"}`);
+  assert.equal(Number(vipOk[0]?.value[1]), 1, "the route mode's set-up in place");
 });
 
 test('every master killed: LvscareFailOpen fires on the worker; it resolves when one returns', async () => {

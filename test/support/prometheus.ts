@@ -208,16 +208,24 @@ export interface PanelQuery {
 }
 
 /**
- * Every query of a Grafana dashboard, with its variables as Grafana would fill them: `$instance`
- * as its all-value, `$__rate_interval` as `rateInterval`.
+ * Every query of a Grafana dashboard, with its variables as Grafana would fill them: each as
+ * `picked` names it (a value chosen in the picker), else as its all-value, `$__rate_interval` as
+ * `rateInterval`.
  */
-export function dashboardQueries(path: string, rateInterval: string): PanelQuery[] {
+export function dashboardQueries(
+  path: string,
+  rateInterval: string,
+  picked: Record<string, string> = {},
+): PanelQuery[] {
   const dashboard = JSON.parse(readFileSync(path, 'utf8')) as {
     panels: Array<{ title: string; targets?: Array<{ expr: string }> }>;
     templating: { list: Array<{ name: string; allValue?: string }> };
   };
   const vars = new Map<string, string>([['__rate_interval', rateInterval]]);
-  for (const v of dashboard.templating.list) if (v.allValue) vars.set(v.name, v.allValue);
+  for (const v of dashboard.templating.list) {
+    const value = picked[v.name] ?? v.allValue;
+    if (value) vars.set(v.name, value);
+  }
   return dashboard.panels.flatMap((p) =>
     (p.targets ?? []).map((t) => ({
       panel: p.title,

@@ -94,6 +94,7 @@ test('defaults are the documented ones', () => {
   assert.equal(c.health.insecureSkipVerify, true);
   assert.equal(c.health.ca, undefined);
   assert.deepEqual(c.metricsAddress, { host: '127.0.0.1', port: 9299 });
+  assert.deepEqual(c.livenessAddress, { host: '127.0.0.1', port: 9298 });
   assert.equal(c.logFormat, 'json');
   assert.equal(c.logLevel, 'info');
 });
@@ -185,6 +186,16 @@ const rejects: Array<[string, Record<string, unknown>, RegExp]> = [
     'bad metrics address',
     { ...base, metricsAddress: 'localhost' },
     /--metrics-address "localhost"/,
+  ],
+  [
+    'bad liveness address',
+    { ...base, livenessAddress: 'localhost:9298' },
+    /--liveness-address "localhost:9298": not an IP:PORT/,
+  ],
+  [
+    'the liveness listener on the metrics port',
+    { ...base, metricsAddress: '0.0.0.0:9299', livenessAddress: '127.0.0.1:9299' },
+    /--liveness-address "127.0.0.1:9299": shares its port with --metrics-address/,
   ],
   [
     'verification asked for without a CA',
@@ -291,4 +302,20 @@ test('discovery flags: --kubeconfig turns it on; --discover-cidr of the VIP fami
     CARE_KUBECONFIG: '/etc/kubernetes/kubelet.conf',
   });
   assert.equal(fromEnv.config.discovery?.kubeconfig, '/etc/kubernetes/kubelet.conf');
+});
+
+test('--liveness-address: its own port beside --metrics-address, or empty for none', () => {
+  const apart = careConfigFromValues({ ...base, livenessAddress: '[::1]:9400' });
+  assert.deepEqual(apart.livenessAddress, { host: '::1', port: 9400 });
+  assert.equal(careConfigFromValues({ ...base, livenessAddress: '' }).livenessAddress, undefined);
+  const sealosPort = careConfigFromValues({
+    ...base,
+    metricsAddress: '',
+    livenessAddress: '127.0.0.1:9299',
+  });
+  assert.deepEqual(
+    sealosPort.livenessAddress,
+    { host: '127.0.0.1', port: 9299 },
+    'no clash with a disabled metrics listener',
+  );
 });

@@ -6,7 +6,9 @@ import { formatEndpoint } from '../config/endpoint.js';
 import { CareDaemon } from '../daemon/care.js';
 import { DiscoveredMasters } from '../discovery/discovered-masters.js';
 import { DiscoveryMetrics } from '../metrics/discovery-metrics.js';
-import { boundAddress, startHttpServer } from '../http/server.js';
+import { boundAddress, closeServer } from '../http/listener.js';
+import { startLivenessServer } from '../http/liveness-server.js';
+import { startMetricsServer } from '../http/metrics-server.js';
 import type { Logger } from '../log/logger.js';
 import { CareMetrics } from '../metrics/metrics.js';
 import { MasterProbe } from '../probe/prober.js';
@@ -43,10 +45,22 @@ export async function runDaemon(
     probeFor: (m, onLost) => new MasterProbe(m, config.health, onLost),
   });
   const server = config.metricsAddress
-    ? await startHttpServer(config.metricsAddress.host, config.metricsAddress.port, metrics, daemon)
+    ? await startMetricsServer(
+        config.metricsAddress.host,
+        config.metricsAddress.port,
+        metrics,
+        daemon,
+      )
+    : undefined;
+  const liveness = config.livenessAddress
+    ? await startLivenessServer(config.livenessAddress.host, config.livenessAddress.port, daemon)
     : undefined;
   log.info(
-    { ...describeConfig(config), metrics: server ? boundAddress(server) : 'disabled' },
+    {
+      ...describeConfig(config),
+      metrics: server ? boundAddress(server) : 'disabled',
+      liveness: liveness ? boundAddress(liveness) : 'disabled',
+    },
     'lvscare care started',
   );
   await daemon.start();
@@ -56,7 +70,6 @@ export async function runDaemon(
   });
   log.info({ signal }, 'stopping; the rules stay in place');
   await daemon.stop();
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  server?.closeAllConnections();
+  await Promise.all([server, liveness].flatMap((s) => (s ? [closeServer(s)] : [])));
   return 0;
 }

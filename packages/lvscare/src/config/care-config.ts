@@ -14,6 +14,9 @@ export {
   MAX_DRAIN_TIMEOUT_MS,
 } from './care-flags.js';
 
+/** A wildcard bind takes the port on every address, so any other bind of that port clashes. */
+const anyAddress = (host: string): boolean => host === '0.0.0.0' || host === '::';
+
 // Filled in by loadCaFile once the flags are valid.
 const caNotReadYet: string | undefined = undefined;
 
@@ -28,6 +31,8 @@ const CROSS_CHECKED = new Set([
   'kubeconfig',
   'discoverCidr',
   'discoverStateFile',
+  'metricsAddress',
+  'livenessAddress',
 ]);
 
 function careSchema(notes: Notes) {
@@ -81,6 +86,13 @@ function careSchema(notes: Notes) {
             f.discoverCidr.text,
             `is ${f.discoverCidr.family === 'inet' ? 'IPv4' : 'IPv6'} but --vs is not: every master would be ignored`,
           );
+        const [m, l] = [f.metricsAddress, f.livenessAddress];
+        if (m && l && m.port === l.port && (m.host === l.host || [m.host, l.host].some(anyAddress)))
+          problem(
+            'livenessAddress',
+            l.host.includes(':') ? `[${l.host}]:${l.port}` : `${l.host}:${l.port}`,
+            'shares its port with --metrics-address: give the liveness listener a port of its own',
+          );
         if (!f.healthInsecureSkipVerify && f.healthCaFile === undefined)
           problem(
             'healthInsecureSkipVerify',
@@ -128,6 +140,7 @@ function careSchema(notes: Notes) {
           insecureSkipVerify: f.healthCaFile === undefined && f.healthInsecureSkipVerify,
         },
         metricsAddress: f.metricsAddress,
+        livenessAddress: f.livenessAddress,
         /** Master discovery through the API (--kubeconfig); absent: --rs alone. */
         ...(f.kubeconfig
           ? {

@@ -309,6 +309,19 @@ export function careFlags(notes: Notes) {
         return { host: e.address, port: e.port };
       }),
     ),
+    livenessAddress: flagWithDefault(
+      {
+        kind: 'string',
+        default: '127.0.0.1:9298',
+        describe:
+          "IP:PORT for /healthz, /livez, /readyz alone (kubelet's liveness probe), apart from --metrics-address; empty disables",
+      },
+      text((t) => {
+        if (t === '') return undefined;
+        const e = parseEndpoint(t) ?? why('not an IP:PORT (empty disables the endpoint)');
+        return { host: e.address, port: e.port };
+      }),
+    ),
     kubeconfig: flag(
       {
         kind: 'string',

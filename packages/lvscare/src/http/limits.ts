@@ -1,10 +1,13 @@
-// The HTTP endpoint's limits. Anything on the host network can connect to it and the pod's memory
-// limit is small (RESOURCES in the installer's static-pod.ts), so connections are capped and slow
-// or silent ones are dropped on a deadline.
+// The HTTP listeners' limits. Anything on the host network can connect to the metrics listener and
+// the pod's CPU and memory are small (RESOURCES in the installer's static-pod.ts), so connections
+// are capped, slow or silent ones are dropped on a deadline, and /metrics renders are paced. The
+// liveness listener is loopback-only and answers from memory, so its limits are smaller still.
 
 export interface HttpLimits {
-  /** Most connections held at once; past it the oldest one not serving a request is dropped. */
+  /** Most connections held at once; past it a new one is closed as soon as it is accepted. */
   maxConnections: number;
+  /** The kernel's accept queue: past it the kernel drops new SYNs before lvscare spends anything. */
+  backlog: number;
   /** A request's headers must arrive within this (slowloris). */
   headersTimeoutMs: number;
   /** A whole request must arrive within this. */
@@ -15,10 +18,30 @@ export interface HttpLimits {
   checkIntervalMs: number;
 }
 
-export const HTTP_LIMITS: HttpLimits = {
+export interface ScrapePace {
+  /** /metrics renders per second in the long run; Prometheus needs one per scrape interval. */
+  perSecond: number;
+  /** Renders allowed at once before the pace applies (several Prometheus, a person with curl). */
+  burst: number;
+}
+
+export const METRICS_LIMITS: HttpLimits = {
   maxConnections: 64,
+  backlog: 64,
   headersTimeoutMs: 5_000,
   requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  checkIntervalMs: 1_000,
+};
+
+export const SCRAPE_PACE: ScrapePace = { perSecond: 10, burst: 20 };
+
+// kubelet's probe opens one connection per period, with a 1-10 s timeout: a handful is plenty.
+export const LIVENESS_LIMITS: HttpLimits = {
+  maxConnections: 16,
+  backlog: 16,
+  headersTimeoutMs: 2_000,
+  requestTimeoutMs: 2_000,
   keepAliveTimeoutMs: 5_000,
   checkIntervalMs: 1_000,
 };

@@ -59,6 +59,7 @@ export function testConfig(over: Partial<CareConfig> = {}): CareConfig {
       insecureSkipVerify: true,
     },
     metricsAddress: undefined,
+    livenessAddress: undefined,
     logLevel: 'info',
     logFormat: 'json',
     ...over,
