@@ -4,6 +4,7 @@ import {
   type FlagMeta,
   EXIT_OK,
   UsageError,
+  formatEndpoint,
   VERSION,
   cliParser,
   helpAndCompletionWords,
@@ -17,7 +18,8 @@ import {
 } from '@kha/lvscare';
 import type { Argv } from 'yargs';
 import * as z from 'zod/mini';
-import { MANIFEST_HEADER, joinWorker } from './join.js';
+import { joinWorker } from './join.js';
+import { MANIFEST_HEADER } from './manifest-step.js';
 import { redactError } from './redact.js';
 import { resetWorker } from './reset.js';
 import {
@@ -31,7 +33,7 @@ import {
   withCare,
 } from './settings.js';
 import { renderManifest } from './static-pod.js';
-import { kubeadmUpdate } from './update.js';
+import { updateWorker } from './update.js';
 
 type Command = () => Promise<number>;
 
@@ -98,6 +100,7 @@ async function parseCommand(
               dryRun: f.dryRun,
               skipKubeadm: f.skipKubeadm,
               checkControlPlaneEndpoint: !f.ignoreControlPlaneEndpoint,
+              force: f.force,
               kubeadmArgs,
             },
             out,
@@ -135,13 +138,27 @@ async function parseCommand(
     )
     .command(
       'update',
-      "rewrite this worker's static pod (and lvscare's state file) for a changed list of masters; kubelet restarts the pod",
+      'change what kha join or adopt set up: only the flags given (--master, --image, --metrics-address, --lvscare-arg), the rest as recorded; kubelet replaces the pod',
       withFlags('update'),
       (a) => {
-        const pod = checkPodFlags(a);
-        const { manifestDir, stateDir, dryRun } = updateFlags();
-        const f = checked(z.object({ manifestDir, stateDir, dryRun }), a);
-        chosen = async () => kubeadmUpdate(await withCare(pod, warn), f, out);
+        const f = checked(z.object(updateFlags()), a);
+        chosen = () =>
+          updateWorker(
+            {
+              master: f.master,
+              image: f.image,
+              metricsAddress: f.metricsAddress,
+              lvscareArg: f.lvscareArg,
+            },
+            {
+              stateDir: f.stateDir,
+              vip: f.vip && formatEndpoint(f.vip),
+              dryRun: f.dryRun,
+              force: f.force,
+            },
+            out,
+            warn,
+          );
       },
     )
     .command('version', 'print the version', versionFlags, (a) => {

@@ -16,6 +16,8 @@ function sandbox() {
   writeFileSync(hosts, '127.0.0.1 localhost\n');
   mkdirSync(join(dir, 'manifests'));
   const flags = [
+    '--image',
+    'registry.example.com/kha/lvscare:0.1.0',
     '--hosts-file',
     hosts,
     '--manifest-dir',
