@@ -120,6 +120,14 @@ function recordedStep(name: StepName, d: Deployment, options: ResetOptions): Ste
   }
 }
 
+/** The steps a record names, in the order they were applied; reset runs their undos backwards. */
+export async function recordedSteps(record: JoinRecord, options: ResetOptions): Promise<Step[]> {
+  const d = await recordedDeployment(record, options.stateDir);
+  return (record.steps ?? LEGACY_STEPS)
+    .map((name) => recordedStep(name, d, options))
+    .filter((s): s is Step => s !== undefined);
+}
+
 export async function resetWorker(
   paths: Paths,
   options: ResetOptions,
@@ -142,10 +150,7 @@ export async function resetWorker(
   if (plan.note) say(`note: ${plan.note}`);
   // The latest join first: its hosts entry is the one in the file, its manifest the one in place.
   for (const record of [...plan.joins].reverse()) {
-    const d = await recordedDeployment(record, options.stateDir);
-    const steps = (record.steps ?? LEGACY_STEPS)
-      .map((name) => recordedStep(name, d, options))
-      .filter((s): s is Step => s !== undefined);
+    const steps = await recordedSteps(record, options);
     say(
       `${options.dryRun ? 'would undo' : 'undoing'} kha ${record.command ?? 'join'} of ${record.vip} (${record.at})`,
     );
