@@ -22,7 +22,10 @@ import { joinWorker } from './join.js';
 import { MANIFEST_HEADER } from './manifest-step.js';
 import { redactError } from './redact.js';
 import { resetWorker } from './reset.js';
+import { adoptWorker } from './adopt.js';
 import {
+  adoptFlags,
+  checkAdoptFlags,
   checkJoinFlags,
   checkPodFlags,
   joinFlags,
@@ -39,6 +42,7 @@ type Command = () => Promise<number>;
 
 const COMMAND_FLAGS: Record<string, Array<[string, FlagMeta]>> = {
   join: flagsOf(joinFlags()),
+  adopt: flagsOf(adoptFlags()),
   reset: flagsOf(resetFlags()),
   manifest: flagsOf(podFlags()),
   update: flagsOf(updateFlags()),
@@ -109,6 +113,20 @@ async function parseCommand(
       },
     )
     .command(
+      'adopt',
+      "take over a worker kubeadm already joined: join's steps without kubeadm, then, once the VIP serves the API, kubelet's kubeconfig pointed at it and kubelet restarted",
+      withFlags('adopt'),
+      (a) => {
+        const { pod, force, restartKubelet, kubeconfig, ...f } = checkAdoptFlags(a);
+        chosen = async () =>
+          adoptWorker(
+            { ...(await withCare(pod, warn)), ...pathsOf(f) },
+            { dryRun: f.dryRun, force, kubeconfig, restartKubelet },
+            out,
+          );
+      },
+    )
+    .command(
       'reset',
       "undo kha join: the static pod, the IPVS rules and the mode's set-up, the hosts entry",
       withFlags('reset'),
@@ -118,7 +136,12 @@ async function parseCommand(
           const paths = pathsOf(f);
           return resetWorker(
             paths,
-            { waitMs: f.wait, dryRun: f.dryRun, stateDir: paths.stateDir },
+            {
+              waitMs: f.wait,
+              dryRun: f.dryRun,
+              stateDir: paths.stateDir,
+              restartKubelet: f.restartKubelet,
+            },
             out,
           );
         };

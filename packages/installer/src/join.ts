@@ -88,7 +88,7 @@ export function joinRecord(
 }
 
 /** The steps join and adopt share: the node's side of the VIP, without kubeadm. */
-function nodeSteps(
+export function nodeSteps(
   s: KhaSettings,
   options: { force?: boolean | undefined; checkControlPlaneEndpoint: boolean; command: string } & {
     kubeadmArgs: string[];

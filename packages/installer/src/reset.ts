@@ -10,6 +10,7 @@ import { type Deployment, recordedDeployment } from './deployment.js';
 import { foreignManifestStep } from './foreign-manifest.js';
 import { hostsStep } from './hosts-step.js';
 import { kubeadmStep } from './kubeadm.js';
+import { kubeconfigStep } from './kubeconfig-step.js';
 import { manifestPath, manifestStep, parkedManifest } from './manifest-step.js';
 import { mastersFileStep } from './masters-file-step.js';
 import { rulesStep } from './rules-step.js';
@@ -70,6 +71,8 @@ function legacyRecord(paths: Paths, args: string[]): JoinRecord {
 
 export interface ResetOptions {
   waitMs: number;
+  /** false: print kubelet's restart command instead of running it. */
+  restartKubelet: boolean;
   dryRun: boolean;
   stateDir: string;
 }
@@ -99,7 +102,12 @@ export async function resetPlan(paths: Paths, stateDir: string): Promise<Plan> {
 }
 
 /** The step a record names, built from what the record says was set up. */
-function recordedStep(name: StepName, d: Deployment, options: ResetOptions): Step | undefined {
+function recordedStep(
+  name: StepName,
+  d: Deployment,
+  record: JoinRecord,
+  options: ResetOptions,
+): Step | undefined {
   switch (name) {
     case 'preflight':
       return undefined;
@@ -116,7 +124,8 @@ function recordedStep(name: StepName, d: Deployment, options: ResetOptions): Ste
     case 'kubeadm':
       return kubeadmStep(d.care.vip, [], { dir: dirname(d.manifestPath), file: MANIFEST_FILE });
     case 'kubeconfig':
-      throw new Error('kubeconfig: not undone by this kha');
+      if (!record.kubeconfig) throw new Error(`the record of ${record.vip} names no kubeconfig`);
+      return kubeconfigStep(d.care.vip, record.kubeconfig, options);
   }
 }
 
@@ -124,7 +133,7 @@ function recordedStep(name: StepName, d: Deployment, options: ResetOptions): Ste
 export async function recordedSteps(record: JoinRecord, options: ResetOptions): Promise<Step[]> {
   const d = await recordedDeployment(record, options.stateDir);
   return (record.steps ?? LEGACY_STEPS)
-    .map((name) => recordedStep(name, d, options))
+    .map((name) => recordedStep(name, d, record, options))
     .filter((s): s is Step => s !== undefined);
 }
 

@@ -224,8 +224,40 @@ export const updateFlags = () => ({
   force: forceFlag(),
 });
 
+const restartKubeletFlag = () =>
+  flagWithDefault(
+    {
+      kind: 'boolean',
+      default: true,
+      describe:
+        'restart kubelet (systemctl restart kubelet) after its kubeconfig changed; --no-restart-kubelet prints the command instead',
+    },
+    z.boolean(),
+  );
+
+/** The flags of `kha adopt` beside the pod's; --kubeconfig is the file it re-points. */
+const adoptOnlyFlags = () => ({
+  ...pathFlags(),
+  force: forceFlag(),
+  restartKubelet: restartKubeletFlag(),
+  // The pod's flag, read here too: with --no-discover the pod drops it, adopt still rewrites it.
+  kubeconfig: podFlags().kubeconfig,
+});
+
+export const adoptFlags = () => ({ ...podFlags(), ...adoptOnlyFlags() });
+
+/** Every flag of `kha adopt` checked, the pod's and the rest's problems reported together. */
+export function checkAdoptFlags(values: Readonly<Record<string, unknown>>) {
+  const pod = podSchema.safeParse(values, { reportInput: true });
+  const rest = z.object(adoptOnlyFlags()).safeParse(values, { reportInput: true });
+  const issues = [...(pod.error?.issues ?? []), ...(rest.error?.issues ?? [])];
+  if (!pod.success || !rest.success) throw new UsageError(describeIssues(issues));
+  return { pod: pod.data, ...rest.data };
+}
+
 export const resetFlags = () => ({
   ...pathFlags(),
+  restartKubelet: restartKubeletFlag(),
   wait: flagWithDefault(
     {
       kind: 'string',

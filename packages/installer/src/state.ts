@@ -41,7 +41,7 @@ export interface RecordedPod {
 }
 
 /** The kubelet kubeconfig adopt re-pointed at the VIP, and where its original is kept. */
-interface KubeconfigRecord {
+export interface KubeconfigRecord {
   path: string;
   /** The original, byte for byte, beside the record. */
   original: string;
