@@ -141,6 +141,8 @@ async function parseCommand(
               dryRun: f.dryRun,
               stateDir: paths.stateDir,
               restartKubelet: f.restartKubelet,
+              force: f.force,
+              kubeconfig: f.kubeconfig,
             },
             out,
           );

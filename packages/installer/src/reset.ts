@@ -4,7 +4,8 @@
 // marked reset last, so a reset interrupted anywhere is finished by running it again.
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { EXIT_FAILURE, EXIT_OK, VERSION } from '@kha/lvscare';
+import { EXIT_FAILURE, EXIT_OK, VERSION, parseEndpoint } from '@kha/lvscare';
+import { apiPathVerdict, kubeletFacts } from './api-path.js';
 import yaml from 'js-yaml';
 import { type Deployment, recordedDeployment } from './deployment.js';
 import { foreignManifestStep } from './foreign-manifest.js';
@@ -73,6 +74,10 @@ export interface ResetOptions {
   waitMs: number;
   /** false: print kubelet's restart command instead of running it. */
   restartKubelet: boolean;
+  /** Take the VIP away even from a running kubelet that reaches the API through it. */
+  force: boolean;
+  /** The kubelet kubeconfig to look at before that. */
+  kubeconfig: string;
   dryRun: boolean;
   stateDir: string;
 }
@@ -157,6 +162,16 @@ export async function resetWorker(
     return EXIT_OK;
   }
   if (plan.note) say(`note: ${plan.note}`);
+  // An adopted node's kubeconfig is put back by its own undo, before the VIP goes.
+  if (!plan.joins.some((j) => j.kubeconfig)) {
+    const vips = plan.joins.map((j) => parseEndpoint(j.vip)?.address ?? j.vip);
+    const v = apiPathVerdict(await kubeletFacts(options.kubeconfig), vips, options.force);
+    if (v.kind === 'refuse') {
+      say(`kha reset: ${v.line}; nothing was changed`);
+      return EXIT_FAILURE;
+    }
+    if (v.kind === 'warn') say(`warning: ${v.line}`);
+  }
   // The latest join first: its hosts entry is the one in the file, its manifest the one in place.
   for (const record of [...plan.joins].reverse()) {
     const steps = await recordedSteps(record, options);

@@ -258,6 +258,23 @@ export function checkAdoptFlags(values: Readonly<Record<string, unknown>>) {
 export const resetFlags = () => ({
   ...pathFlags(),
   restartKubelet: restartKubeletFlag(),
+  force: flagWithDefault(
+    {
+      kind: 'boolean',
+      default: false,
+      describe:
+        'reset even while a running kubelet reaches the API through the VIP (the node goes NotReady)',
+    },
+    z.boolean(),
+  ),
+  kubeconfig: flagWithDefault(
+    {
+      kind: 'string',
+      default: KUBELET_KUBECONFIG,
+      describe: "the kubelet's kubeconfig reset looks at before it takes the VIP away",
+    },
+    text(absolute),
+  ),
   wait: flagWithDefault(
     {
       kind: 'string',

@@ -99,7 +99,14 @@ test("reset removes lvscare's discovered-masters file, also for a record of a kh
     kha: '0.1.0',
     at: 'then',
   };
-  const options = { waitMs: 0, dryRun: false, stateDir: join(dir, 'state'), restartKubelet: false };
+  const options = {
+    waitMs: 0,
+    dryRun: false,
+    stateDir: join(dir, 'state'),
+    restartKubelet: false,
+    force: false,
+    kubeconfig: join(dir, 'kubelet.conf'),
+  };
   const steps = await recordedSteps(record, options);
   assert.deepEqual(
     steps.map((s) => s.name),
