@@ -23,6 +23,7 @@ import { MANIFEST_HEADER } from './manifest-step.js';
 import { redactError } from './redact.js';
 import { resetWorker } from './reset.js';
 import { adoptWorker } from './adopt.js';
+import { COMMANDS, COMPLETION_HELP, misplacedKubeadmFlags, topicProblem } from './command-line.js';
 import {
   adoptFlags,
   checkAdoptFlags,
@@ -39,6 +40,35 @@ import { renderManifest } from './static-pod.js';
 import { updateWorker } from './update.js';
 
 type Command = () => Promise<number>;
+
+const IMAGE = 'registry.example.com/kha/lvscare:0.1.0';
+
+/** Each command's Examples section: what an operator types for the common cases. */
+const EXAMPLES: Record<string, Array<[string, string]>> = {
+  join: [
+    [
+      `kha join --master 192.168.0.2-192.168.0.4 --image ${IMAGE} -- --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:...`,
+      "a new worker: kubeadm's flags after --",
+    ],
+    [
+      `kha join --master 192.168.0.2,192.168.0.3 --image ${IMAGE} --dry-run`,
+      'what it would change',
+    ],
+  ],
+  adopt: [
+    [`kha adopt --master 192.168.0.2-192.168.0.4 --image ${IMAGE} --dry-run`, 'the diffs first'],
+    [`kha adopt --master 192.168.0.2-192.168.0.4 --image ${IMAGE}`, 'a worker kubeadm joined'],
+  ],
+  update: [
+    ['kha update --master 192.168.0.5-192.168.0.7 --dry-run', 'new masters: the diffs first'],
+    ['kha update --image registry.example.com/kha/lvscare:0.2.0', 'an upgrade of lvscare'],
+  ],
+  reset: [
+    ['kha reset --dry-run', 'what it would undo'],
+    ['kha reset --wait 5m', 'allow kubelet 5 minutes to stop lvscare'],
+  ],
+  manifest: [[`kha manifest --master 192.168.0.2-192.168.0.4 --image ${IMAGE}`, 'print it']],
+};
 
 const COMMAND_FLAGS: Record<string, Array<[string, FlagMeta]>> = {
   join: flagsOf(joinFlags()),
@@ -65,7 +95,9 @@ export async function main(
     const command = await parseCommand(argv, out, err);
     return command ? await command() : EXIT_OK;
   } catch (e) {
-    return reportError('kha', redactError(e, argv), err);
+    // A problem with a command's flags points at that command's help.
+    const command = COMMAND_FLAGS[argv[0] ?? ''] ? `kha ${argv[0]}` : 'kha';
+    return reportError(command, redactError(e, argv), err);
   }
 }
 
@@ -74,13 +106,36 @@ async function parseCommand(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<Command | undefined> {
+  const topic = topicProblem(argv);
+  if (topic) throw new UsageError(topic);
+  if (argv[0] === 'completion' && argv.some((a) => a === '--help' || a === '-h')) {
+    out.write(COMPLETION_HELP);
+    return undefined;
+  }
   const args = helpAndCompletionWords(argv);
   const flags = COMMAND_FLAGS[args[0] ?? ''];
   const read = flags ? readPflagArgs(args.slice(1), flags) : undefined;
   if (read && read.problems.length > 0) throw new UsageError(read.problems);
+  if (args[0] === 'join' || args[0] === 'adopt') {
+    const misplaced = misplacedKubeadmFlags(args.slice(1));
+    if (misplaced.length > 0) throw new UsageError(misplaced);
+  }
+  // join and manifest read --kubeconfig for discovery alone; adopt also rewrites it.
+  if (
+    read &&
+    (args[0] === 'join' || args[0] === 'manifest') &&
+    read.given.has('kubeconfig') &&
+    read.args.some((a) => a === '--no-discover' || a === '--discover=false')
+  )
+    throw new UsageError(
+      '--kubeconfig is read only by discovery, which --no-discover turns off: drop one of them',
+    );
   const warn = (line: string) => err.write(`kha: warning: ${line}\n`);
   const withFlags = (name: string) => (y: Argv) =>
-    y.options(yargsOptions(COMMAND_FLAGS[name] ?? []));
+    (EXAMPLES[name] ?? []).reduce(
+      (p, [example, what]) => p.example(example, what),
+      y.options(yargsOptions(COMMAND_FLAGS[name] ?? [])),
+    );
   let chosen: Command | undefined;
   await cliParser(
     'kha',
@@ -193,7 +248,7 @@ async function parseCommand(
       };
     })
     .command('help [command..]', 'show the help of a command, e.g. kha help join')
-    .demandCommand(1, 'name a command: join, reset, manifest, update, version, help, completion')
+    .demandCommand(1, `name a command: ${COMMANDS.join(', ')}`)
     .parseAsync();
   return chosen;
 }

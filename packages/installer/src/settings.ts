@@ -54,7 +54,12 @@ export const podFlags = () => ({
     text(vipOf),
   ),
   master: flagWithDefault(
-    { kind: 'list', default: [], describe: 'a control-plane address[:port] or IPv4 range a-b' },
+    {
+      kind: 'list',
+      default: [],
+      describe:
+        'a control-plane address[:port] or IPv4 range a-b, several comma-separated (required)',
+    },
     list(mastersIn),
   ),
   image: flag(
@@ -77,10 +82,14 @@ export const podFlags = () => ({
     {
       kind: 'string',
       default: '0.0.0.0:9299',
-      describe: "ADDR:PORT of lvscare's /metrics, /healthz, /readyz in the pod",
+      describe:
+        "ADDR:PORT of lvscare's /metrics, /healthz, /readyz in the pod (:PORT: every address)",
     },
     text((t) => {
-      const e = parseEndpoint(t) ?? why('not an ADDR:PORT (IPv6 as [addr]:port)');
+      // Go's exporters take ":9299" for every address; so does kha.
+      const e =
+        parseEndpoint(t.startsWith(':') ? `0.0.0.0${t}` : t) ??
+        why('not an ADDR:PORT or :PORT (IPv6 as [addr]:port)');
       return { host: e.address, port: e.port };
     }),
   ),
