@@ -2,27 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { vipServer, withServer } from '../src/kubeconfig-server.js';
+import { ROTATED_CERT, kubeletConf } from './kubelet-conf.js';
 
-// As kubeadm writes kubelet.conf (kubeadm/app/phases/kubeconfig), CA data shortened.
-const KUBELET_CONF = `apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: LS0tLS1CRUdJTg==
-    server: https://192.168.0.2:6443
-  name: kubernetes
-contexts:
-- context:
-    cluster: kubernetes
-    user: system:node:worker-1
-  name: system:node:worker-1@kubernetes
-current-context: system:node:worker-1@kubernetes
-kind: Config
-users:
-- name: system:node:worker-1
-  user:
-    client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem
-    client-key: /var/lib/kubelet/pki/kubelet-client-current.pem
-`;
+const KUBELET_CONF = kubeletConf('https://192.168.0.2:6443', ROTATED_CERT);
 
 test('the server line alone changes; every other byte stays', () => {
   const to = vipServer('apiserver.cluster.local', 6443);

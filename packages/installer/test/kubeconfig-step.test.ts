@@ -7,29 +7,18 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { kubeconfigChange, kubeconfigStep } from '../src/kubeconfig-step.js';
 import { Refusal } from '../src/step.js';
+import { kubeletConf } from './kubelet-conf.js';
 
 const VIP = { family: 'inet' as const, address: '10.103.97.2', port: 6443 };
 
-// As kubeadm writes kubelet.conf, with a CRLF-free odd spacing kept to show bytes survive.
-const ORIGINAL = `apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: ${Buffer.from('not a real CA').toString('base64')}
-    server:   https://192.168.0.2:6443
-  name: kubernetes
-contexts:
-- context:
-    cluster: kubernetes
-    user: system:node:worker-1
-  name: system:node:worker-1@kubernetes
-current-context: system:node:worker-1@kubernetes
-kind: Config
-users:
-- name: system:node:worker-1
-  user:
-    client-certificate-data: ${Buffer.from('cert').toString('base64')}
+// The credentials inline, and odd spacing after server: that the rewrite keeps.
+const ORIGINAL = kubeletConf(
+  'https://192.168.0.2:6443',
+  `    client-certificate-data: ${Buffer.from('cert').toString('base64')}
     client-key-data: ${Buffer.from('key').toString('base64')}
-`;
+`,
+  'server:   https://192.168.0.2:6443',
+);
 
 function node() {
   const dir = mkdtempSync(join(tmpdir(), 'kha-adopt-'));
