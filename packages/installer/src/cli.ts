@@ -134,7 +134,8 @@ async function parseCommand(
   const withFlags = (name: string) => (y: Argv) =>
     (EXAMPLES[name] ?? []).reduce(
       (p, [example, what]) => p.example(example, what),
-      y.options(yargsOptions(COMMAND_FLAGS[name] ?? [])),
+      // --version belongs to kha, not to a command: `kha join --version` is an unknown flag.
+      y.options(yargsOptions(COMMAND_FLAGS[name] ?? [])).version(false),
     );
   let chosen: Command | undefined;
   await cliParser(

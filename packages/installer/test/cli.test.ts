@@ -225,6 +225,7 @@ test('the command line as operators type it: each mistake one line naming what t
       ['reset', '--wait', '5x'],
       /^kha reset: --wait "5x": must be a duration.*\(see kha reset --help\)$/,
     ],
+    [['join', '--version'], /^kha join: Unknown argument: version/],
   ];
   for (const [args, message] of cases) {
     const r = khaRun(args);
