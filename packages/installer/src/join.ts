@@ -15,14 +15,8 @@ import { formatMetricsAddress } from './metrics-address.js';
 import { preflightStep } from './preflight.js';
 import { rulesStep } from './rules-step.js';
 import type { KhaSettings, PodSettings } from './settings.js';
-import {
-  type JoinRecord,
-  type RecordedPod,
-  type StepName,
-  recording,
-  withoutCaFile,
-} from './state.js';
-import { type RecordWrite, type Step, applySteps } from './step.js';
+import { type JoinRecord, type RecordedPod, recording, withoutCaFile } from './state.js';
+import { type RecordWrite, type Step, type StepName, applySteps } from './step.js';
 import { MANIFEST_FILE, careArgs, renderManifest } from './static-pod.js';
 
 export interface JoinOptions {
@@ -90,19 +84,17 @@ export function joinRecord(
 /** The steps join and adopt share: the node's side of the VIP, without kubeadm. */
 export function nodeSteps(
   s: KhaSettings,
-  options: { force?: boolean | undefined; checkControlPlaneEndpoint: boolean; command: string } & {
+  options: {
+    command: string;
+    force: boolean | undefined;
+    checkControlPlaneEndpoint: boolean;
     kubeadmArgs: string[];
     needKubeadm: boolean;
   },
 ): Step[] {
   const d = deploymentOf(s);
   return [
-    preflightStep(s.care, {
-      needKubeadm: options.needKubeadm,
-      kubeadmArgs: options.kubeadmArgs,
-      checkControlPlaneEndpoint: options.checkControlPlaneEndpoint,
-      command: options.command,
-    }),
+    preflightStep(s.care, options),
     foreignManifestStep(d, { force: options.force ?? false }),
     hostsStep(d),
     rulesStep(d),

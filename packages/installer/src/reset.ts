@@ -20,13 +20,12 @@ import {
   type JoinRecord,
   type KhaState,
   LEGACY_STEPS,
-  type StepName,
   readState,
   statePath,
   withoutCaFile,
   writeState,
 } from './state.js';
-import { type Step, undoSteps } from './step.js';
+import { type Step, type StepName, undoSteps } from './step.js';
 import { MANIFEST_FILE } from './static-pod.js';
 
 /** lvscare's arguments in a manifest kha wrote, or undefined when there is none. */

@@ -5,22 +5,11 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '@kha/lvscare';
-import type { RecordWrite } from './step.js';
+import type { RecordWrite, StepName } from './step.js';
 import { unifiedDiff } from './unified-diff.js';
 
 const STATE_FILE = 'state.json';
 export const DEFAULT_STATE_DIR = '/var/lib/kha';
-
-/** The steps a record can name, in the order join and adopt apply them. */
-export type StepName =
-  | 'preflight'
-  | 'foreign-manifest'
-  | 'hosts'
-  | 'rules'
-  | 'manifest'
-  | 'masters-file'
-  | 'kubeadm'
-  | 'kubeconfig';
 
 /** What records of a kha that kept no step list set up. */
 export const LEGACY_STEPS: StepName[] = ['hosts', 'rules', 'masters-file', 'manifest'];

@@ -3,7 +3,17 @@
 // the undos of the recorded steps in reverse. Every apply and undo changes nothing when run again,
 // so a command interrupted anywhere is finished by running it again.
 import { EXIT_FAILURE, EXIT_OK } from '@kha/lvscare';
-import type { StepName } from './state.js';
+
+/** The steps a record can name, in the order join and adopt apply them. */
+export type StepName =
+  | 'preflight'
+  | 'foreign-manifest'
+  | 'hosts'
+  | 'rules'
+  | 'manifest'
+  | 'masters-file'
+  | 'kubeadm'
+  | 'kubeconfig';
 
 export interface Step {
   name: StepName;

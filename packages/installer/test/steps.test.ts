@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { recordedSteps } from '../src/reset.js';
-import type { JoinRecord, StepName } from '../src/state.js';
-import { Refusal, type Step, applySteps, undoSteps } from '../src/step.js';
+import type { JoinRecord } from '../src/state.js';
+import { Refusal, type Step, type StepName, applySteps, undoSteps } from '../src/step.js';
 
 /** A step that logs what runs; its plan refuses when asked to. */
 function logged(name: StepName, log: string[], refuse?: string): Step {
