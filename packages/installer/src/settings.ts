@@ -114,7 +114,8 @@ export const podFlags = () => ({
     {
       kind: 'string',
       default: KUBELET_KUBECONFIG,
-      describe: "the kubelet's kubeconfig discovery reads the API with",
+      describe:
+        "the kubelet's kubeconfig: discovery reads the API with it; adopt points it at the VIP",
     },
     text(absolute),
   ),
