@@ -27,6 +27,7 @@ import {
   withClient,
 } from '../support/care-scenario.js';
 import { ipvsadm, savedRules } from '../support/ipvsadm.js';
+import { makePki } from '../support/pki.js';
 import { attempt, run } from '../support/run.js';
 
 const topo = scenarioTopology(() => {
@@ -122,14 +123,19 @@ let kubeadmArgsMemo: string[] | undefined;
 const kubeadmArgs = (): string[] =>
   (kubeadmArgsMemo ??= ['--token', TOKEN, '--discovery-token-ca-cert-hash', caCertHash()]);
 
-const joinArgs = (node: Node, extra: string[] = []) => [
-  'join',
+/** The flags join and adopt share on this node. */
+const podArgs = (node: Node) => [
   ...masterFlags(),
   ...node.flags,
   '--ca-file',
   topo.caCert,
   '--image',
   IMAGE,
+];
+
+const joinArgs = (node: Node, extra: string[] = []) => [
+  'join',
+  ...podArgs(node),
   ...extra,
   '--',
   ...kubeadmArgs(),
@@ -248,7 +254,9 @@ test('kha join killed after each step (and after its record), then run again: th
       env: { ...process.env, ...node.env },
     });
     assert.equal(killed.signal, 'SIGKILL', `killed after ${after} steps: ${killed.stderr}`);
-    assert.equal(killed.stdout.split('\n').filter(Boolean).length, after, killed.stdout);
+    // kubeadm's own output comes on stdout too: count the driver's lines alone.
+    const applied = killed.stdout.split('\n').filter((l) => l.startsWith('applied '));
+    assert.equal(applied.length, after, killed.stdout);
     const again = kha(node, joinArgs(node));
     assert.equal(again.status, 0, `re-run after ${after} steps: ${again.stdout}${again.stderr}`);
     const got = endState(node);
@@ -487,5 +495,112 @@ test('a kube-lvscare.yaml kha did not write: join refuses it by name and keeps i
   const reset = kha(node, ['reset', ...node.flags]);
   assert.equal(reset.status, 0, reset.stdout + reset.stderr);
   assert.equal(readFileSync(manifest, 'utf8'), sealos, 'put back byte for byte');
+  assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
+});
+
+/**
+ * A worker kubeadm joined straight to the first master: its kubelet.conf as kubeadm writes it
+ * (the CA inline, the client certificate in files), and a stand-in systemctl that records what
+ * it was asked. Real `systemctl restart UNIT` returns once the restart job is done, printing
+ * nothing, exit 0 (systemctl(1), "restart"); the stand-in does the same and keeps the request.
+ */
+function joinedWorker(node: Node, ca = readFileSync(topo.caCert)) {
+  const { cert, key } = topo.pki.client('system:node:worker-1', 'system:nodes');
+  const kubeconfig = join(node.dir, 'kubelet.conf');
+  const text = `apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: ${ca.toString('base64')}
+    server: https://${topo.masters[0]!.ip}:6443
+  name: kubernetes
+contexts:
+- context:
+    cluster: kubernetes
+    user: system:node:worker-1
+  name: system:node:worker-1@kubernetes
+current-context: system:node:worker-1@kubernetes
+kind: Config
+preferences: {}
+users:
+- name: system:node:worker-1
+  user:
+    client-certificate: ${cert}
+    client-key: ${key}
+`;
+  writeFileSync(kubeconfig, text, { mode: 0o600 });
+  const systemctlLog = join(node.dir, 'systemctl.log');
+  writeFileSync(
+    join(node.dir, 'bin', 'systemctl'),
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> "${systemctlLog}"\n`,
+  );
+  chmodSync(join(node.dir, 'bin', 'systemctl'), 0o755);
+  const restarts = () =>
+    existsSync(systemctlLog) ? readFileSync(systemctlLog, 'utf8').split('\n').filter(Boolean) : [];
+  return { kubeconfig, text, restarts };
+}
+
+const adoptArgs = (node: Node, kubeconfig: string, extra: string[] = []) => [
+  'adopt',
+  ...podArgs(node),
+  '--kubeconfig',
+  kubeconfig,
+  ...extra,
+];
+
+test('kha adopt: a worker whose kubelet names a master directly goes through the VIP; reset gives its kubeconfig back byte for byte', () => {
+  resetKernel();
+  const node = freshNode();
+  const worker = joinedWorker(node);
+  const r = kha(node, adoptArgs(node, worker.kubeconfig));
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(existsSync(node.kubeadmLog), false, 'kubeadm never ran');
+  assert.equal(
+    readFileSync(worker.kubeconfig, 'utf8'),
+    worker.text.replace(
+      `https://${topo.masters[0]!.ip}:6443`,
+      'https://apiserver.cluster.local:6443',
+    ),
+    'the server line alone changed',
+  );
+  assert.deepEqual(worker.restarts(), ['restart kubelet']);
+  assert.match(
+    readFileSync(node.hosts, 'utf8'),
+    /^10\.103\.97\.2 apiserver\.cluster\.local # kha$/m,
+  );
+  assert.equal(savedRules().length, 1 + topo.masters.length, 'the VIP and every master');
+  assert.ok(existsSync(join(node.manifests, 'kube-lvscare.yaml')));
+
+  const again = kha(node, adoptArgs(node, worker.kubeconfig));
+  assert.equal(again.status, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /already points at https:\/\/apiserver\.cluster\.local:6443/);
+  assert.deepEqual(worker.restarts(), ['restart kubelet'], 'nothing changed, no restart');
+
+  const reset = kha(node, ['reset', ...node.flags]);
+  assert.equal(reset.status, 0, reset.stdout + reset.stderr);
+  assert.equal(readFileSync(worker.kubeconfig, 'utf8'), worker.text, 'byte for byte');
+  assert.deepEqual(worker.restarts(), ['restart kubelet', 'restart kubelet']);
+  assert.ok(
+    reset.stdout.indexOf("kubelet's kubeconfig") < reset.stdout.indexOf('static pod'),
+    'kubelet is sent back to the master before the VIP goes',
+  );
+  assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
+  assert.deepEqual(savedRules(), []);
+  assert.deepEqual(readdirSync(node.manifests), []);
+});
+
+test("kha adopt: a VIP whose certificate the kubeconfig's CA does not verify leaves kubelet as it was", () => {
+  resetKernel();
+  const node = freshNode();
+  const stranger = makePki(join(node.dir, 'stranger'), 'stranger-ca');
+  const worker = joinedWorker(node, readFileSync(stranger.caCert));
+  const r = kha(node, adoptArgs(node, worker.kubeconfig));
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /the VIP does not serve the API as kubelet would use it/);
+  assert.equal(readFileSync(worker.kubeconfig, 'utf8'), worker.text);
+  assert.deepEqual(worker.restarts(), []);
+  const reset = kha(node, ['reset', ...node.flags]);
+  assert.equal(reset.status, 0, reset.stdout + reset.stderr);
+  assert.equal(readFileSync(worker.kubeconfig, 'utf8'), worker.text);
+  assert.deepEqual(worker.restarts(), [], 'nothing of kubelet was changed, so nothing restarted');
   assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
 });
