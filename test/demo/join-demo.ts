@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { KHA_BIN, LVSCARE_BIN } from '../support/artifact.js';
+import { IMAGE_TAG } from '../support/pod.js';
 import { Topology } from '../support/topology.js';
 
 const VIP = '10.103.97.2:6443';
@@ -45,7 +46,15 @@ const paths = [
 const masters = topo.masters.map((m) => m.ip);
 let care: ReturnType<typeof spawn> | undefined;
 try {
-  const joinArgs = ['join', '--master', `${masters[0]}-${masters[2]}`, '--ca-file', topo.caCert];
+  const joinArgs = [
+    'join',
+    '--master',
+    `${masters[0]}-${masters[2]}`,
+    '--ca-file',
+    topo.caCert,
+    '--image',
+    IMAGE_TAG,
+  ];
   show(
     `kha ${joinArgs.join(' ')} --skip-kubeadm`,
     sh(KHA_BIN, [...joinArgs, ...paths, '--skip-kubeadm']),

@@ -16,6 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { KHA_BIN } from '../support/artifact.js';
 import {
   masterText,
@@ -26,6 +27,7 @@ import {
   withClient,
 } from '../support/care-scenario.js';
 import { ipvsadm, savedRules } from '../support/ipvsadm.js';
+import { makePki } from '../support/pki.js';
 import { attempt, run } from '../support/run.js';
 
 const topo = scenarioTopology(() => {
@@ -35,7 +37,10 @@ const topo = scenarioTopology(() => {
 
 const HOSTS_BEFORE =
   '127.0.0.1\tlocalhost\n# a comment kept as it is  \n10.9.9.9 apiserver.cluster.local\n::1 localhost ip6-localhost';
-const STEPS = ['preflight', 'hosts', 'rules', 'manifest', 'kubeadm'] as const;
+/** The steps of a join with kubeadm: preflight, foreign manifest, hosts, rules, masters file, manifest, kubeadm. */
+const JOIN_STEPS = 7;
+const IMAGE = 'registry.example.com/kha/lvscare:0.1.0';
+const INTERRUPTED = fileURLToPath(new URL('../support/join-interrupted.js', import.meta.url));
 
 interface Node {
   dir: string;
@@ -118,12 +123,19 @@ let kubeadmArgsMemo: string[] | undefined;
 const kubeadmArgs = (): string[] =>
   (kubeadmArgsMemo ??= ['--token', TOKEN, '--discovery-token-ca-cert-hash', caCertHash()]);
 
-const joinArgs = (node: Node, extra: string[] = []) => [
-  'join',
+/** The flags join and adopt share on this node. */
+const podArgs = (node: Node) => [
   ...masterFlags(),
   ...node.flags,
   '--ca-file',
   topo.caCert,
+  '--image',
+  IMAGE,
+];
+
+const joinArgs = (node: Node, extra: string[] = []) => [
+  'join',
+  ...podArgs(node),
   ...extra,
   '--',
   ...kubeadmArgs(),
@@ -148,7 +160,16 @@ function endState(node: Node) {
     sysctl: files('sysctl.d'),
     rules: savedRules(),
     vipRoute: attempt('ip', ['route', 'show', `${vip4.address}/32`]).stdout.trim(),
+    record: recordOf(node),
   };
+}
+
+/** kha's record, its times left out. */
+function recordOf(node: Node): unknown {
+  const path = join(node.dir, 'state', 'state.json');
+  if (!existsSync(path)) return undefined;
+  const state = JSON.parse(readFileSync(path, 'utf8')) as { joins: Array<{ at?: string }> };
+  return { ...state, joins: state.joins.map(({ at: _at, ...j }) => j) };
 }
 
 test('kha join: hosts entry and rules before kubeadm runs, kubeadm gets the join arguments, the VIP answers', async () => {
@@ -181,7 +202,14 @@ test('kha join: hosts entry and rules before kubeadm runs, kubeadm gets the join
   assert.match(s.vipRoute, /src 10\.0\.0\.10/, 'route mode pins the worker address as source');
   assert.match(s.hosts, /^10\.103\.97\.2 apiserver\.cluster\.local # kha$/m);
   assert.doesNotMatch(s.hosts, /10\.9\.9\.9 apiserver/, 'the old entry for the name is replaced');
-  const manifest = kha(node, ['manifest', ...masterFlags(), '--ca-file', topo.caCert]).stdout;
+  const manifest = kha(node, [
+    'manifest',
+    ...masterFlags(),
+    '--ca-file',
+    topo.caCert,
+    '--image',
+    IMAGE,
+  ]).stdout;
   assert.deepEqual(s.manifests, { 'kube-lvscare.yaml': manifest });
   assert.match(s.modulesLoad['kha-lvscare.conf']!, /^ip_vs$/m);
   assert.match(s.sysctl['90-kha-lvscare.conf']!, /^net\.ipv4\.vs\.expire_nodest_conn = 1$/m);
@@ -200,27 +228,41 @@ test("kha join: kubeadm's exit status becomes kha's", () => {
   assert.match(r.stdout, /kubeadm join failed with status 7/);
 });
 
-test('kha join interrupted after each step, then run again: the same end state as one clean run', () => {
+test('kha join killed after each step (and after its record), then run again: the same end state as one clean run', () => {
   resetKernel();
   const reference = freshNode();
   assert.equal(kha(reference, joinArgs(reference)).status, 0);
   const expected = endState(reference);
-  for (const step of STEPS) {
+  for (let after = 0; after <= JOIN_STEPS; after++) {
     resetKernel();
     attempt('ip', ['route', 'del', `${vip4.address}/32`]);
     const node = freshNode();
-    const killed = kha(node, joinArgs(node), { KHA_TEST_KILL_AFTER: step });
-    assert.equal(
-      killed.signal,
-      'SIGKILL',
-      `interrupted after ${step}: ${killed.stdout}${killed.stderr}`,
-    );
+    const cut = {
+      after,
+      values: { master: topo.masters.map((m) => m.ip), caFile: topo.caCert, image: IMAGE },
+      paths: {
+        manifestDir: node.manifests,
+        hostsFile: node.hosts,
+        modulesLoadDir: join(node.dir, 'modules-load.d'),
+        sysctlDir: join(node.dir, 'sysctl.d'),
+        stateDir: join(node.dir, 'state'),
+      },
+      kubeadmArgs: kubeadmArgs(),
+    };
+    const killed = spawnSync(process.execPath, [INTERRUPTED, JSON.stringify(cut)], {
+      encoding: 'utf8',
+      env: { ...process.env, ...node.env },
+    });
+    assert.equal(killed.signal, 'SIGKILL', `killed after ${after} steps: ${killed.stderr}`);
+    // kubeadm's own output comes on stdout too: count the driver's lines alone.
+    const applied = killed.stdout.split('\n').filter((l) => l.startsWith('applied '));
+    assert.equal(applied.length, after, killed.stdout);
     const again = kha(node, joinArgs(node));
-    assert.equal(again.status, 0, `re-run after ${step}: ${again.stdout}${again.stderr}`);
+    assert.equal(again.status, 0, `re-run after ${after} steps: ${again.stdout}${again.stderr}`);
     const got = endState(node);
     // The files hold the temp paths of their own node; compare them with that path put back.
     const same = (x: unknown) => JSON.stringify(x).replaceAll(node.dir, reference.dir);
-    assert.equal(same(got), JSON.stringify(expected), `after an interruption after ${step}`);
+    assert.equal(same(got), JSON.stringify(expected), `after a kill after ${after} steps`);
   }
 });
 
@@ -294,8 +336,11 @@ test('--dry-run prints every step and changes nothing', () => {
   const node = freshNode();
   const r = kha(node, joinArgs(node, ['--dry-run']));
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  for (const n of [1, 2, 3, 4, 5, 6]) assert.match(r.stdout, new RegExp(`^\\[${n}/6\\]`, 'm'));
-  assert.match(r.stdout, /would add "10\.103\.97\.2 apiserver\.cluster\.local # kha"/);
+  for (let n = 1; n <= JOIN_STEPS; n++)
+    assert.match(r.stdout, new RegExp(`^\\[${n}/${JOIN_STEPS}\\]`, 'm'));
+  assert.match(r.stdout, /^ {2}-10\.9\.9\.9 apiserver\.cluster\.local$/m, "the hosts file's diff");
+  assert.match(r.stdout, /^ {2}\+10\.103\.97\.2 apiserver\.cluster\.local # kha$/m);
+  assert.match(r.stdout, /^ {2}\+ {6}image: registry\.example\.com\/kha\/lvscare:0\.1\.0$/m);
   assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
   assert.deepEqual(readdirSync(node.manifests), []);
   assert.deepEqual(savedRules(), []);
@@ -371,4 +416,191 @@ test('an edit to the hosts file after join: reset keeps it and keeps the backup'
   assert.doesNotMatch(readFileSync(node.hosts, 'utf8'), /# kha/);
   assert.equal(readFileSync(`${node.hosts}.kha-backup`, 'utf8'), HOSTS_BEFORE);
   assert.match(r.stdout, /kept as .*kha-backup/);
+});
+
+test('kha update --master keeps image, metrics address and link mode; reset after it leaves nothing', () => {
+  resetKernel();
+  const node = freshNode();
+  const mastersFile = join(node.dir, 'lvscare', 'masters.json');
+  const kept = [
+    '--metrics-address',
+    '10.0.0.10:9299',
+    '--lvscare-arg=--mode=link',
+    '--discover-state-file',
+    mastersFile,
+  ];
+  const joined = kha(node, joinArgs(node, [...kept, '--skip-kubeadm']));
+  assert.equal(joined.status, 0, joined.stdout + joined.stderr);
+  // What lvscare would have written by now: the masters it discovered.
+  mkdirSync(join(node.dir, 'lvscare'));
+  writeFileSync(mastersFile, '{"version":1,"masters":["10.0.0.99:6443"],"updatedAt":"x"}\n');
+  const two = topo.masters.slice(0, 2).map((m) => m.ip);
+  const stateDir = join(node.dir, 'state');
+  const dry = kha(node, [
+    'update',
+    '--master',
+    two.join(','),
+    '--state-dir',
+    stateDir,
+    '--dry-run',
+  ]);
+  assert.equal(dry.status, 0, dry.stdout + dry.stderr);
+  assert.match(dry.stdout, new RegExp(`^ {2}- {8}- ${topo.masters[2]!.ip}:6443$`, 'm'));
+  const before = endState(node);
+  assert.deepEqual(endState(node), before, 'the dry run changed nothing');
+  const r = kha(node, ['update', '--master', two.join(','), '--state-dir', stateDir]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const wanted = kha(node, [
+    'manifest',
+    ...two.flatMap((m) => ['--master', m]),
+    '--ca-file',
+    topo.caCert,
+    '--image',
+    IMAGE,
+    ...kept,
+  ]);
+  assert.equal(wanted.status, 0, wanted.stderr);
+  assert.equal(readFileSync(join(node.manifests, 'kube-lvscare.yaml'), 'utf8'), wanted.stdout);
+  assert.match(readFileSync(mastersFile, 'utf8'), new RegExp(two[0]!.replaceAll('.', '\\.')));
+
+  const reset = kha(node, ['reset', ...node.flags]);
+  assert.equal(reset.status, 0, reset.stdout + reset.stderr);
+  assert.notEqual(attempt('ip', ['link', 'show', 'lvscare']).status, 0, 'dummy link removed');
+  assert.notEqual(attempt('nft', ['list', 'table', 'ip', 'kha-lvscare']).status, 0, 'NAT table');
+  assert.deepEqual(savedRules(), []);
+  assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
+  assert.deepEqual(readdirSync(node.manifests), []);
+  assert.equal(existsSync(mastersFile), false, "lvscare's discovered masters removed");
+  assert.deepEqual(readdirSync(join(node.dir, 'modules-load.d')), []);
+  assert.deepEqual(readdirSync(join(node.dir, 'sysctl.d')), []);
+});
+
+test('a kube-lvscare.yaml kha did not write: join refuses it by name and keeps it byte for byte; --force keeps it, reset puts it back', () => {
+  resetKernel();
+  const node = freshNode();
+  const manifest = join(node.manifests, 'kube-lvscare.yaml');
+  // The shape sealos writes: its own lvscare static pod, under the same file name.
+  const sealos =
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-sealyun-lvscare\n  namespace: kube-system\nspec:\n  containers:\n  - args: [care, --vs, 10.103.97.2:6443, --health-path, /healthz]\n    image: ghcr.io/labring/lvscare:v4.3.0\n';
+  writeFileSync(manifest, sealos);
+  const refused = kha(node, joinArgs(node, ['--skip-kubeadm']));
+  assert.equal(refused.status, 1, refused.stdout + refused.stderr);
+  assert.match(refused.stdout, new RegExp(`${manifest} was not written by kha.*--force`));
+  assert.equal(readFileSync(manifest, 'utf8'), sealos);
+  assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE, 'nothing else changed either');
+  assert.deepEqual(savedRules(), []);
+  const forced = kha(node, joinArgs(node, ['--skip-kubeadm', '--force']));
+  assert.equal(forced.status, 0, forced.stdout + forced.stderr);
+  assert.equal(readFileSync(join(node.dir, 'state', 'kube-lvscare.yaml.foreign'), 'utf8'), sealos);
+  const reset = kha(node, ['reset', ...node.flags]);
+  assert.equal(reset.status, 0, reset.stdout + reset.stderr);
+  assert.equal(readFileSync(manifest, 'utf8'), sealos, 'put back byte for byte');
+  assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
+});
+
+/**
+ * A worker kubeadm joined straight to the first master: its kubelet.conf as kubeadm writes it
+ * (the CA inline, the client certificate in files), and a stand-in systemctl that records what
+ * it was asked. Real `systemctl restart UNIT` returns once the restart job is done, printing
+ * nothing, exit 0 (systemctl(1), "restart"); the stand-in does the same and keeps the request.
+ */
+function joinedWorker(node: Node, ca = readFileSync(topo.caCert)) {
+  const { cert, key } = topo.pki.client('system:node:worker-1', 'system:nodes');
+  const kubeconfig = join(node.dir, 'kubelet.conf');
+  const text = `apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: ${ca.toString('base64')}
+    server: https://${topo.masters[0]!.ip}:6443
+  name: kubernetes
+contexts:
+- context:
+    cluster: kubernetes
+    user: system:node:worker-1
+  name: system:node:worker-1@kubernetes
+current-context: system:node:worker-1@kubernetes
+kind: Config
+preferences: {}
+users:
+- name: system:node:worker-1
+  user:
+    client-certificate: ${cert}
+    client-key: ${key}
+`;
+  writeFileSync(kubeconfig, text, { mode: 0o600 });
+  const systemctlLog = join(node.dir, 'systemctl.log');
+  writeFileSync(
+    join(node.dir, 'bin', 'systemctl'),
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> "${systemctlLog}"\n`,
+  );
+  chmodSync(join(node.dir, 'bin', 'systemctl'), 0o755);
+  const restarts = () =>
+    existsSync(systemctlLog) ? readFileSync(systemctlLog, 'utf8').split('\n').filter(Boolean) : [];
+  return { kubeconfig, text, restarts };
+}
+
+const adoptArgs = (node: Node, kubeconfig: string, extra: string[] = []) => [
+  'adopt',
+  ...podArgs(node),
+  '--kubeconfig',
+  kubeconfig,
+  ...extra,
+];
+
+test('kha adopt: a worker whose kubelet names a master directly goes through the VIP; reset gives its kubeconfig back byte for byte', () => {
+  resetKernel();
+  const node = freshNode();
+  const worker = joinedWorker(node);
+  const r = kha(node, adoptArgs(node, worker.kubeconfig));
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(existsSync(node.kubeadmLog), false, 'kubeadm never ran');
+  assert.equal(
+    readFileSync(worker.kubeconfig, 'utf8'),
+    worker.text.replace(
+      `https://${topo.masters[0]!.ip}:6443`,
+      'https://apiserver.cluster.local:6443',
+    ),
+    'the server line alone changed',
+  );
+  assert.deepEqual(worker.restarts(), ['restart kubelet']);
+  assert.match(
+    readFileSync(node.hosts, 'utf8'),
+    /^10\.103\.97\.2 apiserver\.cluster\.local # kha$/m,
+  );
+  assert.equal(savedRules().length, 1 + topo.masters.length, 'the VIP and every master');
+  assert.ok(existsSync(join(node.manifests, 'kube-lvscare.yaml')));
+
+  const again = kha(node, adoptArgs(node, worker.kubeconfig));
+  assert.equal(again.status, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /already points at https:\/\/apiserver\.cluster\.local:6443/);
+  assert.deepEqual(worker.restarts(), ['restart kubelet'], 'nothing changed, no restart');
+
+  const reset = kha(node, ['reset', ...node.flags]);
+  assert.equal(reset.status, 0, reset.stdout + reset.stderr);
+  assert.equal(readFileSync(worker.kubeconfig, 'utf8'), worker.text, 'byte for byte');
+  assert.deepEqual(worker.restarts(), ['restart kubelet', 'restart kubelet']);
+  assert.ok(
+    reset.stdout.indexOf("kubelet's kubeconfig") < reset.stdout.indexOf('static pod'),
+    'kubelet is sent back to the master before the VIP goes',
+  );
+  assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
+  assert.deepEqual(savedRules(), []);
+  assert.deepEqual(readdirSync(node.manifests), []);
+});
+
+test("kha adopt: a VIP whose certificate the kubeconfig's CA does not verify leaves kubelet as it was", () => {
+  resetKernel();
+  const node = freshNode();
+  const stranger = makePki(join(node.dir, 'stranger'), 'stranger-ca');
+  const worker = joinedWorker(node, readFileSync(stranger.caCert));
+  const r = kha(node, adoptArgs(node, worker.kubeconfig));
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /the VIP does not serve the API as kubelet would use it/);
+  assert.equal(readFileSync(worker.kubeconfig, 'utf8'), worker.text);
+  assert.deepEqual(worker.restarts(), []);
+  const reset = kha(node, ['reset', ...node.flags]);
+  assert.equal(reset.status, 0, reset.stdout + reset.stderr);
+  assert.equal(readFileSync(worker.kubeconfig, 'utf8'), worker.text);
+  assert.deepEqual(worker.restarts(), [], 'nothing of kubelet was changed, so nothing restarted');
+  assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
 });

@@ -50,7 +50,14 @@ export function makePki(dir: string, caName = 'kha-test-ca'): TestPki {
   return {
     caCert,
     server(name, ips) {
-      const ext = `subjectAltName=${['DNS:kubernetes', ...ips.map((ip) => `IP:${ip}`)].join(',')}\nextendedKeyUsage=serverAuth\n`;
+      // As kubeadm signs an API server's certificate when controlPlaneEndpoint is
+      // apiserver.cluster.local:6443: that name among its SANs, which kha adopt verifies.
+      const sans = [
+        'DNS:kubernetes',
+        'DNS:apiserver.cluster.local',
+        ...ips.map((ip) => `IP:${ip}`),
+      ];
+      const ext = `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\n`;
       return sign(name, `/CN=${name}`, ext);
     },
     client(cn, org) {

@@ -15,7 +15,7 @@ const version = (
 ).version;
 
 export const IMAGE_ARCHIVE = join(repo, 'dist', 'lvscare-image.tar');
-/** The tag npm run image gives the image; kha join's default --image. */
+/** The tag npm run image gives the image, loaded into the VM's podman under that name. */
 export const IMAGE_TAG = `kha/lvscare:${version}`;
 
 /** The Node release the image ships: the version in docker/Dockerfile's FROM tag. */

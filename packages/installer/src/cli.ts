@@ -4,6 +4,7 @@ import {
   type FlagMeta,
   EXIT_OK,
   UsageError,
+  formatEndpoint,
   VERSION,
   cliParser,
   helpAndCompletionWords,
@@ -17,10 +18,15 @@ import {
 } from '@kha/lvscare';
 import type { Argv } from 'yargs';
 import * as z from 'zod/mini';
-import { MANIFEST_HEADER, joinWorker } from './join.js';
+import { joinWorker } from './join.js';
+import { MANIFEST_HEADER } from './manifest-step.js';
 import { redactError } from './redact.js';
 import { resetWorker } from './reset.js';
+import { adoptWorker } from './adopt.js';
+import { COMMANDS, COMPLETION_HELP, misplacedKubeadmFlags, topicProblem } from './command-line.js';
 import {
+  adoptFlags,
+  checkAdoptFlags,
   checkJoinFlags,
   checkPodFlags,
   joinFlags,
@@ -31,12 +37,42 @@ import {
   withCare,
 } from './settings.js';
 import { renderManifest } from './static-pod.js';
-import { kubeadmUpdate } from './update.js';
+import { updateWorker } from './update.js';
 
 type Command = () => Promise<number>;
 
+const IMAGE = 'registry.example.com/kha/lvscare:0.1.0';
+
+/** Each command's Examples section: what an operator types for the common cases. */
+const EXAMPLES: Record<string, Array<[string, string]>> = {
+  join: [
+    [
+      `kha join --master 192.168.0.2-192.168.0.4 --image ${IMAGE} -- --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:...`,
+      "a new worker: kubeadm's flags after --",
+    ],
+    [
+      `kha join --master 192.168.0.2,192.168.0.3 --image ${IMAGE} --dry-run`,
+      'what it would change',
+    ],
+  ],
+  adopt: [
+    [`kha adopt --master 192.168.0.2-192.168.0.4 --image ${IMAGE} --dry-run`, 'the diffs first'],
+    [`kha adopt --master 192.168.0.2-192.168.0.4 --image ${IMAGE}`, 'a worker kubeadm joined'],
+  ],
+  update: [
+    ['kha update --master 192.168.0.5-192.168.0.7 --dry-run', 'new masters: the diffs first'],
+    ['kha update --image registry.example.com/kha/lvscare:0.2.0', 'an upgrade of lvscare'],
+  ],
+  reset: [
+    ['kha reset --dry-run', 'what it would undo'],
+    ['kha reset --wait 5m', 'allow kubelet 5 minutes to stop lvscare'],
+  ],
+  manifest: [[`kha manifest --master 192.168.0.2-192.168.0.4 --image ${IMAGE}`, 'print it']],
+};
+
 const COMMAND_FLAGS: Record<string, Array<[string, FlagMeta]>> = {
   join: flagsOf(joinFlags()),
+  adopt: flagsOf(adoptFlags()),
   reset: flagsOf(resetFlags()),
   manifest: flagsOf(podFlags()),
   update: flagsOf(updateFlags()),
@@ -59,7 +95,9 @@ export async function main(
     const command = await parseCommand(argv, out, err);
     return command ? await command() : EXIT_OK;
   } catch (e) {
-    return reportError('kha', redactError(e, argv), err);
+    // A problem with a command's flags points at that command's help.
+    const command = COMMAND_FLAGS[argv[0] ?? ''] ? `kha ${argv[0]}` : 'kha';
+    return reportError(command, redactError(e, argv), err);
   }
 }
 
@@ -68,13 +106,37 @@ async function parseCommand(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<Command | undefined> {
+  const topic = topicProblem(argv);
+  if (topic) throw new UsageError(topic);
+  if (argv[0] === 'completion' && argv.some((a) => a === '--help' || a === '-h')) {
+    out.write(COMPLETION_HELP);
+    return undefined;
+  }
   const args = helpAndCompletionWords(argv);
   const flags = COMMAND_FLAGS[args[0] ?? ''];
   const read = flags ? readPflagArgs(args.slice(1), flags) : undefined;
   if (read && read.problems.length > 0) throw new UsageError(read.problems);
+  if (args[0] === 'join' || args[0] === 'adopt') {
+    const misplaced = misplacedKubeadmFlags(args.slice(1));
+    if (misplaced.length > 0) throw new UsageError(misplaced);
+  }
+  // join and manifest read --kubeconfig for discovery alone; adopt also rewrites it.
+  if (
+    read &&
+    (args[0] === 'join' || args[0] === 'manifest') &&
+    read.given.has('kubeconfig') &&
+    read.args.some((a) => a === '--no-discover' || a === '--discover=false')
+  )
+    throw new UsageError(
+      '--kubeconfig is read only by discovery, which --no-discover turns off: drop one of them',
+    );
   const warn = (line: string) => err.write(`kha: warning: ${line}\n`);
   const withFlags = (name: string) => (y: Argv) =>
-    y.options(yargsOptions(COMMAND_FLAGS[name] ?? []));
+    (EXAMPLES[name] ?? []).reduce(
+      (p, [example, what]) => p.example(example, what),
+      // --version belongs to kha, not to a command: `kha join --version` is an unknown flag.
+      y.options(yargsOptions(COMMAND_FLAGS[name] ?? [])).version(false),
+    );
   let chosen: Command | undefined;
   await cliParser(
     'kha',
@@ -98,11 +160,26 @@ async function parseCommand(
               dryRun: f.dryRun,
               skipKubeadm: f.skipKubeadm,
               checkControlPlaneEndpoint: !f.ignoreControlPlaneEndpoint,
+              force: f.force,
               kubeadmArgs,
             },
             out,
           );
         };
+      },
+    )
+    .command(
+      'adopt',
+      "take over a worker kubeadm already joined: join's steps without kubeadm, then, once the VIP serves the API, kubelet's kubeconfig pointed at it and kubelet restarted",
+      withFlags('adopt'),
+      (a) => {
+        const { pod, force, restartKubelet, kubeconfig, ...f } = checkAdoptFlags(a);
+        chosen = async () =>
+          adoptWorker(
+            { ...(await withCare(pod, warn)), ...pathsOf(f) },
+            { dryRun: f.dryRun, force, kubeconfig, restartKubelet },
+            out,
+          );
       },
     )
     .command(
@@ -115,7 +192,14 @@ async function parseCommand(
           const paths = pathsOf(f);
           return resetWorker(
             paths,
-            { waitMs: f.wait, dryRun: f.dryRun, stateDir: paths.stateDir },
+            {
+              waitMs: f.wait,
+              dryRun: f.dryRun,
+              stateDir: paths.stateDir,
+              restartKubelet: f.restartKubelet,
+              force: f.force,
+              kubeconfig: f.kubeconfig,
+            },
             out,
           );
         };
@@ -135,13 +219,27 @@ async function parseCommand(
     )
     .command(
       'update',
-      "rewrite this worker's static pod (and lvscare's state file) for a changed list of masters; kubelet restarts the pod",
+      'change what kha join or adopt set up: only the flags given (--master, --image, --metrics-address, --lvscare-arg), the rest as recorded; kubelet replaces the pod',
       withFlags('update'),
       (a) => {
-        const pod = checkPodFlags(a);
-        const { manifestDir, stateDir, dryRun } = updateFlags();
-        const f = checked(z.object({ manifestDir, stateDir, dryRun }), a);
-        chosen = async () => kubeadmUpdate(await withCare(pod, warn), f, out);
+        const f = checked(z.object(updateFlags()), a);
+        chosen = () =>
+          updateWorker(
+            {
+              master: f.master,
+              image: f.image,
+              metricsAddress: f.metricsAddress,
+              lvscareArg: f.lvscareArg,
+            },
+            {
+              stateDir: f.stateDir,
+              vip: f.vip && formatEndpoint(f.vip),
+              dryRun: f.dryRun,
+              force: f.force,
+            },
+            out,
+            warn,
+          );
       },
     )
     .command('version', 'print the version', versionFlags, (a) => {
@@ -151,7 +249,7 @@ async function parseCommand(
       };
     })
     .command('help [command..]', 'show the help of a command, e.g. kha help join')
-    .demandCommand(1, 'name a command: join, reset, manifest, update, version, help, completion')
+    .demandCommand(1, `name a command: ${COMMANDS.join(', ')}`)
     .parseAsync();
   return chosen;
 }

@@ -5,18 +5,13 @@
 import { promises as fs } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { writeFileAtomically } from '@kha/lvscare';
-import { withApiserverEntry, withoutApiserverEntry } from './hosts-file.js';
+import type { Deployment } from './deployment.js';
+import { readIfPresent } from './file-plan.js';
+import { entryLine, withApiserverEntry, withoutApiserverEntry } from './hosts-file.js';
+import type { Step } from './step.js';
+import { unifiedDiff } from './unified-diff.js';
 
 export const BACKUP_SUFFIX = '.kha-backup';
-
-async function readIfPresent(path: string): Promise<Buffer | undefined> {
-  try {
-    return await fs.readFile(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
 
 /** Where the hosts file's bytes live: the file itself, or the target of a symbolic link. */
 interface HostsTarget {
@@ -47,12 +42,6 @@ async function hostsTarget(path: string): Promise<HostsTarget> {
     );
   }
   return { file: target, linkTarget: target };
-}
-
-/** What adding the entry would do, without doing it. */
-export async function hostsEntryNeeded(path: string, vip: string): Promise<boolean> {
-  const current = await fs.readFile(path);
-  return !withApiserverEntry(current, vip).equals(current);
 }
 
 export interface HostsChange {
@@ -105,4 +94,60 @@ export async function removeHostsEntry(
     original !== undefined && !restored && !content.equals(original) ? backup : undefined;
   const result: HostsRemoval = !changed ? 'unchanged' : exact ? 'restored' : 'entry removed';
   return { result, backupKept, linkTarget: target.linkTarget };
+}
+
+// Bytes shown one char per byte, so the diff shows the file exactly, whatever its encoding.
+const diffOf = (path: string, from: Buffer, to: Buffer) =>
+  unifiedDiff(path, from.toString('latin1'), to.toString('latin1'));
+
+/** The hosts entry `VIP apiserver.cluster.local`, as a step. */
+export function hostsStep(d: Pick<Deployment, 'hostsFile' | 'care'>): Step {
+  const path = d.hostsFile;
+  const vip = d.care.vip.address;
+  const linked = (target: string | undefined) =>
+    target ? [`${path} is a symbolic link: written through to ${target}`] : [];
+  return {
+    name: 'hosts',
+    title: `hosts file ${path}`,
+    async plan() {
+      const current = await fs.readFile(path);
+      return diffOf(path, current, withApiserverEntry(current, vip));
+    },
+    async apply() {
+      const { changed, linkTarget } = await addHostsEntry(path, vip);
+      return [
+        ...linked(linkTarget),
+        changed
+          ? `added "${entryLine(vip)}" (the file as it was kept once as ${path}${BACKUP_SUFFIX})`
+          : 'entry already in place',
+      ];
+    },
+    async undoPlan() {
+      const current = await fs.readFile(path);
+      const original = await readIfPresent(path + BACKUP_SUFFIX);
+      const { content, exact } = withoutApiserverEntry(current, original, vip);
+      const diff = diffOf(path, current, content);
+      if (diff.length === 0) return [];
+      return [
+        exact
+          ? 'the file comes back byte for byte as it was before kha'
+          : 'only the entry goes: the file was edited since',
+        ...diff,
+      ];
+    },
+    async undo() {
+      const r = await removeHostsEntry(path, vip);
+      return [
+        ...linked(r.linkTarget),
+        {
+          restored: 'restored as it was before kha',
+          'entry removed': 'entry removed; edits made since kept',
+          unchanged: 'no entry: nothing to do',
+        }[r.result],
+        ...(r.backupKept
+          ? [`the copy from before kha is kept as ${r.backupKept}: compare, then delete it`]
+          : []),
+      ];
+    },
+  };
 }

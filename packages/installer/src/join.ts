@@ -1,26 +1,22 @@
-// kha join: preflight, hosts entry, IPVS rules, static pod, kubeadm join, summary. Every step
-// leaves the node in a state the next run picks up from, so an interruption anywhere is repaired
-// by running the same command again.
-import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
-import { EXIT_FAILURE, EXIT_OK, VERSION, formatEndpoint, writeFileAtomically } from '@kha/lvscare';
+// kha join: preflight, a foreign manifest refused, hosts entry, IPVS rules, lvscare's masters
+// file, static pod, kubeadm join; then a summary. The steps are planned first (a refusal changes
+// nothing), recorded, then applied; each leaves the node in a state the next run picks up from,
+// so an interruption anywhere is repaired by running the same command again.
+import { EXIT_OK, VERSION, formatEndpoint } from '@kha/lvscare';
 import { hostPrefixLength } from '@kha/netlink-ffi';
-import { MODULES_LOAD_FILE, SYSCTL_FILE } from './boot-config.js';
-import { APISERVER_NAME, entryLine } from './hosts-file.js';
-import { addHostsEntry, hostsEntryNeeded } from './hosts-step.js';
-import { kubeadmJoinArgs, onlyOurManifest, runKubeadm } from './kubeadm.js';
-import { findOnPath, preflight } from './preflight.js';
-import { redactArgs } from './redact.js';
-import { installRules } from './rules-step.js';
-import type { KhaSettings } from './settings.js';
-import {
-  type JoinRecord,
-  readState,
-  sameSetup,
-  withJoin,
-  withoutCaFile,
-  writeState,
-} from './state.js';
+import type { Deployment } from './deployment.js';
+import { foreignManifestStep } from './foreign-manifest.js';
+import { APISERVER_NAME } from './hosts-file.js';
+import { hostsStep } from './hosts-step.js';
+import { kubeadmStep } from './kubeadm.js';
+import { MANIFEST_HEADER, manifestPath, manifestStep } from './manifest-step.js';
+import { mastersFileStep } from './masters-file-step.js';
+import { formatMetricsAddress } from './metrics-address.js';
+import { preflightStep } from './preflight.js';
+import { rulesStep } from './rules-step.js';
+import type { KhaSettings, PodSettings } from './settings.js';
+import { type JoinRecord, type RecordedPod, recording, withoutCaFile } from './state.js';
+import { type RecordWrite, type Step, type StepName, applySteps } from './step.js';
 import { MANIFEST_FILE, careArgs, renderManifest } from './static-pod.js';
 
 export interface JoinOptions {
@@ -29,27 +25,51 @@ export interface JoinOptions {
   kubeadmArgs: string[];
   /** Refuse when cluster-info sends kubelet elsewhere than the VIP's name (default on). */
   checkControlPlaneEndpoint?: boolean;
+  /** Replace a kube-lvscare.yaml kha did not write (kept beside the record). */
+  force?: boolean;
 }
 
-type StepName = 'preflight' | 'hosts' | 'rules' | 'manifest' | 'kubeadm';
-
-export const MANIFEST_HEADER = `kube-lvscare static pod, written by kha ${VERSION}; kha reset removes it`;
-
-export function manifestPath(settings: Pick<KhaSettings, 'manifestDir'>): string {
-  return join(settings.manifestDir, MANIFEST_FILE);
-}
-
-/**
- * Fault injection for the kernel-tier tests: KHA_TEST_KILL_AFTER=<step> ends the process with
- * SIGKILL right after that step, the way a power cut or an OOM kill would, with no clean-up.
- */
-function interruptionPoint(step: StepName): void {
-  if (process.env.KHA_TEST_KILL_AFTER === step) process.kill(process.pid, 'SIGKILL');
-}
-
-/** What join sets up, for reset. */
-function joinRecord(s: KhaSettings): JoinRecord {
+/** What the steps set up, from the flags. */
+export function deploymentOf(s: KhaSettings): Deployment {
   return {
+    care: s.care,
+    manifest: renderManifest(s, MANIFEST_HEADER),
+    hostsFile: s.hostsFile,
+    manifestPath: manifestPath(s),
+    modulesLoadDir: s.modulesLoadDir,
+    sysctlDir: s.sysctlDir,
+    stateDir: s.stateDir,
+  };
+}
+
+/** The pod's flags as kha reads them, so that update can change some and keep the rest. */
+function recordedPod(s: PodSettings): RecordedPod {
+  return {
+    vip: formatEndpoint(s.vip),
+    master: s.masters.map(formatEndpoint),
+    image: s.image,
+    caFile: s.caFile,
+    metricsAddress: formatMetricsAddress(s.metricsAddress),
+    lvscareArg: s.lvscareArgs,
+    discover: s.discovery !== undefined,
+    ...(s.discovery && {
+      kubeconfig: s.discovery.kubeconfig,
+      discoverStateFile: s.discovery.stateFile,
+      discoverCidr: s.discovery.cidr,
+    }),
+  };
+}
+
+/** What a command sets up, for reset and update. */
+export function joinRecord(
+  s: KhaSettings,
+  command: JoinRecord['command'],
+  steps: StepName[],
+): JoinRecord {
+  return {
+    command,
+    steps,
+    pod: recordedPod(s),
     vip: formatEndpoint(s.vip),
     careArgs: withoutCaFile(careArgs(s).slice(1)),
     hostsFile: s.hostsFile,
@@ -61,11 +81,57 @@ function joinRecord(s: KhaSettings): JoinRecord {
   };
 }
 
-async function recordJoin(s: KhaSettings): Promise<void> {
-  const record = joinRecord(s);
-  const state = await readState(s.stateDir);
-  if (state?.status === 'joined' && state.joins.some((j) => sameSetup(j, record))) return;
-  await writeState(s.stateDir, withJoin(state, record));
+/** The steps join and adopt share: the node's side of the VIP, without kubeadm. */
+export function nodeSteps(
+  s: KhaSettings,
+  options: {
+    command: string;
+    force: boolean | undefined;
+    checkControlPlaneEndpoint: boolean;
+    kubeadmArgs: string[];
+    needKubeadm: boolean;
+  },
+): Step[] {
+  const d = deploymentOf(s);
+  return [
+    preflightStep(s.care, options),
+    foreignManifestStep(d, { force: options.force ?? false }),
+    hostsStep(d),
+    rulesStep(d),
+    mastersFileStep(d),
+    // Nothing waits on a manifest being written; the wait is reset's.
+    manifestStep(d, { waitMs: 0 }),
+  ];
+}
+
+/** join's steps and its record: what `kha join` runs, and what a test can drive step by step. */
+export function joinPlan(
+  s: KhaSettings,
+  options: Omit<JoinOptions, 'dryRun'>,
+): { steps: Step[]; record: RecordWrite } {
+  const steps = [
+    ...nodeSteps(s, {
+      command: 'join',
+      force: options.force,
+      checkControlPlaneEndpoint: options.checkControlPlaneEndpoint ?? true,
+      kubeadmArgs: options.kubeadmArgs,
+      needKubeadm: !options.skipKubeadm,
+    }),
+    ...(options.skipKubeadm
+      ? []
+      : [
+          kubeadmStep(s.vip, options.kubeadmArgs, {
+            dir: s.manifestDir,
+            file: MANIFEST_FILE,
+          }),
+        ]),
+  ];
+  const record = joinRecord(
+    s,
+    'join',
+    steps.map((x) => x.name),
+  );
+  return { steps, record: recording(s.stateDir, record) };
 }
 
 export async function joinWorker(
@@ -74,95 +140,20 @@ export async function joinWorker(
   out: NodeJS.WritableStream,
 ): Promise<number> {
   const say = (line: string) => out.write(`${line}\n`);
-  const would = options.dryRun ? 'would ' : '';
+  const { steps, record } = joinPlan(settings, options);
+  const status = await applySteps('join', steps, record, options, say);
+  if (status !== EXIT_OK || options.dryRun) return status;
   const vip = formatEndpoint(settings.vip);
-  const total = 6;
-  let n = 0;
-  const step = (title: string) => say(`[${++n}/${total}] ${title}`);
-
-  step('preflight');
-  const checked = await preflight(settings.care, {
-    needKubeadm: !options.skipKubeadm,
-    kubeadmArgs: options.kubeadmArgs,
-    checkControlPlaneEndpoint: options.checkControlPlaneEndpoint ?? true,
-  });
-  for (const w of checked.warnings) say(`  warning: ${w}`);
-  if (checked.problems.length > 0) {
-    for (const p of checked.problems) say(`  problem: ${p}`);
-    say(`kha join: preflight found ${checked.problems.length} problem(s); nothing was changed`);
-    return EXIT_FAILURE;
-  }
-  say('  ok');
-  // Recorded before anything changes, so reset knows what to undo from any point on.
-  if (!options.dryRun) await recordJoin(settings);
-  interruptionPoint('preflight');
-
-  step(`hosts file ${settings.hostsFile}`);
-  if (options.dryRun) {
-    say(
-      (await hostsEntryNeeded(settings.hostsFile, settings.vip.address))
-        ? `  would add "${entryLine(settings.vip.address)}" (backup kept once as ${settings.hostsFile}.kha-backup)`
-        : '  entry already in place',
-    );
-  } else {
-    const { changed, linkTarget } = await addHostsEntry(settings.hostsFile, settings.vip.address);
-    if (linkTarget)
-      say(`  ${settings.hostsFile} is a symbolic link: written through to ${linkTarget}`);
-    say(changed ? `  added "${entryLine(settings.vip.address)}"` : '  entry already in place');
-  }
-  interruptionPoint('hosts');
-
-  step(`IPVS rules for ${vip} (mode ${settings.care.mode})`);
-  const masters = settings.masters.map(formatEndpoint).join(', ');
-  if (!options.dryRun) await installRules(settings.care, settings);
-  say(`  ${would}hold ${vip} -> ${masters}, scheduler ${settings.care.scheduler}`);
+  say('summary');
   say(
-    `  ${would}write ${join(settings.modulesLoadDir, MODULES_LOAD_FILE)} and ${join(settings.sysctlDir, SYSCTL_FILE)} so they come back after a reboot`,
+    `  ${APISERVER_NAME} -> ${vip}, balanced by IPVS over ${settings.masters.map(formatEndpoint).join(', ')}`,
   );
-  interruptionPoint('rules');
-
-  step(`static pod ${manifestPath(settings)}`);
-  if (!options.dryRun) {
-    await fs.mkdir(settings.manifestDir, { recursive: true });
-    const changed = await writeFileAtomically(
-      manifestPath(settings),
-      renderManifest(settings, MANIFEST_HEADER),
-    );
-    say(changed ? '  written' : '  already up to date');
-  } else {
-    say(`  would write kube-lvscare (image ${settings.image})`);
-  }
-  interruptionPoint('manifest');
-
-  const args = kubeadmJoinArgs(settings.vip, options.kubeadmArgs, {
-    onlyOurManifest:
-      !options.dryRun && (await onlyOurManifest(settings.manifestDir, MANIFEST_FILE)),
-  });
-  step(`kubeadm ${redactArgs(args).join(' ')}`);
-  let status = EXIT_OK;
-  if (options.skipKubeadm) {
-    say('  skipped (--skip-kubeadm)');
-  } else if (options.dryRun) {
-    say('  would run it');
-  } else {
-    status = await runKubeadm(findOnPath('kubeadm')!, args);
-    say(status === 0 ? '  kubeadm join succeeded' : `  kubeadm join failed with status ${status}`);
-  }
-  interruptionPoint('kubeadm');
-
-  step('summary');
-  if (options.dryRun) {
-    say('  dry run: nothing was changed');
-    return status;
-  }
-  say(`  ${APISERVER_NAME} -> ${vip}, balanced by IPVS over ${masters}`);
   say(`  kube-lvscare keeps the rules right once kubelet runs it (${manifestPath(settings)})`);
-  if (status === 0 && !options.skipKubeadm)
-    say('  check: kubectl get nodes (from a machine with admin access)');
   if (options.skipKubeadm)
     say(
       `  next: kubeadm join ${APISERVER_NAME}:${settings.vip.port} ... (the VIP already answers)`,
     );
+  else say('  check: kubectl get nodes (from a machine with admin access)');
   say(
     `  kube-proxy in IPVS mode deletes virtual servers it does not know: give it excludeCIDRs: [${settings.vip.address}/${hostPrefixLength(settings.vip.family)}]`,
   );

@@ -1,5 +1,5 @@
 // kubeadm join through the VIP's name, its output streamed with secrets redacted, its exit
-// status kept.
+// status kept; join's last step.
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
@@ -7,7 +7,9 @@ import { constants } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import type { Endpoint } from '@kha/lvscare';
 import { APISERVER_NAME } from './hosts-file.js';
-import { redactingLines } from './redact.js';
+import { findOnPath } from './preflight.js';
+import { redactArgs, redactingLines } from './redact.js';
+import { type Step, StepFailed } from './step.js';
 
 /** Where kubeadm looks, and the name of its check that wants that directory empty. */
 const KUBEADM_MANIFEST_DIR = '/etc/kubernetes/manifests';
@@ -41,7 +43,7 @@ export async function onlyOurManifest(dir: string, file: string): Promise<boolea
  * Runs kubeadm with its output passed on line by line with the secrets of `args` redacted; its
  * exit status, once both output streams are drained.
  */
-export async function runKubeadm(path: string, args: string[]): Promise<number> {
+async function runKubeadm(path: string, args: string[]): Promise<number> {
   const child = spawn(path, args, { stdio: ['inherit', 'pipe', 'pipe'] });
   const exited = new Promise<number>((resolve, reject) => {
     child.once('error', reject);
@@ -56,4 +58,34 @@ export async function runKubeadm(path: string, args: string[]): Promise<number> 
   ]);
   const [status] = await Promise.all([exited, shown]);
   return status;
+}
+
+/**
+ * kubeadm join as a step. kha does not undo it: kha reset leaves the node in the cluster (taking
+ * a node out is `kubeadm reset` and `kubectl delete node`, the operator's call).
+ */
+export function kubeadmStep(
+  vip: Endpoint,
+  args: string[],
+  manifest: { dir: string; file: string },
+): Step {
+  const shown = redactArgs(kubeadmJoinArgs(vip, args)).join(' ');
+  return {
+    name: 'kubeadm',
+    title: `kubeadm ${shown}`,
+    plan: () => Promise.resolve([`run kubeadm ${shown}`]),
+    async apply() {
+      const full = kubeadmJoinArgs(vip, args, {
+        onlyOurManifest: await onlyOurManifest(manifest.dir, manifest.file),
+      });
+      const kubeadm = findOnPath('kubeadm');
+      if (!kubeadm) throw new StepFailed('kubeadm is not on PATH');
+      const status = await runKubeadm(kubeadm, full);
+      if (status !== 0) throw new StepFailed(`kubeadm join failed with status ${status}`, status);
+      return ['kubeadm join succeeded'];
+    },
+    undoPlan: () =>
+      Promise.resolve(['kha leaves the node in the cluster (kubeadm reset is yours)']),
+    undo: () => Promise.resolve(['kha leaves the node in the cluster (kubeadm reset is yours)']),
+  };
 }

@@ -1,4 +1,5 @@
-// --master values as sealos takes them: an address, address:port, or an IPv4 range a-b.
+// --master values as sealos takes them: an address, address:port, or an IPv4 range a-b; several
+// of those comma-separated.
 import { addressFamily, addressToBytes, bytesToAddress } from '@kha/netlink-ffi';
 import { type Endpoint, UsageError, formatEndpoint, parseEndpoint, why } from '@kha/lvscare';
 
@@ -16,8 +17,17 @@ function numberToIpv4(n: number): string {
   return bytesToAddress(b, 'inet');
 }
 
-/** The masters one --master value names; throws through why() when it names none. */
+/**
+ * The masters one --master value names, several when comma-separated (as lvscare's --rs and
+ * sealos' --masters take them); throws through why() when a piece names none.
+ */
 export function mastersIn(value: string): Endpoint[] {
+  if (value.includes(',')) return value.split(',').flatMap((piece) => mastersIn(piece));
+  if (value.trim() === '') return why('an empty address in the list');
+  return mastersOne(value);
+}
+
+function mastersOne(value: string): Endpoint[] {
   const range = /^([0-9.]+)-([0-9.]+)(?::([0-9]+))?$/.exec(value.trim());
   if (range) {
     const [, from = '', to = '', portText] = range;

@@ -13,9 +13,10 @@ import {
   parseClusterInfo,
   serverProblem,
 } from './cluster-info.js';
+import { Refusal, type Step } from './step.js';
 import { vipConflicts } from './vip-conflicts.js';
 
-export interface PreflightResult {
+interface PreflightResult {
   problems: string[];
   warnings: string[];
 }
@@ -119,15 +120,15 @@ export interface PreflightOptions {
   kubeadmArgs?: readonly string[];
   /** Check that cluster-info sends kubelet through the VIP's name (join's default). */
   checkControlPlaneEndpoint?: boolean;
+  /** The command, for the messages. */
+  command?: string;
 }
 
-export async function preflight(
-  config: CareConfig,
-  options: PreflightOptions,
-): Promise<PreflightResult> {
+async function preflight(config: CareConfig, options: PreflightOptions): Promise<PreflightResult> {
   const problems: string[] = [];
   const warnings: string[] = [];
-  if (process.getuid?.() !== 0) problems.push('kha join must run as root: run it with sudo');
+  if (process.getuid?.() !== 0)
+    problems.push(`kha ${options.command ?? 'join'} must run as root: run it with sudo`);
   try {
     const ipvs = await IpvsClient.open();
     await ipvs.close();
@@ -176,4 +177,27 @@ export async function preflight(
     }
   }
   return { problems, warnings };
+}
+
+/** The preflight as the first step: its problems refuse the command; nothing to undo. */
+export function preflightStep(config: CareConfig, options: PreflightOptions): Step {
+  let seen: string[] | undefined;
+  const check = async (): Promise<string[]> => {
+    const { problems, warnings } = await preflight(config, options);
+    if (problems.length > 0)
+      throw new Refusal(
+        [...warnings.map((w) => `warning: ${w}`), ...problems.map((p) => `problem: ${p}`)].join(
+          '\n',
+        ),
+      );
+    return (seen = [...warnings.map((w) => `warning: ${w}`), 'ok']);
+  };
+  return {
+    name: 'preflight',
+    title: 'preflight',
+    plan: check,
+    apply: async () => seen ?? (await check()),
+    undoPlan: () => Promise.resolve([]),
+    undo: () => Promise.resolve([]),
+  };
 }

@@ -1,28 +1,32 @@
-// kha reset: undoes what join recorded in kha's state file, exactly, whatever happened to the
-// manifest since. The static pod goes first (moved out of kubelet's directory into the state
-// directory) and its daemon is waited for, so nothing puts back what the following steps take
-// out; then the rules and their boot files, then the hosts entry (the hosts file comes back byte
-// for byte when nobody edited it since); the moved manifest and the record go last, so a reset
-// interrupted anywhere is finished by running it again.
+// kha reset: the undos of the steps kha's record names, last step first, for each recorded join
+// (the latest first), whatever happened to the manifest since. The static pod's undo waits for
+// kubelet to stop lvscare, so nothing puts back what the following undos take out; the record is
+// marked reset last, so a reset interrupted anywhere is finished by running it again.
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
-import { type CareConfig, EXIT_FAILURE, EXIT_OK, VERSION, careConfigFromArgs } from '@kha/lvscare';
+import { dirname } from 'node:path';
+import { EXIT_FAILURE, EXIT_OK, VERSION, parseEndpoint } from '@kha/lvscare';
+import { apiPathVerdict, kubeletFacts } from './api-path.js';
 import yaml from 'js-yaml';
-import { removeHostsEntry } from './hosts-step.js';
-import { manifestPath } from './join.js';
-import { removeRules } from './rules-step.js';
-import { waitForCareToStop } from './running-care.js';
+import { type Deployment, recordedDeployment } from './deployment.js';
+import { foreignManifestStep } from './foreign-manifest.js';
+import { hostsStep } from './hosts-step.js';
+import { kubeadmStep } from './kubeadm.js';
+import { kubeconfigStep } from './kubeconfig-step.js';
+import { manifestPath, manifestStep, parkedManifest } from './manifest-step.js';
+import { mastersFileStep } from './masters-file-step.js';
+import { rulesStep } from './rules-step.js';
 import type { Paths } from './settings.js';
 import {
   type JoinRecord,
   type KhaState,
+  LEGACY_STEPS,
   readState,
   statePath,
   withoutCaFile,
   writeState,
 } from './state.js';
-
-const REMOVED_MANIFEST = 'kube-lvscare.yaml.removed';
+import { type Step, type StepName, undoSteps } from './step.js';
+import { MANIFEST_FILE } from './static-pod.js';
 
 /** lvscare's arguments in a manifest kha wrote, or undefined when there is none. */
 async function manifestCareArgs(path: string): Promise<string[] | undefined> {
@@ -67,6 +71,12 @@ function legacyRecord(paths: Paths, args: string[]): JoinRecord {
 
 export interface ResetOptions {
   waitMs: number;
+  /** false: print kubelet's restart command instead of running it. */
+  restartKubelet: boolean;
+  /** Take the VIP away even from a running kubelet that reaches the API through it. */
+  force: boolean;
+  /** The kubelet kubeconfig to look at before that. */
+  kubeconfig: string;
   dryRun: boolean;
   stateDir: string;
 }
@@ -95,18 +105,40 @@ export async function resetPlan(paths: Paths, stateDir: string): Promise<Plan> {
   };
 }
 
-async function moveAside(from: string, to: string): Promise<boolean> {
-  try {
-    await fs.rename(from, to);
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return false;
-    if (code !== 'EXDEV') throw err;
+/** The step a record names, built from what the record says was set up. */
+function recordedStep(
+  name: StepName,
+  d: Deployment,
+  record: JoinRecord,
+  options: ResetOptions,
+): Step | undefined {
+  switch (name) {
+    case 'preflight':
+      return undefined;
+    case 'foreign-manifest':
+      return foreignManifestStep(d, { force: false });
+    case 'hosts':
+      return hostsStep(d);
+    case 'rules':
+      return rulesStep(d);
+    case 'masters-file':
+      return mastersFileStep(d);
+    case 'manifest':
+      return manifestStep(d, { waitMs: options.waitMs });
+    case 'kubeadm':
+      return kubeadmStep(d.care.vip, [], { dir: dirname(d.manifestPath), file: MANIFEST_FILE });
+    case 'kubeconfig':
+      if (!record.kubeconfig) throw new Error(`the record of ${record.vip} names no kubeconfig`);
+      return kubeconfigStep(d.care.vip, record.kubeconfig, options);
   }
-  await fs.copyFile(from, to);
-  await fs.rm(from);
-  return true;
+}
+
+/** The steps a record names, in the order they were applied; reset runs their undos backwards. */
+export async function recordedSteps(record: JoinRecord, options: ResetOptions): Promise<Step[]> {
+  const d = await recordedDeployment(record, options.stateDir);
+  return (record.steps ?? LEGACY_STEPS)
+    .map((name) => recordedStep(name, d, record, options))
+    .filter((s): s is Step => s !== undefined);
 }
 
 export async function resetWorker(
@@ -129,73 +161,30 @@ export async function resetWorker(
     return EXIT_OK;
   }
   if (plan.note) say(`note: ${plan.note}`);
-  const joins = plan.joins;
-  const configs: CareConfig[] = [];
-  for (const j of joins) configs.push(await careConfigFromArgs([...j.careArgs, '--clean']));
-  const would = options.dryRun ? 'would ' : '';
-  const vips = joins.map((j) => j.vip);
-  const parked = join(options.stateDir, REMOVED_MANIFEST);
-
-  say(`[1/5] static pod ${[...new Set(joins.map((j) => j.manifestPath))].join(', ')}`);
-  for (const path of new Set(joins.map((j) => j.manifestPath))) {
-    if (options.dryRun) {
-      say(`  would move it to ${parked} (kubelet stops lvscare)`);
-      continue;
+  // An adopted node's kubeconfig is put back by its own undo, before the VIP goes.
+  if (!plan.joins.some((j) => j.kubeconfig)) {
+    const vips = plan.joins.map((j) => parseEndpoint(j.vip)?.address ?? j.vip);
+    const v = apiPathVerdict(await kubeletFacts(options.kubeconfig), vips, options.force);
+    if (v.kind === 'refuse') {
+      say(`kha reset: ${v.line}; nothing was changed`);
+      return EXIT_FAILURE;
     }
-    await fs.mkdir(options.stateDir, { recursive: true, mode: 0o700 });
-    const moved = await moveAside(path, parked);
-    say(moved ? `  moved to ${parked}; kubelet stops lvscare` : '  already gone');
+    if (v.kind === 'warn') say(`warning: ${v.line}`);
   }
-
-  say(`[2/5] lvscare for ${vips.join(', ')} stopped`);
-  if (!options.dryRun) {
-    for (const vip of vips) {
-      const left = await waitForCareToStop(vip, options.waitMs);
-      if (left.length > 0) {
-        say(
-          `kha reset: lvscare for ${vip} still runs (pid ${left.join(', ')}) ${options.waitMs / 1000} s after its manifest went; stop it (or kubelet), then run kha reset again`,
-        );
-        return EXIT_FAILURE;
-      }
-    }
-  }
-  say('  none running');
-
-  say(`[3/5] IPVS rules for ${vips.join(', ')} and the mode set-up`);
-  for (const [i, j] of [...joins.entries()].reverse()) {
-    if (!options.dryRun) await removeRules(configs[i]!, { ...paths, ...j });
+  // The latest join first: its hosts entry is the one in the file, its manifest the one in place.
+  for (const record of [...plan.joins].reverse()) {
+    const steps = await recordedSteps(record, options);
     say(
-      `  ${would}remove ${j.vip} (mode ${configs[i]!.mode}) and kha's files in ${j.modulesLoadDir} and ${j.sysctlDir}`,
+      `${options.dryRun ? 'would undo' : 'undoing'} kha ${record.command ?? 'join'} of ${record.vip} (${record.at})`,
     );
+    const status = await undoSteps(steps, options, say);
+    if (status !== EXIT_OK) return status;
   }
-
-  const latest = joins[joins.length - 1]!;
-  say(`[4/5] hosts file ${latest.hostsFile}`);
-  if (options.dryRun) {
-    say('  would take the entry out (byte for byte the file from before join when unedited)');
-  } else {
-    // The latest VIP's entry is the one in the file; earlier ones were re-pointed by later joins.
-    for (const [i, j] of [...joins.entries()].reverse()) {
-      const r = await removeHostsEntry(j.hostsFile, configs[i]!.vip.address);
-      if (j !== latest && r.result === 'unchanged') continue;
-      if (r.linkTarget)
-        say(`  ${j.hostsFile} is a symbolic link: written through to ${r.linkTarget}`);
-      say(
-        {
-          restored: '  restored as it was before kha join',
-          'entry removed': '  entry removed; edits made since join kept',
-          unchanged: '  no entry: nothing to do',
-        }[r.result],
-      );
-      if (r.backupKept)
-        say(`  the copy from before join is kept as ${r.backupKept}: compare, then delete it`);
-    }
-  }
-
-  say(`[5/5] kha's record ${statePath(options.stateDir)}`);
+  say(`kha's record ${statePath(options.stateDir)}`);
+  const parked = parkedManifest(options);
   if (options.dryRun) {
     say('  would mark it reset, and delete the moved manifest');
-    say('  dry run: nothing was changed');
+    say('dry run: nothing was changed');
     return EXIT_OK;
   }
   await fs.rm(parked, { force: true });

@@ -1,10 +1,12 @@
 // The IPVS rules and their boot configuration: set up with lvscare's own run-once code, undone
-// with its own clean.
+// with its own clean. The kernel's rules are not read for the plan: run-once makes them so from
+// whatever is there.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import {
   type CareConfig,
   clean,
+  formatEndpoint,
   runOnce,
   vipSetupFor,
   withKernel,
@@ -18,14 +20,20 @@ import {
   sysctlContent,
   sysctlEntries,
 } from './boot-config.js';
-import type { Paths } from './settings.js';
+import type { Deployment } from './deployment.js';
+import { textIfPresent } from './file-plan.js';
+import type { Step } from './step.js';
+import { unifiedDiff } from './unified-diff.js';
 
 function setSysctlNow(name: string, value: string): Promise<void> {
   return fs.writeFile(`/proc/sys/${name.replace(/\./g, '/')}`, `${value}\n`);
 }
 
 /** The virtual server with every master, the mode's set-up, and the files that redo it at boot. */
-export async function installRules(config: CareConfig, paths: Paths): Promise<void> {
+async function installRules(
+  config: CareConfig,
+  paths: Pick<Deployment, 'modulesLoadDir' | 'sysctlDir'>,
+): Promise<void> {
   await withKernel((ipvs, rt) => runOnce(config, ipvs, vipSetupFor(config, rt)));
   for (const [name, value] of sysctlEntries(config)) await setSysctlNow(name, value);
   await fs.mkdir(paths.modulesLoadDir, { recursive: true });
@@ -38,7 +46,10 @@ export async function installRules(config: CareConfig, paths: Paths): Promise<vo
 }
 
 /** Our virtual server, the mode's set-up and our boot files; missing pieces are fine. */
-export async function removeRules(config: CareConfig, paths: Paths): Promise<void> {
+async function removeRules(
+  config: CareConfig,
+  paths: Pick<Deployment, 'modulesLoadDir' | 'sysctlDir'>,
+): Promise<void> {
   let ipvsPresent = true;
   try {
     await fs.access('/proc/net/ip_vs');
@@ -57,4 +68,54 @@ export async function removeRules(config: CareConfig, paths: Paths): Promise<voi
   }
   await fs.rm(join(paths.modulesLoadDir, MODULES_LOAD_FILE), { force: true });
   await fs.rm(join(paths.sysctlDir, SYSCTL_FILE), { force: true });
+}
+
+/** The boot files as a step's plan sees them: each file's diff to what `content` would make it. */
+async function bootFilesPlan(files: Array<[string, string | undefined]>): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [path, content] of files)
+    lines.push(...unifiedDiff(path, await textIfPresent(path), content));
+  return lines;
+}
+
+/** The virtual server, the mode's set-up (route, or dummy link and nft table) and the boot files. */
+export function rulesStep(d: Pick<Deployment, 'care' | 'modulesLoadDir' | 'sysctlDir'>): Step {
+  const c = d.care;
+  const vip = formatEndpoint(c.vip);
+  const modules = join(d.modulesLoadDir, MODULES_LOAD_FILE);
+  const sysctl = join(d.sysctlDir, SYSCTL_FILE);
+  const setup = c.mode === 'link' ? `the dummy link ${c.iface} and the nft table` : 'the route';
+  return {
+    name: 'rules',
+    title: `IPVS rules for ${vip} (mode ${c.mode})`,
+    async plan() {
+      return [
+        `kernel: virtual server ${vip} -> ${c.realServers.map(formatEndpoint).join(', ')}, scheduler ${c.scheduler}, and ${setup}`,
+        ...(await bootFilesPlan([
+          [modules, modulesLoadContent(c)],
+          [sysctl, sysctlContent(c)],
+        ])),
+      ];
+    },
+    async apply() {
+      await installRules(c, d);
+      return [
+        `${vip} -> ${c.realServers.map(formatEndpoint).join(', ')}, scheduler ${c.scheduler}`,
+        `${modules} and ${sysctl} bring them back after a reboot`,
+      ];
+    },
+    async undoPlan() {
+      return [
+        `kernel: remove virtual server ${vip} and ${setup}`,
+        ...(await bootFilesPlan([
+          [modules, undefined],
+          [sysctl, undefined],
+        ])),
+      ];
+    },
+    async undo() {
+      await removeRules(c, d);
+      return [`removed ${vip}, ${setup}, ${modules} and ${sysctl}`];
+    },
+  };
 }

@@ -10,7 +10,8 @@ export function isCareFor(argv: string[], vip: string): boolean {
   return argv.some((a, i) => (a === '--vs' && argv[i + 1] === vip) || a === `--vs=${vip}`);
 }
 
-async function runningCare(vip: string): Promise<number[]> {
+/** The pids of every lvscare that manages `vip` now. */
+export async function runningCare(vip: string): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;

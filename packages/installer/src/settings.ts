@@ -7,13 +7,13 @@ import {
   CARE_FLAGS,
   type CareConfig,
   UsageError,
-  VERSION,
   describeIssues,
   flag,
   flagWithDefault,
   formatEndpoint,
   list,
   parseCareArgs,
+  parseDuration,
   parseCidr,
   parseEndpoint,
   readPflagArgs,
@@ -33,6 +33,13 @@ import {
 } from './static-pod.js';
 import { DEFAULT_VIP, vipClash, vipOf } from './vip.js';
 
+const imageReference = (t: string) =>
+  /^[a-z0-9][\w.\-/:@]*$/i.test(t) ? t : why('not an image reference');
+
+/** --image has no default: a name kha does not publish would be pulled from whoever does. */
+const IMAGE_REQUIRED =
+  'is required: the lvscare image your nodes can pull. Build it with `npm run image` (it writes dist/lvscare-image.tar), push it to your registry or load it on each node (ctr -n k8s.io images import dist/lvscare-image.tar), and give that name';
+
 const absolute = (t: string) => (t.startsWith('/') ? t : why('must be an absolute path'));
 const path = (t: string) => (t !== '' ? t : why('must not be empty'));
 
@@ -47,12 +54,21 @@ export const podFlags = () => ({
     text(vipOf),
   ),
   master: flagWithDefault(
-    { kind: 'list', default: [], describe: 'a control-plane address[:port] or IPv4 range a-b' },
+    {
+      kind: 'list',
+      default: [],
+      describe:
+        'a control-plane address[:port] or IPv4 range a-b, several comma-separated (required)',
+    },
     list(mastersIn),
   ),
-  image: flagWithDefault(
-    { kind: 'string', default: `kha/lvscare:${VERSION}`, describe: 'the lvscare image' },
-    text((t) => (/^[a-z0-9][\w.\-/:@]*$/i.test(t) ? t : why('not an image reference'))),
+  image: flag(
+    {
+      kind: 'string',
+      describe:
+        'the lvscare image as kubelet pulls it, e.g. registry.example.com/kha/lvscare:0.1.0 (required)',
+    },
+    text(imageReference),
   ),
   caFile: flagWithDefault(
     {
@@ -66,10 +82,14 @@ export const podFlags = () => ({
     {
       kind: 'string',
       default: '0.0.0.0:9299',
-      describe: "ADDR:PORT of lvscare's /metrics, /healthz, /readyz in the pod",
+      describe:
+        "ADDR:PORT of lvscare's /metrics, /healthz, /readyz in the pod (:PORT: every address)",
     },
     text((t) => {
-      const e = parseEndpoint(t) ?? why('not an ADDR:PORT (IPv6 as [addr]:port)');
+      // Go's exporters take ":9299" for every address; so does kha.
+      const e =
+        parseEndpoint(t.startsWith(':') ? `0.0.0.0${t}` : t) ??
+        why('not an ADDR:PORT or :PORT (IPv6 as [addr]:port)');
       return { host: e.address, port: e.port };
     }),
   ),
@@ -94,7 +114,8 @@ export const podFlags = () => ({
     {
       kind: 'string',
       default: KUBELET_KUBECONFIG,
-      describe: "the kubelet's kubeconfig discovery reads the API with",
+      describe:
+        "the kubelet's kubeconfig: discovery reads the API with it; adopt points it at the VIP",
     },
     text(absolute),
   ),
@@ -155,6 +176,7 @@ const joinOnlyFlags = () => ({
     { kind: 'boolean', default: false, describe: 'do everything but kubeadm join' },
     z.boolean(),
   ),
+  force: forceFlag(),
   ignoreControlPlaneEndpoint: flagWithDefault(
     {
       kind: 'boolean',
@@ -168,23 +190,113 @@ const joinOnlyFlags = () => ({
 
 export const joinFlags = () => ({ ...podFlags(), ...joinOnlyFlags() });
 
-/** The flags of `kha update`: the pod's, where its manifest is, and --dry-run. */
+const forceFlag = () =>
+  flagWithDefault(
+    {
+      kind: 'boolean',
+      default: false,
+      describe: `replace a kube-lvscare.yaml kha did not write (kept beside kha's record; reset puts it back)`,
+    },
+    z.boolean(),
+  );
+
+/** The flags of `kha update`: the four it changes (absent: kept as recorded), and where the record is. */
 export const updateFlags = () => ({
-  ...podFlags(),
-  manifestDir: pathFlags().manifestDir,
+  master: flag(
+    { kind: 'list', describe: 'the control-plane addresses, replacing the recorded ones' },
+    z.array(z.string()),
+  ),
+  image: flag(
+    { kind: 'string', describe: 'the lvscare image, replacing the recorded one (an upgrade)' },
+    text(imageReference),
+  ),
+  metricsAddress: flag(
+    { kind: 'string', describe: "ADDR:PORT of lvscare's endpoints, replacing the recorded one" },
+    z.string(),
+  ),
+  lvscareArg: flag(
+    { kind: 'list', describe: 'further `lvscare care` flags, replacing the recorded ones' },
+    z.array(z.string()),
+  ),
+  vip: flag(
+    { kind: 'string', describe: 'which recorded VIP to update, when the node has several' },
+    text(vipOf),
+  ),
   stateDir: pathFlags().stateDir,
-  dryRun: pathFlags().dryRun,
+  dryRun: flagWithDefault(
+    {
+      kind: 'boolean',
+      default: false,
+      describe: 'print a diff of every file it would write, change nothing',
+    },
+    z.boolean(),
+  ),
+  force: forceFlag(),
 });
+
+const restartKubeletFlag = () =>
+  flagWithDefault(
+    {
+      kind: 'boolean',
+      default: true,
+      describe:
+        'restart kubelet (systemctl restart kubelet) after its kubeconfig changed; --no-restart-kubelet prints the command instead',
+    },
+    z.boolean(),
+  );
+
+/** The flags of `kha adopt` beside the pod's; --kubeconfig is the file it re-points. */
+const adoptOnlyFlags = () => ({
+  ...pathFlags(),
+  force: forceFlag(),
+  restartKubelet: restartKubeletFlag(),
+  // The pod's flag, read here too: with --no-discover the pod drops it, adopt still rewrites it.
+  kubeconfig: podFlags().kubeconfig,
+});
+
+export const adoptFlags = () => ({ ...podFlags(), ...adoptOnlyFlags() });
+
+/** Every flag of `kha adopt` checked, the pod's and the rest's problems reported together. */
+export function checkAdoptFlags(values: Readonly<Record<string, unknown>>) {
+  const pod = podSchema.safeParse(values, { reportInput: true });
+  const rest = z.object(adoptOnlyFlags()).safeParse(values, { reportInput: true });
+  const issues = [...(pod.error?.issues ?? []), ...(rest.error?.issues ?? [])];
+  if (!pod.success || !rest.success) throw new UsageError(describeIssues(issues));
+  return { pod: pod.data, ...rest.data };
+}
 
 export const resetFlags = () => ({
   ...pathFlags(),
+  restartKubelet: restartKubeletFlag(),
+  force: flagWithDefault(
+    {
+      kind: 'boolean',
+      default: false,
+      describe:
+        'reset even while a running kubelet reaches the API through the VIP (the node goes NotReady)',
+    },
+    z.boolean(),
+  ),
+  kubeconfig: flagWithDefault(
+    {
+      kind: 'string',
+      default: KUBELET_KUBECONFIG,
+      describe: "the kubelet's kubeconfig reset looks at before it takes the VIP away",
+    },
+    text(absolute),
+  ),
   wait: flagWithDefault(
-    { kind: 'string', default: '60', describe: 'seconds to wait for kubelet to stop lvscare' },
-    text((t) =>
-      /^[0-9]+(\.[0-9]+)?$/.test(t) && Number(t) <= 3600
-        ? Number(t) * 1000
-        : why('must be seconds, from 0 to 3600'),
-    ),
+    {
+      kind: 'string',
+      default: '60s',
+      describe: 'how long to wait for kubelet to stop lvscare: a duration (90s, 5m) or seconds',
+    },
+    text((t) => {
+      const ms = parseDuration(t);
+      return ms !== undefined && ms >= 0 && ms <= 3_600_000
+        ? ms
+        : why('must be a duration from 0s to 1h, e.g. 90s or 5m (a bare number is seconds)');
+    }),
   ),
 });
 
@@ -199,6 +311,9 @@ const issue = (flagName: string, input: unknown, message: string): Issue => ({
 /** The pod flags checked together: masters read (ranges expanded), the VIP beside them. */
 const podSchema = z.pipe(
   z.object(podFlags()).check(
+    z.superRefine((f, ctx) => {
+      if (f.image === undefined) ctx.issues.push(issue('image', undefined, IMAGE_REQUIRED));
+    }),
     // across values: whenever the flags they read parsed, whatever else did not
     z.superRefine(
       (f, ctx) => {
@@ -218,7 +333,7 @@ const podSchema = z.pipe(
   z.transform((f) => ({
     vip: f.vip,
     masters: f.master.flat(),
-    image: f.image,
+    image: f.image ?? '', // required above: a missing one never gets here
     caFile: f.caFile,
     metricsAddress: f.metricsAddress,
     lvscareArgs: f.lvscareArg,

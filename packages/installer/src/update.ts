@@ -1,92 +1,102 @@
-// kha update: the node follows a changed control plane without discovery (or corrects what
-// discovery remembers): the static pod is rewritten with the new masters, and lvscare's state
-// file too, each atomically. kubelet sees the manifest change and restarts the pod, whose
-// lvscare then adds the new masters and drains the ones no longer listed.
-import { promises as fs } from 'node:fs';
-import {
-  EXIT_FAILURE,
-  EXIT_OK,
-  formatEndpoint,
-  writeMastersState,
-  writeFileAtomically,
-} from '@kha/lvscare';
-import { MANIFEST_HEADER, manifestPath } from './join.js';
-import type { PodSettings } from './settings.js';
-import { readState, sameSetup, withoutCaFile, writeState } from './state.js';
-import { careArgs, renderManifest } from './static-pod.js';
+// kha update: the recorded join (or adopt) with only the flags given changed (--master, --image,
+// --metrics-address, --lvscare-arg); everything else comes from kha's record, which is rewritten
+// to match, so that reset undoes exactly what is deployed. join's steps write the manifest and
+// lvscare's masters file; kubelet sees the manifest change and replaces the pod, whose lvscare
+// adopts the kernel's rules as they are. The rules step is not run: the lvscare that runs owns the
+// kernel's rules until kubelet replaces it, and rewriting them under it would only be fought.
+import { dirname } from 'node:path';
+import { EXIT_FAILURE, EXIT_OK, careConfigFromArgs, formatEndpoint } from '@kha/lvscare';
+import { foreignManifestStep } from './foreign-manifest.js';
+import { hostsStep } from './hosts-step.js';
+import { deploymentOf, joinRecord } from './join.js';
+import { manifestStep } from './manifest-step.js';
+import { mastersFileStep } from './masters-file-step.js';
+import { type KhaSettings, checkPodFlags, withCare } from './settings.js';
+import { type JoinRecord, LEGACY_STEPS, readState, recording, statePath } from './state.js';
+import { applySteps } from './step.js';
 
-export interface UpdateOptions {
-  manifestDir: string;
-  stateDir: string;
-  dryRun: boolean;
+/** The flags update takes: each one given replaces the recorded value; none given keeps it. */
+export interface UpdateChanges {
+  master?: string[] | undefined;
+  image?: string | undefined;
+  metricsAddress?: string | undefined;
+  lvscareArg?: string[] | undefined;
 }
 
-const exists = (path: string): Promise<boolean> =>
-  fs.stat(path).then(
-    () => true,
-    () => false,
-  );
+export interface UpdateOptions {
+  stateDir: string;
+  /** Which recorded VIP ("addr:port"), when the node has several. */
+  vip: string | undefined;
+  dryRun: boolean;
+  force: boolean;
+}
 
-export async function kubeadmUpdate(
-  settings: PodSettings,
+/** The recorded join to update, or why there is none. */
+function chosenRecord(joins: JoinRecord[], vip: string | undefined): JoinRecord | string {
+  if (vip !== undefined) {
+    const found = joins.find((j) => j.vip === vip);
+    return found ?? `this node was joined with ${joins.map((j) => j.vip).join(', ')}, not ${vip}`;
+  }
+  if (joins.length === 1) return joins[0]!;
+  return `this node was joined with ${joins.map((j) => j.vip).join(', ')}: give --vip to say which`;
+}
+
+export async function updateWorker(
+  changes: UpdateChanges,
   options: UpdateOptions,
   out: NodeJS.WritableStream,
+  warn?: (line: string) => void,
 ): Promise<number> {
   const say = (line: string) => out.write(`${line}\n`);
-  const manifest = manifestPath(options);
-  const masters = settings.masters.map(formatEndpoint).join(', ');
-  if (!(await exists(manifest))) {
-    say(
-      `kha update: no ${manifest}: this node was not joined by kha (run kha join); nothing changed`,
-    );
-    return EXIT_FAILURE;
-  }
-  // kha's record of the join: reset reads the VIP and the flags from it. The VIP stays what join
-  // set up; another VIP is a new join (its rules, its hosts entry), not an update.
-  const vip = formatEndpoint(settings.vip);
+  const fail = (why: string) => (say(`kha update: ${why}; nothing was changed`), EXIT_FAILURE);
   const state = await readState(options.stateDir);
   const joins = state?.status === 'joined' ? state.joins : [];
-  const record = joins.find((j) => j.vip === vip);
-  if (joins.length > 0 && !record) {
-    say(
-      `kha update: this node was joined with ${joins.map((j) => j.vip).join(', ')}, not ${vip}: give that --vip (another VIP needs kha reset, then kha join); nothing changed`,
+  if (joins.length === 0)
+    return fail(
+      `no join recorded in ${statePath(options.stateDir)}: update changes what kha join or kha adopt set up (run one of them first, or give the --state-dir they used)`,
     );
-    return EXIT_FAILURE;
-  }
-  if (options.dryRun) {
-    say(`would write ${manifest} with masters ${masters}`);
-  } else {
-    const changed = await writeFileAtomically(manifest, renderManifest(settings, MANIFEST_HEADER));
-    say(changed ? `${manifest}: written, masters ${masters}` : `${manifest}: already up to date`);
-  }
-  // Discovery's memory: left as it was, a restart during an API outage would bring back masters
-  // the operator has just removed.
-  const mastersFile = settings.discovery?.stateFile;
-  if (mastersFile && (await exists(mastersFile))) {
-    if (options.dryRun) say(`would write ${mastersFile} with the same masters`);
-    else
-      say(
-        (await writeMastersState(mastersFile, settings.masters))
-          ? `${mastersFile}: written`
-          : `${mastersFile}: already up to date`,
-      );
-  }
-  if (state && record) {
-    const updated = {
-      ...record,
-      careArgs: withoutCaFile(careArgs(settings).slice(1)),
-      at: new Date().toISOString(),
-    };
-    if (sameSetup(record, updated)) say(`${options.stateDir}: already up to date`);
-    else if (options.dryRun) say(`would record the new masters in ${options.stateDir}`);
-    else {
-      await writeState(options.stateDir, {
-        ...state,
-        joins: state.joins.map((j) => (j === record ? updated : j)),
-      });
-      say(`${options.stateDir}: join record updated`);
-    }
-  }
-  if (!options.dryRun) say('kubelet restarts kube-lvscare with the new manifest');
-  return EXIT_OK;
+  const record = chosenRecord(joins, options.vip);
+  if (typeof record === 'string') return fail(record);
+  if (!record.pod)
+    return fail(
+      `the join of ${record.vip} was recorded by kha ${record.kha}, which kept no pod flags: run kha join again with all of them (it changes only what differs)`,
+    );
+  const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+  const pod = await withCare(checkPodFlags({ ...record.pod, ...given }), warn);
+  const before = await careConfigFromArgs([...record.careArgs, '--clean']);
+  if (pod.care.mode !== before.mode)
+    return fail(
+      `--lvscare-arg changes the mode from ${before.mode} to ${pod.care.mode}: a mode is a new set-up of the VIP (kha reset, then kha join)`,
+    );
+  const settings: KhaSettings = {
+    ...pod,
+    manifestDir: dirname(record.manifestPath),
+    hostsFile: record.hostsFile,
+    modulesLoadDir: record.modulesLoadDir,
+    sysctlDir: record.sysctlDir,
+    stateDir: options.stateDir,
+  };
+  const d = deploymentOf(settings);
+  const steps = [
+    foreignManifestStep(d, { force: options.force }),
+    hostsStep(d),
+    mastersFileStep(d),
+    manifestStep(d, { waitMs: 0 }),
+  ];
+  const updated: JoinRecord = {
+    ...joinRecord(settings, record.command ?? 'join', record.steps ?? LEGACY_STEPS),
+    ...(record.kubeconfig && { kubeconfig: record.kubeconfig }),
+  };
+  const status = await applySteps(
+    'update',
+    steps,
+    recording(options.stateDir, updated),
+    options,
+    say,
+  );
+  if (status === EXIT_OK && !options.dryRun)
+    say(
+      `kubelet replaces kube-lvscare (image ${pod.image}, masters ${pod.masters.map(formatEndpoint).join(', ')})`,
+    );
+  return status;
 }

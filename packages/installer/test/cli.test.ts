@@ -16,6 +16,8 @@ function sandbox() {
   writeFileSync(hosts, '127.0.0.1 localhost\n');
   mkdirSync(join(dir, 'manifests'));
   const flags = [
+    '--image',
+    'registry.example.com/kha/lvscare:0.1.0',
     '--hosts-file',
     hosts,
     '--manifest-dir',
@@ -201,4 +203,77 @@ test('kha help join, version --short, completion bash', () => {
   assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
   const completion = spawnSync(process.execPath, [kha, 'completion', 'bash'], { encoding: 'utf8' });
   assert.match(completion.stdout, /_kha_yargs_completions/);
+});
+
+const khaRun = (args: string[]) =>
+  spawnSync(process.execPath, [kha, ...args], { encoding: 'utf8', env: { ...process.env } });
+
+test('the command line as operators type it: each mistake one line naming what to type, exit 2', () => {
+  const image = ['--image', 'registry.example.com/kha/lvscare:0.1.0'];
+  const cases: Array<[string[], RegExp]> = [
+    [['completion', 'zsh'], /^kha: completion: "zsh": kha completes bash only/],
+    [['help', 'nope'], /^kha: help: no command "nope": one of join, adopt/],
+    [
+      ['join', '--master', '192.168.0.2', ...image, '--token', 'abcdef.0123456789abcdef'],
+      /^kha join: --token is kubeadm join's flag: give kubeadm's flags after --/,
+    ],
+    [
+      ['manifest', '--master', '192.168.0.2', ...image, '--no-discover', '--kubeconfig', '/x'],
+      /^kha manifest: --kubeconfig is read only by discovery, which --no-discover turns off/,
+    ],
+    [
+      ['reset', '--wait', '5x'],
+      /^kha reset: --wait "5x": must be a duration.*\(see kha reset --help\)$/,
+    ],
+    [['join', '--version'], /^kha join: Unknown argument: version/],
+  ];
+  for (const [args, message] of cases) {
+    const r = khaRun(args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '', `${args.join(' ')} prints nothing on stdout`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr.trim(), message);
+    assert.doesNotMatch(r.stderr, /abcdef\.0123456789abcdef/, 'a token is never echoed');
+  }
+});
+
+test('accepted as operators type them: --master a,b, --metrics-address :PORT, --wait 5m', () => {
+  const r = khaRun([
+    'manifest',
+    '--master',
+    '192.168.0.2,192.168.0.3',
+    '--image',
+    'registry.example.com/kha/lvscare:0.1.0',
+    '--metrics-address',
+    ':9300',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /- '--rs'\n\s+- 192\.168\.0\.2:6443\n\s+- '--rs'\n\s+- 192\.168\.0\.3:6443/,
+  );
+  assert.match(r.stdout, /- '--metrics-address'\n\s+- 0\.0\.0\.0:9300/);
+  const reset = khaRun([
+    'reset',
+    '--wait',
+    '5m',
+    '--dry-run',
+    '--state-dir',
+    mkdtempSync(join(tmpdir(), 'kha-')),
+  ]);
+  assert.doesNotMatch(reset.stderr, /--wait/, reset.stderr);
+});
+
+test('every command has help with an Examples section; required flags are marked; completion --help is help', () => {
+  for (const command of ['join', 'adopt', 'update', 'reset', 'manifest']) {
+    const r = khaRun([command, '--help']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Examples:$/m, `${command} --help`);
+  }
+  assert.match(khaRun(['join', '--help']).stdout, /--master .*\(required\)/s);
+  assert.match(khaRun(['join', '--help']).stdout, /--image .*\(required\)/s);
+  const completion = khaRun(['completion', '--help']);
+  assert.equal(completion.status, 0);
+  assert.match(completion.stdout, /^kha completion \[bash\]/);
+  assert.doesNotMatch(completion.stdout, /###-begin/, 'help, not the script');
 });

@@ -23,6 +23,14 @@ test('addresses, ports defaulting to 6443, and IPv4 ranges as sealos takes them'
   assert.deepEqual(text(['[fd00::2]:6443', 'fd00::3']), ['fd00::2:6443', 'fd00::3:6443']);
 });
 
+test("comma-separated, as lvscare's --rs a,b takes them, ranges included", () => {
+  assert.deepEqual(text(['192.168.0.2,192.168.0.5-192.168.0.6:7443']), [
+    '192.168.0.2:6443',
+    '192.168.0.5:7443',
+    '192.168.0.6:7443',
+  ]);
+});
+
 const rejects: Array<[string[], RegExp]> = [
   [[], /--master is required/],
   [['192.168.0.300'], /--master "192\.168\.0\.300": not an address/],
@@ -31,6 +39,7 @@ const rejects: Array<[string[], RegExp]> = [
   [['192.168.0.2', '192.168.0.1-192.168.0.3'], /--master "192\.168\.0\.2:6443": is given twice/],
   [['192.168.0.2', 'fd00::2'], /mixes IPv4 and IPv6/],
   [['master-1'], /not an address/],
+  [['192.168.0.2,'], /--master "192\.168\.0\.2,": an empty address in the list/],
 ];
 for (const [values, message] of rejects) {
   test(`bad --master: ${JSON.stringify(values)}`, () => {

@@ -13,6 +13,8 @@ import yaml from 'js-yaml';
 import { podSettings } from '../src/settings.js';
 import { staticPod } from '../src/static-pod.js';
 
+const EXAMPLE_IMAGE = 'registry.example.com/kha/lvscare:0.1.0';
+
 const repo = (path: string): string =>
   fileURLToPath(new URL(`../../../../${path}`, import.meta.url));
 /** A YAML file of the repository, as the shape the test reads of it (what it asserts on). */
@@ -51,7 +53,7 @@ test('the PodMonitor selects the static pod by its labels and scrapes its port `
     };
   }>('manifests/monitoring/lvscare-podmonitor.yaml');
   assert.equal(monitor.kind, 'PodMonitor');
-  const pod = staticPod(await podSettings({ master: ['192.168.0.2'] }));
+  const pod = staticPod(await podSettings({ image: EXAMPLE_IMAGE, master: ['192.168.0.2'] }));
   const labels: Record<string, string> = pod.metadata.labels;
   assert.deepEqual(monitor.spec.namespaceSelector.matchNames, [pod.metadata.namespace]);
   for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels))
@@ -75,7 +77,7 @@ test('the plain Prometheus example keeps the static pod and its port, and passes
   );
   const job = config.scrape_configs.find((j) => j.job_name === 'kube-lvscare');
   assert.ok(job, 'no job kube-lvscare');
-  const pod = staticPod(await podSettings({ master: ['192.168.0.2'] }));
+  const pod = staticPod(await podSettings({ image: EXAMPLE_IMAGE, master: ['192.168.0.2'] }));
   assert.deepEqual(job.kubernetes_sd_configs, [
     { role: 'pod', namespaces: { names: [pod.metadata.namespace] } },
   ]);

@@ -8,6 +8,9 @@ import { main } from '../src/cli.js';
 import { podSettings } from '../src/settings.js';
 import { type StaticPod, staticPod } from '../src/static-pod.js';
 
+/** The image of the example manifest: a registry of the operator's, never a bare name. */
+const EXAMPLE_IMAGE = 'registry.example.com/kha/lvscare:0.1.0';
+
 async function captured(argv: string[]): Promise<{ status: number; out: string }> {
   let out = '';
   const sink = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream;
@@ -15,7 +18,7 @@ async function captured(argv: string[]): Promise<{ status: number; out: string }
   return { status, out };
 }
 
-const masters = ['--master', '192.168.0.2-192.168.0.4'];
+const masters = ['--master', '192.168.0.2-192.168.0.4', '--image', EXAMPLE_IMAGE];
 
 test('the manifest is a valid Pod by the Kubernetes schema (kubernetes-models)', async () => {
   for (const extra of [[], ['--lvscare-arg=--mode=link', '--metrics-address=127.0.0.1:9400']]) {
@@ -80,7 +83,7 @@ test("the container's args are exactly what lvscare care parses, CA verification
 const container = (s: Awaited<ReturnType<typeof podSettings>>) => staticPod(s).spec.containers[0]!;
 
 test('by default lvscare serves every node address on port `metrics` 9299; the probe dials loopback', async () => {
-  const c = container(await podSettings({ master: ['192.168.0.2'] }));
+  const c = container(await podSettings({ image: EXAMPLE_IMAGE, master: ['192.168.0.2'] }));
   assert.deepEqual(c.ports, [{ name: 'metrics', containerPort: 9299, protocol: 'TCP' }]);
   const at = c.args.indexOf('--metrics-address');
   assert.equal(c.args[at + 1], '0.0.0.0:9299');
@@ -99,7 +102,11 @@ test('--metrics-address moves the listener, the port and the probe together', as
     ['[::]:9400', '[::]:9400', '::1'],
     ['[fd00::5]:9400', '[fd00::5]:9400', 'fd00::5'],
   ] as const) {
-    const s = await podSettings({ master: ['192.168.0.2'], metricsAddress: given });
+    const s = await podSettings({
+      image: EXAMPLE_IMAGE,
+      master: ['192.168.0.2'],
+      metricsAddress: given,
+    });
     const c = container(s);
     assert.equal(c.args[c.args.indexOf('--metrics-address') + 1], arg, given);
     assert.equal(c.ports[0]!.containerPort, 9400);
@@ -145,12 +152,12 @@ test('manifests/kube-lvscare.yaml is what `kha manifest` prints for the example 
   assert.equal(
     readFileSync(file, 'utf8'),
     out,
-    'manifests/kube-lvscare.yaml drifted; regenerate it: kha manifest --master 192.168.0.2-192.168.0.4 > manifests/kube-lvscare.yaml',
+    'manifests/kube-lvscare.yaml drifted; regenerate it: kha manifest --master 192.168.0.2-192.168.0.4 --image registry.example.com/kha/lvscare:0.1.0 > manifests/kube-lvscare.yaml',
   );
 });
 
 test('discovery (the default): the kubeconfig and the certificate directory read-only, the state directory the only writable mount', async () => {
-  const pod = staticPod(await podSettings({ master: ['192.168.0.2'] }));
+  const pod = staticPod(await podSettings({ image: EXAMPLE_IMAGE, master: ['192.168.0.2'] }));
   const c = pod.spec.containers[0]!;
   assert.deepEqual(c.volumeMounts, [
     { name: 'ca', mountPath: '/etc/kubernetes/pki/ca.crt', readOnly: true },
@@ -174,7 +181,9 @@ test('discovery (the default): the kubeconfig and the certificate directory read
 });
 
 test('--no-discover: --master alone, the CA the only mount; --discover-cidr reaches lvscare', async () => {
-  const off = staticPod(await podSettings({ master: ['192.168.0.2'], discover: false }));
+  const off = staticPod(
+    await podSettings({ image: EXAMPLE_IMAGE, master: ['192.168.0.2'], discover: false }),
+  );
   assert.deepEqual(
     off.spec.volumes.map((v) => v.name),
     ['ca'],
@@ -185,15 +194,15 @@ test('--no-discover: --master alone, the CA the only mount; --discover-cidr reac
   const { config } = await parseCareArgs(args.slice(1));
   assert.equal(config.discovery?.cidr?.text, '192.168.0.0/24');
   await assert.rejects(
-    podSettings({ master: ['192.168.0.2'], discoverCidr: '192.168.0.0' }),
+    podSettings({ image: EXAMPLE_IMAGE, master: ['192.168.0.2'], discoverCidr: '192.168.0.0' }),
     /--discover-cidr "192.168.0.0": not a CIDR/,
   );
   await assert.rejects(
-    podSettings({ master: ['192.168.0.2'], discoverCidr: 'fd00::/64' }),
+    podSettings({ image: EXAMPLE_IMAGE, master: ['192.168.0.2'], discoverCidr: 'fd00::/64' }),
     /--discover-cidr "fd00::\/64": is IPv6 but --vs is not/,
   );
   await assert.rejects(
-    podSettings({ master: ['192.168.0.2'], lvscareArg: ['--kubeconfig=/x'] }),
+    podSettings({ image: EXAMPLE_IMAGE, master: ['192.168.0.2'], lvscareArg: ['--kubeconfig=/x'] }),
     /--kubeconfig conflicts with what kha sets itself/,
   );
 });

@@ -65,6 +65,22 @@ test('a misspelt flag or command gets a suggestion', () => {
   assert.equal(command.status, 2);
   assert.match(command.stderr, /unknown command "verison": Did you mean version\?/);
   assert.equal(lvscare([]).status, 2, 'no command');
+  const sub = lvscare(['ipvs', 'lst', '--json']);
+  assert.equal(sub.status, 2);
+  assert.match(
+    sub.stderr,
+    /unknown command "lst": Did you mean list\?/,
+    'the mistyped word quoted',
+  );
+});
+
+test('a virtual server without its port: the port an API server has is suggested', () => {
+  const r = lvscare(['care', '--vs', '10.103.97.2', '--rs', '192.168.0.2:6443']);
+  assert.equal(r.status, 2);
+  assert.match(
+    r.stderr,
+    /--vs "10\.103\.97\.2": not an IP:PORT: the port is missing, e\.g\. 10\.103\.97\.2:6443/,
+  );
 });
 
 test('CARE_* values that do not parse name the variable', () => {

@@ -51,8 +51,10 @@ export function cliParser(
     .exitProcess(false)
     .fail((message, err) => {
       if (err) throw err;
-      // recommendCommands' own message does not say which word it is about
-      const word = argv.find((a) => !a.startsWith('-'));
+      // recommendCommands' own message does not say which word it is about: the last of the
+      // command words, those before the first flag ("ipvs lst --json": "lst")
+      const firstFlag = argv.findIndex((a) => a.startsWith('-'));
+      const word = (firstFlag === -1 ? argv : argv.slice(0, firstFlag)).at(-1);
       if (message.startsWith('Did you mean'))
         throw new UsageError(`unknown command ${JSON.stringify(word)}: ${message}`);
       throw new UsageError(withSuggestion(message, knownFlags));

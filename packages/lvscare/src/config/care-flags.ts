@@ -27,7 +27,13 @@ const MAX_DISCOVER_PERIOD_MS = 3_600_000;
 const ENDPOINT_HINT = 'not an IP:PORT (IPv6 as [addr]:port)';
 
 function endpoint(textValue: string): Endpoint {
-  return parseEndpoint(textValue) ?? why(ENDPOINT_HINT);
+  const e = parseEndpoint(textValue);
+  if (e) return e;
+  // An address without its port is the usual slip: say which port an API server has.
+  const bare = parseEndpoint(textValue, 6443);
+  return why(
+    bare ? `not an IP:PORT: the port is missing, e.g. ${formatEndpoint(bare)}` : ENDPOINT_HINT,
+  );
 }
 
 function duration(
