@@ -22,7 +22,7 @@ export function mastersFileStep(d: Pick<Deployment, 'care'>): Step {
     if (!file) return undefined;
     const text = await textIfPresent(file);
     if (text === undefined) return undefined;
-    const read = await readMastersState(file, d.care.vip.family);
+    const read = readMastersState(file, d.care.vip.family);
     const same =
       'masters' in read &&
       read.masters.map(formatEndpoint).sort().join() === masters.map(formatEndpoint).sort().join();
