@@ -12,13 +12,3 @@ export function formatMetricsAddress(address: MetricsAddress): string {
     ? `[${address.host}]:${address.port}`
     : `${address.host}:${address.port}`;
 }
-
-/**
- * The address kubelet's liveness probe dials: loopback when lvscare listens on every address
- * (the probe then does not depend on which node IP kubelet would pick), else the address itself.
- */
-export function probeHost(address: MetricsAddress): string {
-  if (address.host === '0.0.0.0') return '127.0.0.1';
-  if (address.host === '::') return '::1';
-  return address.host;
-}

@@ -29,6 +29,7 @@ import {
   DISCOVERY_STATE_FILE,
   KUBELET_CERT_DIR,
   KUBELET_KUBECONFIG,
+  LIVENESS,
   type PodDiscovery,
 } from './static-pod.js';
 import { DEFAULT_VIP, vipClash, vipOf } from './vip.js';
@@ -361,6 +362,7 @@ const OWN_FLAGS: Record<string, string> = {
   clean: 'kha reset removes them',
   'health-ca-file': '--ca-file',
   'metrics-address': '--metrics-address',
+  'liveness-address': "kubelet's probes, at 127.0.0.1:9298",
   kubeconfig: '--kubeconfig (with --discover)',
   'discover-cidr': '--discover-cidr',
   'discover-state-file': '--discover-state-file',
@@ -391,6 +393,8 @@ async function lvscareConfig(
       ...pod.masters.flatMap((m) => ['--rs', formatEndpoint(m)]),
       '--metrics-address',
       formatMetricsAddress(metrics),
+      '--liveness-address',
+      `${LIVENESS.host}:${LIVENESS.port}`,
       ...(d ? ['--kubeconfig', d.kubeconfig, '--discover-state-file', d.stateFile] : []),
       ...(d?.cidr ? ['--discover-cidr', d.cidr] : []),
       ...pod.lvscareArgs,

@@ -2,7 +2,7 @@
 import { dirname } from 'node:path';
 import { type Endpoint, formatEndpoint } from '@kha/lvscare';
 import yaml from 'js-yaml';
-import { type MetricsAddress, formatMetricsAddress, probeHost } from './metrics-address.js';
+import { type MetricsAddress, formatMetricsAddress } from './metrics-address.js';
 
 const POD_NAME = 'kube-lvscare';
 export const MANIFEST_FILE = `${POD_NAME}.yaml`;
@@ -37,6 +37,12 @@ export const KUBELET_CERT_DIR = '/var/lib/kubelet/pki';
 /** A directory of lvscare's own under kha's, so the pod sees nothing else of kha's state. */
 export const DISCOVERY_STATE_FILE = '/var/lib/kha/lvscare/masters.json';
 
+/**
+ * lvscare's liveness listener (`--liveness-address`, its default): loopback only and apart from
+ * the public metrics port, so that no load on /metrics delays the answer kubelet restarts it by.
+ */
+export const LIVENESS = { host: '127.0.0.1', port: 9298 } as const;
+
 /** `lvscare care` exactly as the container runs it. */
 export function careArgs(settings: Omit<StaticPodSettings, 'image'>): string[] {
   return [
@@ -48,6 +54,8 @@ export function careArgs(settings: Omit<StaticPodSettings, 'image'>): string[] {
     settings.caFile,
     '--metrics-address',
     formatMetricsAddress(settings.metricsAddress),
+    '--liveness-address',
+    `${LIVENESS.host}:${LIVENESS.port}`,
     ...(settings.discovery
       ? [
           '--kubeconfig',
@@ -84,13 +92,24 @@ function hostMounts(s: StaticPodSettings): Mount[] {
   return mounts;
 }
 
-// Sized from lvscare's steady-state footprint (bench/RESULTS.md, Footprint): the requests cover it,
-// the memory limit leaves room for start-up and a burst of repairs, and no CPU limit sits low
-// enough to throttle a probe.
+// Sized from the bench (bench/RESULTS.md): lvscare's steady state is about 20 MiB above a bare
+// Node and peaked at 72.5 MiB under the discovery flood, so the memory request covers the steady
+// state and the limit the worst seen with room to spare. No CPU limit: a failover daemon that is
+// throttled misses its own deadlines and raises false alarms (kube-proxy and kubeadm's control
+// plane pods set none). The CPU request is what the node guarantees it under contention: at 20m
+// the liveness-flood bench saw kubelet's probe answered in 4.1 s of its 5 s, so it asks for more.
 const RESOURCES = {
-  requests: { cpu: '20m', memory: '64Mi' },
-  limits: { cpu: '200m', memory: '128Mi' },
+  requests: { cpu: '50m', memory: '64Mi' },
+  limits: { memory: '128Mi' },
 };
+
+/** kubelet's probes of the liveness listener: three failures ten seconds apart restart lvscare. */
+const probeOf = (path: string) => ({
+  httpGet: { host: LIVENESS.host, port: LIVENESS.port, path, scheme: 'HTTP' },
+  periodSeconds: 10,
+  timeoutSeconds: 5,
+  failureThreshold: 3,
+});
 
 /** The Pod object as kha writes it (its YAML is the manifest). */
 export type StaticPod = ReturnType<typeof staticPod>;
@@ -106,13 +125,10 @@ export function staticPod(settings: StaticPodSettings) {
     // Named so that a PodMonitor (manifests/monitoring) finds it; with the host's network the
     // pod's IP is the node's, so Prometheus scrapes NODE_IP:PORT.
     ports: [{ name: 'metrics', containerPort: metrics.port, protocol: 'TCP' }],
-    livenessProbe: {
-      httpGet: { host: probeHost(metrics), port: metrics.port, path: '/healthz', scheme: 'HTTP' },
-      initialDelaySeconds: 10,
-      periodSeconds: 10,
-      timeoutSeconds: 5,
-      failureThreshold: 3,
-    },
+    livenessProbe: { ...probeOf('/healthz'), initialDelaySeconds: 10 },
+    // Ready only while the VIP has a usable destination and its set-up (route or link) is in
+    // place: /readyz says so, and kubectl shows a pod that is not doing its job as not ready.
+    readinessProbe: probeOf('/readyz'),
     resources: RESOURCES,
     // IPVS, routes, the dummy link and the nft table are all NET_ADMIN; nothing else is needed,
     // in any mode. Root's uid stays so that the capability is effective without file caps.
@@ -122,6 +138,7 @@ export function staticPod(settings: StaticPodSettings) {
       readOnlyRootFilesystem: true,
       runAsUser: 0,
       capabilities: { drop: ['ALL'], add: ['NET_ADMIN'] },
+      seccompProfile: { type: 'RuntimeDefault' },
     },
     // /proc/sys is read-only in the container: kha join sets the IPVS sysctls on the host and
     // in /etc/sysctl.d, so lvscare finds them right and has nothing to write.
@@ -139,6 +156,9 @@ export function staticPod(settings: StaticPodSettings) {
       hostNetwork: true,
       priorityClassName: 'system-node-critical',
       priority: 2000001000,
+      // SIGTERM leaves the rules in place and lvscare exits within a second or two; the time
+      // lets a reconcile or a state file write in flight finish before kubelet's SIGKILL.
+      terminationGracePeriodSeconds: 10,
       containers: [container],
       volumes: mounts.map((m) => ({ name: m.name, hostPath: { path: m.path, type: m.type } })),
     },

@@ -82,25 +82,42 @@ test("the container's args are exactly what lvscare care parses, CA verification
 
 const container = (s: Awaited<ReturnType<typeof podSettings>>) => staticPod(s).spec.containers[0]!;
 
-test('by default lvscare serves every node address on port `metrics` 9299; the probe dials loopback', async () => {
+test('by default lvscare serves every node address on port `metrics` 9299; kubelet probes its loopback liveness listener', async () => {
   const c = container(await podSettings({ image: EXAMPLE_IMAGE, master: ['192.168.0.2'] }));
   assert.deepEqual(c.ports, [{ name: 'metrics', containerPort: 9299, protocol: 'TCP' }]);
   const at = c.args.indexOf('--metrics-address');
   assert.equal(c.args[at + 1], '0.0.0.0:9299');
+  assert.equal(c.args[c.args.indexOf('--liveness-address') + 1], '127.0.0.1:9298');
   assert.deepEqual(c.livenessProbe.httpGet, {
     host: '127.0.0.1',
-    port: 9299,
+    port: 9298,
     path: '/healthz',
+    scheme: 'HTTP',
+  });
+  assert.deepEqual(c.readinessProbe.httpGet, {
+    host: '127.0.0.1',
+    port: 9298,
+    path: '/readyz',
     scheme: 'HTTP',
   });
 });
 
-test('--metrics-address moves the listener, the port and the probe together', async () => {
-  for (const [given, arg, probe] of [
-    ['10.0.0.5:9400', '10.0.0.5:9400', '10.0.0.5'],
-    ['127.0.0.1:9400', '127.0.0.1:9400', '127.0.0.1'],
-    ['[::]:9400', '[::]:9400', '::1'],
-    ['[fd00::5]:9400', '[fd00::5]:9400', 'fd00::5'],
+test('a node-critical pod: RuntimeDefault seccomp, a memory limit and no CPU limit, a grace period', async () => {
+  const pod = staticPod(await podSettings({ image: EXAMPLE_IMAGE, master: ['192.168.0.2'] }));
+  const c = pod.spec.containers[0]!;
+  assert.deepEqual(c.securityContext.seccompProfile, { type: 'RuntimeDefault' });
+  assert.equal(pod.spec.priorityClassName, 'system-node-critical');
+  assert.deepEqual(Object.keys(c.resources.limits), ['memory'], 'no CPU limit');
+  assert.ok(c.resources.requests.cpu);
+  assert.equal(pod.spec.terminationGracePeriodSeconds, 10);
+});
+
+test("--metrics-address moves the listener and the port; kubelet's probes stay on loopback", async () => {
+  for (const [given, arg] of [
+    ['10.0.0.5:9400', '10.0.0.5:9400'],
+    ['127.0.0.1:9400', '127.0.0.1:9400'],
+    ['[::]:9400', '[::]:9400'],
+    ['[fd00::5]:9400', '[fd00::5]:9400'],
   ] as const) {
     const s = await podSettings({
       image: EXAMPLE_IMAGE,
@@ -110,8 +127,9 @@ test('--metrics-address moves the listener, the port and the probe together', as
     const c = container(s);
     assert.equal(c.args[c.args.indexOf('--metrics-address') + 1], arg, given);
     assert.equal(c.ports[0]!.containerPort, 9400);
-    assert.equal(c.livenessProbe.httpGet.host, probe, given);
-    assert.equal(c.livenessProbe.httpGet.port, 9400);
+    // kubelet's probes stay on the loopback liveness listener, whatever the metrics address.
+    assert.equal(c.livenessProbe.httpGet.host, '127.0.0.1', given);
+    assert.equal(c.livenessProbe.httpGet.port, 9298);
     const { config } = await parseCareArgs(c.args.slice(1));
     assert.deepEqual(config.metricsAddress, s.metricsAddress, 'lvscare parses what the pod passes');
   }
