@@ -4,7 +4,7 @@
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-// lvscare's folders and which of the others each may import (README.md, Repository layout).
+// lvscare's folders and which of the others each may import (docs/development.md, Repository layout).
 // commands/ is the CLI's: only cli.ts, quick-command.ts and the public entry import from it.
 const LVSCARE_FOLDERS = {
   commands: [
@@ -41,7 +41,7 @@ const layering = Object.entries(LVSCARE_FOLDERS).map(([folder, allowed]) => ({
           .filter((other) => other !== folder && !allowed.includes(other))
           .map((other) => ({
             group: [`../${other}/*`],
-            message: `${folder}/ does not import ${other}/ (README.md, Repository layout).`,
+            message: `${folder}/ does not import ${other}/ (docs/development.md, Repository layout).`,
           })),
       },
     ],

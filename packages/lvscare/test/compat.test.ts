@@ -1,6 +1,6 @@
-// The README's compatibility table, pinned: every row's invocation (after `lvscare`) gives the
+// The compatibility table (docs/sealos-compat.md), pinned: every row's invocation (after `lvscare`) gives the
 // parsed configuration, the warning, or the error text and exit status written here, and every
-// invocation in the README's table has a row here (and the other way round).
+// invocation in that table has a row here (and the other way round).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -33,7 +33,7 @@ function summary(c: CareConfig) {
 type Summary = ReturnType<typeof summary>;
 
 interface Row {
-  /** Exactly as in the README's table, after `lvscare` (shell words, single quotes). */
+  /** Exactly as in the table, after `lvscare` (shell words, single quotes). */
   invocation: string;
   env?: Record<string, string>;
   config?: Partial<Summary>;
@@ -236,11 +236,11 @@ for (const row of ROWS) {
   });
 }
 
-test("the README's compatibility table and these rows name the same invocations", () => {
-  const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
-  const start = readme.indexOf('## Compatibility with sealos lvscare');
-  assert.ok(start >= 0, 'README has a "Compatibility with sealos lvscare" section');
-  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+test('the compatibility table (docs/sealos-compat.md) and these rows name the same invocations', () => {
+  const section = readFileSync(
+    new URL('../../../../docs/sealos-compat.md', import.meta.url),
+    'utf8',
+  );
   const inTable = new Set(
     [...section.matchAll(/^\| `lvscare ([^`]+)`(?: with `([^`]+)`)?\s*\|/gm)].map(
       (m) => `${m[1]}${m[2] ? ` with ${m[2]}` : ''}`,
@@ -261,11 +261,11 @@ test("the README's compatibility table and these rows name the same invocations"
   assert.deepEqual(
     [...rows].filter((r) => !inTable.has(r)),
     [],
-    'rows missing from the README table',
+    'rows missing from the table',
   );
   assert.deepEqual(
     [...inTable].filter((r) => !rows.has(r)),
     [],
-    'README rows without a golden row',
+    'table rows without a golden row',
   );
 });
