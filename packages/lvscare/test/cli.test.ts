@@ -24,6 +24,9 @@ test('care --help and help care: every flag with its default and its CARE_* vari
     assert.match(r.stdout, /-i, --iface[\s\S]*CARE_IFACE[\s\S]*\[default: "lvscare"\]/);
     assert.match(r.stdout, /--interval[\s\S]*\[default: "5s"\]/);
     assert.match(r.stdout, /-C, --clean/);
+    // counts read as numbers in help, though parsed as text so refusals quote what was typed
+    assert.match(r.stdout, /--fall [^\n]*\n[^\n]*\[number\] \[default: 2\]/);
+    assert.match(r.stdout, /--rise [^\n]*\n[^\n]*\[number\] \[default: 2\]/);
   }
 });
 

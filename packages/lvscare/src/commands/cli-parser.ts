@@ -71,6 +71,8 @@ export function yargsOptions(
     const env = envPrefix ? ` [env ${envName(envPrefix, name)}]` : '';
     options[name] = {
       type: meta.kind === 'boolean' ? 'boolean' : 'string',
+      // yargs leaves a flag that is both string and number as text and helps it as [number]
+      number: meta.shownAs === 'number',
       array: meta.kind === 'list',
       alias: [...(meta.alias ?? []), ...(meta.short ? [meta.short] : [])],
       describe: `${meta.describe}${meta.kind === 'list' ? ' (repeatable)' : ''}${env}`,
@@ -78,6 +80,9 @@ export function yargsOptions(
       ...(meta.default === undefined || Array.isArray(meta.default)
         ? {}
         : { default: meta.default }),
+      ...(meta.shownAs === 'number' && meta.default !== undefined
+        ? { defaultDescription: String(meta.default) }
+        : {}),
       ...(meta.kind === 'boolean' ? {} : { requiresArg: true }),
     };
   }

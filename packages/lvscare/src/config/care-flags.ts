@@ -175,6 +175,7 @@ export function careFlags(notes: Notes) {
     masqueradebit: flag(
       {
         kind: 'string',
+        shownAs: 'number',
         describe: 'accepted for lvscare compatibility; link mode masquerades by address',
       },
       text((t) => (t === '' ? undefined : wholeNumber(0, 31)(t))),
@@ -214,11 +215,21 @@ export function careFlags(notes: Notes) {
       text(duration('fast-interval', '200ms', 10, MAX_INTERVAL_MS, notes)),
     ),
     fall: flagWithDefault(
-      { kind: 'string', default: '2', describe: 'failures in a row that take a master down' },
+      {
+        kind: 'string',
+        shownAs: 'number',
+        default: '2',
+        describe: 'failures in a row that take a master down',
+      },
       text(wholeNumber(1, 100)),
     ),
     rise: flagWithDefault(
-      { kind: 'string', default: '2', describe: 'successes in a row that bring a master back' },
+      {
+        kind: 'string',
+        shownAs: 'number',
+        default: '2',
+        describe: 'successes in a row that bring a master back',
+      },
       text(wholeNumber(1, 100)),
     ),
     drainTimeout: flagWithDefault(

@@ -21,6 +21,9 @@ export interface FlagMeta<K extends FlagKind = FlagKind> {
   alias?: string[];
   /** The default as typed on the command line. */
   default?: FlagInput<K>;
+  /** What help calls the value when the text stands for a number; parsing keeps the text, so a
+   * refusal can quote what was typed. */
+  shownAs?: 'number';
 }
 
 /** Each flag schema's command-line description, found by the schema itself. */
