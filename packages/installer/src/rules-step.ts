@@ -36,6 +36,13 @@ async function installRules(
 ): Promise<void> {
   await withKernel((ipvs, rt) => runOnce(config, ipvs, vipSetupFor(config, rt)));
   for (const [name, value] of sysctlEntries(config)) await setSysctlNow(name, value);
+  await writeBootFiles(config, paths);
+}
+
+async function writeBootFiles(
+  config: CareConfig,
+  paths: Pick<Deployment, 'modulesLoadDir' | 'sysctlDir'>,
+): Promise<void> {
   await fs.mkdir(paths.modulesLoadDir, { recursive: true });
   await writeFileAtomically(
     join(paths.modulesLoadDir, MODULES_LOAD_FILE),
@@ -117,5 +124,38 @@ export function rulesStep(d: Pick<Deployment, 'care' | 'modulesLoadDir' | 'sysct
       await removeRules(c, d);
       return [`removed ${vip}, ${setup}, ${modules} and ${sysctl}`];
     },
+  };
+}
+
+/**
+ * The boot files alone, for update: a new scheduler (or anything else they follow) must come back
+ * after a reboot, while the kernel's rules stay with the lvscare that runs. Undone by the rules
+ * step, which every record holds.
+ */
+export function bootFilesStep(d: Pick<Deployment, 'care' | 'modulesLoadDir' | 'sysctlDir'>): Step {
+  const c = d.care;
+  const modules = join(d.modulesLoadDir, MODULES_LOAD_FILE);
+  const sysctl = join(d.sysctlDir, SYSCTL_FILE);
+  const files: Array<[string, string]> = [
+    [modules, modulesLoadContent(c)],
+    [sysctl, sysctlContent(c)],
+  ];
+  return {
+    name: 'boot-files',
+    title: 'kernel modules and sysctls at boot',
+    plan: () => bootFilesPlan(files),
+    async apply() {
+      const changed: string[] = [];
+      for (const [path, content] of files)
+        if ((await textIfPresent(path)) !== content) changed.push(path);
+      if (changed.length > 0) await writeBootFiles(c, d);
+      return [
+        changed.length > 0
+          ? `wrote ${changed.join(' and ')}`
+          : `${modules} and ${sysctl} unchanged`,
+      ];
+    },
+    undoPlan: () => Promise.resolve([]),
+    undo: () => Promise.resolve([]),
   };
 }

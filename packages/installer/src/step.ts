@@ -10,6 +10,7 @@ export type StepName =
   | 'foreign-manifest'
   | 'hosts'
   | 'rules'
+  | 'boot-files'
   | 'manifest'
   | 'masters-file'
   | 'kubeadm'

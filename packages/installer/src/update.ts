@@ -11,6 +11,7 @@ import { hostsStep } from './hosts-step.js';
 import { deploymentOf, joinRecord } from './join.js';
 import { manifestStep } from './manifest-step.js';
 import { mastersFileStep } from './masters-file-step.js';
+import { bootFilesStep } from './rules-step.js';
 import { type KhaSettings, checkPodFlags, withCare } from './settings.js';
 import { type JoinRecord, LEGACY_STEPS, readState, recording, statePath } from './state.js';
 import { applySteps } from './step.js';
@@ -81,6 +82,7 @@ export async function updateWorker(
     foreignManifestStep(d, { force: options.force }),
     hostsStep(d),
     mastersFileStep(d),
+    bootFilesStep(d),
     manifestStep(d, { waitMs: 0 }),
   ];
   const updated: JoinRecord = {

@@ -5,6 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { renderMastersState } from '@kha/lvscare';
+import {
+  MODULES_LOAD_FILE,
+  SYSCTL_FILE,
+  modulesLoadContent,
+  sysctlContent,
+} from '../src/boot-config.js';
 import { main } from '../src/cli.js';
 import { joinRecord } from '../src/join.js';
 import { MANIFEST_HEADER } from '../src/manifest-step.js';
@@ -54,16 +60,22 @@ async function joinedNode(pod: Record<string, unknown> = JOINED_WITH) {
     mastersFile,
     renderMastersState([{ family: 'inet', address: '192.168.0.9', port: 6443 }], new Date(0)),
   );
+  // The boot files join's rules step wrote.
+  const modulesFile = join(s.modulesLoadDir, MODULES_LOAD_FILE);
+  mkdirSync(s.modulesLoadDir);
+  writeFileSync(modulesFile, modulesLoadContent(s.care));
+  mkdirSync(s.sysctlDir);
+  writeFileSync(join(s.sysctlDir, SYSCTL_FILE), sysctlContent(s.care));
   const record = joinRecord(s, 'join', ['preflight', 'hosts', 'rules', 'manifest']);
   await writeState(s.stateDir, { version: 1, status: 'joined', joins: [record] });
   const files = () =>
     Object.fromEntries(
-      [manifest, mastersFile, join(s.stateDir, 'state.json'), s.hostsFile].map((f) => [
+      [manifest, mastersFile, join(s.stateDir, 'state.json'), s.hostsFile, modulesFile].map((f) => [
         f,
         readFileSync(f, 'utf8'),
       ]),
     );
-  return { dir, manifest, mastersFile, stateDir: s.stateDir, files };
+  return { dir, manifest, mastersFile, modulesFile, stateDir: s.stateDir, files };
 }
 
 const recordOf = async (stateDir: string): Promise<JoinRecord> =>
@@ -168,6 +180,22 @@ test('kha update --dry-run prints a unified diff of every file it would write an
   assert.match(r.out, /state\.json\n(.*\n)*.*\+\s+"192\.168\.0\.5:6443"/, "the record's diff");
   assert.doesNotMatch(r.out, /image:/, 'the image is not touched, so not in the diff');
   assert.match(r.out, /dry run: nothing was changed/);
+});
+
+test('a scheduler changed through --lvscare-arg reaches the modules loaded at boot', async () => {
+  const node = await joinedNode();
+  const args = ['--lvscare-arg=--mode=link', '--lvscare-arg=--scheduler=wrr'];
+  const dry = await kha(['update', ...args, '--dry-run', '--state-dir', node.stateDir]);
+  assert.equal(dry.status, 0, dry.out + dry.err);
+  assert.match(dry.out, new RegExp(`--- ${node.modulesFile}`));
+  assert.match(dry.out, /^ {2}-ip_vs_rr$/m);
+  assert.match(dry.out, /^ {2}\+ip_vs_wrr$/m);
+  assert.match(readFileSync(node.modulesFile, 'utf8'), /^ip_vs_rr$/m, 'the dry run wrote nothing');
+  const r = await kha(['update', ...args, '--state-dir', node.stateDir]);
+  assert.equal(r.status, 0, r.out + r.err);
+  assert.equal(readFileSync(node.modulesFile, 'utf8'), modulesLoadContent({ scheduler: 'wrr' }));
+  const again = await kha(['update', ...args, '--state-dir', node.stateDir]);
+  assert.match(again.out, /unchanged/);
 });
 
 test('kha update refuses what it cannot do as an update, and changes nothing', async () => {
