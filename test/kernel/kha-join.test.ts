@@ -39,8 +39,10 @@ const HOSTS_BEFORE =
   '127.0.0.1\tlocalhost\n# a comment kept as it is  \n10.9.9.9 apiserver.cluster.local\n::1 localhost ip6-localhost';
 /** The steps of a join with kubeadm: preflight, foreign manifest, hosts, rules, masters file, manifest, kubeadm. */
 const JOIN_STEPS = 7;
+/** adopt's steps: join's without kubeadm, then kubelet's kubeconfig. */
+const ADOPT_STEPS = 7;
 const IMAGE = 'registry.example.com/kha/lvscare:0.1.0';
-const INTERRUPTED = fileURLToPath(new URL('../support/join-interrupted.js', import.meta.url));
+const INTERRUPTED = fileURLToPath(new URL('../support/steps-interrupted.js', import.meta.url));
 
 interface Node {
   dir: string;
@@ -238,6 +240,7 @@ test('kha join killed after each step (and after its record), then run again: th
     attempt('ip', ['route', 'del', `${vip4.address}/32`]);
     const node = freshNode();
     const cut = {
+      command: 'join',
       after,
       values: { master: topo.masters.map((m) => m.ip), caFile: topo.caCert, image: IMAGE },
       paths: {
@@ -603,4 +606,52 @@ test("kha adopt: a VIP whose certificate the kubeconfig's CA does not verify lea
   assert.equal(readFileSync(worker.kubeconfig, 'utf8'), worker.text);
   assert.deepEqual(worker.restarts(), [], 'nothing of kubelet was changed, so nothing restarted');
   assert.equal(readFileSync(node.hosts, 'utf8'), HOSTS_BEFORE);
+});
+
+test('kha adopt killed after each step (and after its record), then run again: the same end state as one clean run', () => {
+  resetKernel();
+  const reference = freshNode();
+  const referenceWorker = joinedWorker(reference);
+  assert.equal(kha(reference, adoptArgs(reference, referenceWorker.kubeconfig)).status, 0);
+  const adopted = (node: Node, worker: ReturnType<typeof joinedWorker>) => ({
+    ...endState(node),
+    kubeconfig: readFileSync(worker.kubeconfig, 'utf8'),
+    restarts: worker.restarts(),
+  });
+  const expected = adopted(reference, referenceWorker);
+  for (let after = 0; after <= ADOPT_STEPS; after++) {
+    resetKernel();
+    attempt('ip', ['route', 'del', `${vip4.address}/32`]);
+    const node = freshNode();
+    const worker = joinedWorker(node);
+    const cut = {
+      command: 'adopt',
+      after,
+      values: { master: topo.masters.map((m) => m.ip), caFile: topo.caCert, image: IMAGE },
+      paths: {
+        manifestDir: node.manifests,
+        hostsFile: node.hosts,
+        modulesLoadDir: join(node.dir, 'modules-load.d'),
+        sysctlDir: join(node.dir, 'sysctl.d'),
+        stateDir: join(node.dir, 'state'),
+      },
+      kubeconfig: worker.kubeconfig,
+    };
+    const killed = spawnSync(process.execPath, [INTERRUPTED, JSON.stringify(cut)], {
+      encoding: 'utf8',
+      env: { ...process.env, ...node.env },
+    });
+    assert.equal(killed.signal, 'SIGKILL', `killed after ${after} steps: ${killed.stderr}`);
+    const applied = killed.stdout.split('\n').filter((l) => l.startsWith('applied '));
+    assert.equal(applied.length, after, killed.stdout);
+    const again = kha(node, adoptArgs(node, worker.kubeconfig));
+    assert.equal(again.status, 0, `re-run after ${after} steps: ${again.stdout}${again.stderr}`);
+    // The client certificate's path is the test PKI's, the same for every worker.
+    const same = (x: unknown) => JSON.stringify(x).replaceAll(node.dir, reference.dir);
+    assert.equal(
+      same(adopted(node, worker)),
+      JSON.stringify(expected),
+      `after a kill after ${after} steps`,
+    );
+  }
 });

@@ -8,7 +8,7 @@ import { joinRecord, nodeSteps } from './join.js';
 import { kubeconfigChange, kubeconfigStep } from './kubeconfig-step.js';
 import type { KhaSettings } from './settings.js';
 import { recording } from './state.js';
-import { Refusal, applySteps } from './step.js';
+import { type RecordWrite, Refusal, type Step, applySteps } from './step.js';
 
 export interface AdoptOptions {
   dryRun: boolean;
@@ -19,20 +19,13 @@ export interface AdoptOptions {
   restartKubelet: boolean;
 }
 
-export async function adoptWorker(
+/** adopt's steps and its record (what `kha adopt` runs, and what a test can drive step by step),
+ * or the refusal of a kubeconfig adopt cannot take over. */
+export async function adoptPlan(
   settings: KhaSettings,
-  options: AdoptOptions,
-  out: NodeJS.WritableStream,
-): Promise<number> {
-  const say = (line: string) => out.write(`${line}\n`);
-  let change;
-  try {
-    change = await kubeconfigChange(options.kubeconfig, settings.stateDir, settings.vip);
-  } catch (err) {
-    if (!(err instanceof Refusal)) throw err;
-    say(`kha adopt: ${err.message}; nothing was changed`);
-    return 1;
-  }
+  options: Omit<AdoptOptions, 'dryRun'>,
+): Promise<{ steps: Step[]; record: RecordWrite }> {
+  const change = await kubeconfigChange(options.kubeconfig, settings.stateDir, settings.vip);
   const steps = [
     ...nodeSteps(settings, {
       command: 'adopt',
@@ -52,13 +45,24 @@ export async function adoptWorker(
     ),
     kubeconfig: change.record,
   };
-  const status = await applySteps(
-    'adopt',
-    steps,
-    recording(settings.stateDir, record),
-    options,
-    say,
-  );
+  return { steps, record: recording(settings.stateDir, record) };
+}
+
+export async function adoptWorker(
+  settings: KhaSettings,
+  options: AdoptOptions,
+  out: NodeJS.WritableStream,
+): Promise<number> {
+  const say = (line: string) => out.write(`${line}\n`);
+  let plan;
+  try {
+    plan = await adoptPlan(settings, options);
+  } catch (err) {
+    if (!(err instanceof Refusal)) throw err;
+    say(`kha adopt: ${err.message}; nothing was changed`);
+    return 1;
+  }
+  const status = await applySteps('adopt', plan.steps, plan.record, options, say);
   if (status === EXIT_OK && !options.dryRun)
     say('adopted: kubelet reaches the API through the VIP; kha reset puts it back as it was');
   return status;

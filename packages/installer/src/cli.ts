@@ -1,7 +1,6 @@
 // The kha CLI: join, reset, manifest, update, version, help, completion. Bad input: one line per
 // problem, exit 2, nothing written. Parsing only picks the command and checks its flags.
 import {
-  type FlagMeta,
   EXIT_OK,
   UsageError,
   formatEndpoint,
@@ -9,7 +8,6 @@ import {
   cliParser,
   helpAndCompletionWords,
   describeIssues,
-  flagsOf,
   readPflagArgs,
   reportError,
   versionFlags,
@@ -23,15 +21,13 @@ import { MANIFEST_HEADER } from './manifest-step.js';
 import { redactError } from './redact.js';
 import { resetWorker } from './reset.js';
 import { adoptWorker } from './adopt.js';
+import { COMMAND_FLAGS } from './command-flags.js';
 import { COMMANDS, COMPLETION_HELP, misplacedKubeadmFlags, topicProblem } from './command-line.js';
 import {
-  adoptFlags,
   checkAdoptFlags,
   checkJoinFlags,
   checkPodFlags,
-  joinFlags,
   pathsOf,
-  podFlags,
   resetFlags,
   updateFlags,
   withCare,
@@ -68,14 +64,6 @@ const EXAMPLES: Record<string, Array<[string, string]>> = {
     ['kha reset --wait 5m', 'allow kubelet 5 minutes to stop lvscare'],
   ],
   manifest: [[`kha manifest --master 192.168.0.2-192.168.0.4 --image ${IMAGE}`, 'print it']],
-};
-
-const COMMAND_FLAGS: Record<string, Array<[string, FlagMeta]>> = {
-  join: flagsOf(joinFlags()),
-  adopt: flagsOf(adoptFlags()),
-  reset: flagsOf(resetFlags()),
-  manifest: flagsOf(podFlags()),
-  update: flagsOf(updateFlags()),
 };
 
 /** The flag values of a command, checked by its schema; every problem at once. */

@@ -1,4 +1,7 @@
-// What the kernel tier drives directly: join's steps and its record, built from the flag values,
-// so a test can stop a join after any step the way a power cut would.
+// What the kernel tier drives directly: join's and adopt's steps and records, built from the flag
+// values, so a test can stop either after any step the way a power cut would; and each command's
+// flags, for the flag reference.
+export { COMMAND_FLAGS } from './command-flags.js';
+export { adoptPlan } from './adopt.js';
 export { joinPlan } from './join.js';
 export { podSettings } from './settings.js';

@@ -1,0 +1,11 @@
+// Each kha command's flags as the command line, its help and the flag reference read them.
+import { type FlagMeta, flagsOf } from '@kha/lvscare';
+import { adoptFlags, joinFlags, podFlags, resetFlags, updateFlags } from './settings.js';
+
+export const COMMAND_FLAGS: Record<string, Array<[string, FlagMeta]>> = {
+  join: flagsOf(joinFlags()),
+  adopt: flagsOf(adoptFlags()),
+  reset: flagsOf(resetFlags()),
+  manifest: flagsOf(podFlags()),
+  update: flagsOf(updateFlags()),
+};
