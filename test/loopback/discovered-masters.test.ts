@@ -161,6 +161,12 @@ test('a bad state file is ignored with its reason; --discover-cidr keeps others 
     const ignored = h.lines.find((l) => l.msg === 'state file not used: starting from --rs alone');
     assert.match(String(ignored?.problem), /not an IP:PORT/);
     await h.until(() => h.discovered().join() === '10.0.0.12:6443', 'the admitted view');
+    // The stand-in may still have served the registration as the test before left it (it reads
+    // its file every 50 ms): the view above does not prove the new one was answered yet.
+    await h.until(
+      () => h.lines.some((l) => l.msg === 'discovered addresses ignored'),
+      'the address outside the CIDR answered and ignored',
+    );
     const ignoredLines = h.lines.filter((l) => l.msg === 'discovered addresses ignored');
     assert.deepEqual(ignoredLines[0]?.byWhy, { 'outside-cidr': 1 });
     assert.equal(ignoredLines.length, 1, 'the same ignored set, polled again, is not logged again');
