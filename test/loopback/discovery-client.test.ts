@@ -31,6 +31,7 @@ import {
   startFakeApiserver,
   startRegistryApiserver,
 } from '../support/apiserver.js';
+import { writeKubeconfig } from '../support/kubeconfig-file.js';
 import { makePki } from '../support/pki.js';
 import { compact, flood, grantDiscovery, publishMasters, stopFlood } from '../support/registry.js';
 
@@ -76,43 +77,12 @@ async function withGrant<T>(on: boolean, body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A kubelet.conf as kubeadm writes it: CA inline, client certificate and key in files. */
-function kubeconfig(
+/** A kubelet.conf as kubeadm writes it, for the stand-in on loopback. */
+const kubeconfig = (
   name: string,
   client: { cert: string; key: string } | undefined,
   ca = pki.caCert,
-): string {
-  const path = join(dir, `${name}.conf`);
-  const caData = readFileSync(ca).toString('base64');
-  writeFileSync(
-    path,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- cluster:',
-      `    certificate-authority-data: ${caData}`,
-      `    server: https://127.0.0.1:${api.port}`,
-      '  name: default-cluster',
-      'contexts:',
-      '- context:',
-      '    cluster: default-cluster',
-      '    namespace: default',
-      '    user: default-auth',
-      '  name: default-context',
-      'current-context: default-context',
-      'preferences: {}',
-      'users:',
-      '- name: default-auth',
-      '  user:',
-      ...(client
-        ? [`    client-certificate: ${client.cert}`, `    client-key: ${client.key}`]
-        : ['    {}']),
-      '',
-    ].join('\n'),
-  );
-  return path;
-}
+): string => writeKubeconfig(dir, name, `https://127.0.0.1:${api.port}`, ca, client);
 
 class Recorder {
   answers: Array<{ masters: string[]; overflow: boolean; path: DiscoveryPath }> = [];

@@ -29,7 +29,7 @@ export interface Identity {
   groups: string[];
 }
 
-export type Verb = 'get' | 'list' | 'watch' | 'create';
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch';
 
 export interface ResourceRequest {
   verb: Verb;
@@ -159,7 +159,12 @@ export function allowed(id: Identity, r: ResourceRequest, rbac: ClusterRbac): bo
   // Node authorizer, NodeRules(): get endpoints; create, update, patch events.
   if (isNode(id)) {
     if (r.apiGroup === '' && r.resource === 'endpoints' && r.verb === 'get') return true;
-    if (r.apiGroup === '' && r.resource === 'events' && r.verb === 'create') return true;
+    if (
+      r.apiGroup === '' &&
+      r.resource === 'events' &&
+      ['create', 'update', 'patch'].includes(r.verb)
+    )
+      return true;
   }
   return rbac.discoveryGrant && rbacAllows(discoveryGrant(), id, r);
 }

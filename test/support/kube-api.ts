@@ -3,7 +3,7 @@
 // (resourceVersion, bookmarks, 410 for a compacted version, timeoutSeconds, label and
 // metadata.name field selectors), authenticated and authorized as a kubeadm cluster does it
 // (api-authz.ts): a kubelet may GET endpoints/kubernetes and nothing else of it unless the test
-// applied kha's RBAC grant.
+// applied kha's RBAC grant. And the Events components post (kube-events.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type ResourceRequest,
@@ -13,6 +13,7 @@ import {
   forbiddenStatus,
   nameFromFieldSelector,
 } from './api-authz.js';
+import { eventsRequest, serveEvent } from './kube-events.js';
 import { type RegistryKind, type RegistryState, followRegistry } from './registry.js';
 
 interface Route {
@@ -55,6 +56,8 @@ export interface KubeApiStats {
   unavailable: number;
   /** Every request to the registration, by the user it authenticated as. */
   byUser: Record<string, number>;
+  /** Events written through this server (kube-events.ts); refused: answered 4xx or 5xx there. */
+  events: { created: number; patched: number; refused: number };
 }
 
 export function emptyApiStats(): KubeApiStats {
@@ -67,6 +70,7 @@ export function emptyApiStats(): KubeApiStats {
     gone: 0,
     unavailable: 0,
     byUser: {},
+    events: { created: 0, patched: 0, refused: 0 },
   };
 }
 
@@ -172,6 +176,18 @@ export function kubeApi(o: KubeApiOptions): {
       return true;
     }
     const { identity } = auth;
+    // Events are not the registration: counted apart, so discovery's request figures stay its own.
+    const write = eventsRequest(req, url);
+    if (write && state) {
+      if (!allowed(identity, write, { discoveryGrant: state.discoveryGrant === true })) {
+        stats.events.refused++;
+        send(res, 403, forbiddenStatus(identity, write));
+      } else if (state.outage) {
+        stats.events.refused++;
+        status(res, 503, 'ServiceUnavailable', 'etcdserver: request timed out');
+      } else void serveEvent(req, res, write, o.registryFile, stats.events, identity);
+      return true;
+    }
     stats.byUser[identity.user] = (stats.byUser[identity.user] ?? 0) + 1;
     const parsed = resourceRequest(req, url);
     if (!parsed || !state) {

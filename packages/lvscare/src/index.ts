@@ -42,3 +42,11 @@ export * from './discovery/limits.js';
 export * from './discovery/api-objects.js';
 export * from './discovery/discovered-masters.js';
 export { writeFileAtomically, type WriteOptions } from './files/atomic-write.js';
+export {
+  NodeEvents,
+  type NodeEventOutcome,
+  type NodeEventsOptions,
+  MAX_QUEUED as MAX_QUEUED_NODE_EVENTS,
+} from './node-events/node-events.js';
+export type { NodeEventNote } from './node-events/correlator.js';
+export { nodeNameOfCertificate } from './node-events/node-name.js';

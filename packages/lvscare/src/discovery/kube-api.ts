@@ -80,18 +80,29 @@ export interface ApiCall {
   signal?: AbortSignal | undefined;
 }
 
-function open(c: ApiCall): Promise<IncomingMessage> {
+/** A write: the method and the JSON body, with its media type (a patch names its kind). */
+export interface ApiWrite {
+  method: 'POST' | 'PATCH';
+  body: unknown;
+  contentType: string;
+}
+
+function open(c: ApiCall, write?: ApiWrite): Promise<IncomingMessage> {
   const { creds } = c;
+  const body = write ? Buffer.from(JSON.stringify(write.body)) : undefined;
   return new Promise((resolve, reject) => {
     const req = request({
       host: creds.server.hostname.replace(/^\[|\]$/g, ''),
       port: creds.server.port || 443,
       path: `${creds.server.pathname.replace(/\/$/, '')}${c.path}`,
-      method: 'GET',
+      method: write?.method ?? 'GET',
       headers: {
         accept: 'application/json',
-        'user-agent': 'lvscare-discovery',
+        'user-agent': 'lvscare',
         ...(creds.token ? { authorization: `Bearer ${creds.token}` } : {}),
+        ...(write && body
+          ? { 'content-type': write.contentType, 'content-length': body.length }
+          : {}),
       },
       ca: creds.ca,
       cert: creds.cert,
@@ -111,7 +122,7 @@ function open(c: ApiCall): Promise<IncomingMessage> {
       resolve(res);
     });
     req.on('error', (err) => reject(asDiscoveryError(err)));
-    req.end();
+    req.end(body);
   });
 }
 
@@ -139,9 +150,9 @@ async function bodyOf(res: IncomingMessage, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** GET a JSON document; non-2xx answers throw with the Status message. */
-export async function getJson(call: ApiCall): Promise<unknown> {
-  const res = await open(call);
+/** GET a JSON document, or with `write` send one; non-2xx answers throw with the Status message. */
+export async function getJson(call: ApiCall, write?: ApiWrite): Promise<unknown> {
+  const res = await open(call, write);
   const text = await bodyOf(res, MAX_ANSWER_BYTES);
   const status = res.statusCode ?? 0;
   if (status < 200 || status > 299) throw statusError(status, text);
