@@ -24,7 +24,8 @@ function natRuleset(vip: Endpoint, masters: Endpoint[]): string {
   ].join('\n');
 }
 
-async function nft(args: string[], input?: string): Promise<string> {
+/** Runs nft with `input` on its stdin; an nft that fails rejects with its exit and its stderr. */
+export async function nft(args: string[], input?: string): Promise<string> {
   // Loaded here, not with the daemon: only the link mode runs nft, and child_process (with the
   // dgram module it pulls in) is resident memory every other daemon would carry for nothing.
   // The default export is the module itself both in Node and in the image bundle, where a
@@ -32,6 +33,10 @@ async function nft(args: string[], input?: string): Promise<string> {
   const { execFile } = (await import('node:child_process')).default;
   const child = promisify(execFile)('nft', args, { timeout: 10_000 });
   if (input !== undefined) {
+    // An nft that exits before it has read everything (it failed at once) closes the pipe: the
+    // write then fails with EPIPE, an error event that would end the daemon. Its exit status
+    // and stderr are the failure, and the promise above carries them.
+    child.child.stdin?.on('error', () => {});
     child.child.stdin?.end(input);
   }
   return (await child).stdout;
