@@ -46,7 +46,7 @@ const SCRAPERS_PER_FLOODER = 4;
 const CHURNERS_PER_FLOODER = 256;
 const NOBODY = 65534;
 const CLK_TCK = Number(run('getconf', ['CLK_TCK']).trim());
-const FLOODER = fileURLToPath(new URL('flooder.js', import.meta.url));
+const FLOODER = fileURLToPath(new URL('metrics-flooder.js', support));
 const FLOOD_TARGET = fileURLToPath(new URL('flood-target.js', import.meta.url));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,9 @@
 // (kubelet's stand-in: the same Pod YAML) runs exactly that file with the image npm run image
 // built, and the pod keeps the VIP on the healthy masters. ipvsadm is the witness throughout.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { LEAN_V8_FLAGS } from '@kha/lvscare';
 import {
@@ -29,6 +31,7 @@ import { killAndRestore } from '../support/pod-failover.js';
 import { MONITORING_DIR, Prometheus, rulesWithFor } from '../support/prometheus.js';
 import { attempt } from '../support/run.js';
 
+const FLOODER = fileURLToPath(new URL('../support/metrics-flooder.js', import.meta.url));
 let pod: StaticPod | undefined;
 let node: PodNode;
 const topo = scenarioTopology(() => {
@@ -120,6 +123,103 @@ test("the liveness endpoint answers on the address the manifest's probe names", 
   // kubelet requests the probe from the node's network namespace; the pod shares it.
   const res = await fetch(url);
   assert.equal(res.status, 200, await res.text());
+});
+
+/**
+ * kubelet's liveness probe as prober.go runs it: a new connection every periodSeconds, a failure
+ * past timeoutSeconds, the container restarted after failureThreshold failures in a row. The
+ * values are the manifest's.
+ */
+interface ProbeVerdicts {
+  sent: number;
+  failed: number;
+  mostInARow: number;
+  slowestMs: number;
+}
+
+async function kubeletLiveness(url: string, untilMs: number): Promise<ProbeVerdicts> {
+  const spec = pod!.spec.spec.containers[0]!.livenessProbe!;
+  const periodMs = (spec.periodSeconds ?? 10) * 1000;
+  const timeoutMs = (spec.timeoutSeconds ?? 1) * 1000;
+  const v = { sent: 0, failed: 0, mostInARow: 0, slowestMs: 0 };
+  let inARow = 0;
+  while (performance.now() < untilMs) {
+    const t0 = performance.now();
+    let ok = false;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      ok = res.status >= 200 && res.status < 400;
+      await res.arrayBuffer();
+    } catch {
+      ok = false;
+    }
+    const ms = performance.now() - t0;
+    v.sent++;
+    v.slowestMs = Math.max(v.slowestMs, ms);
+    inARow = ok ? 0 : inARow + 1;
+    if (!ok) v.failed++;
+    v.mostInARow = Math.max(v.mostInARow, inARow);
+    await sleep(Math.max(0, periodMs - ms));
+  }
+  return v;
+}
+
+test('a metrics flood from unprivileged local processes: kubelet would not restart lvscare, and a killed master still fails over', async () => {
+  const url = pod!.livenessUrl!;
+  const threshold = pod!.spec.spec.containers[0]!.livenessProbe!.failureThreshold ?? 3;
+  const port = Number(pod!.metricsAddress.split(':').pop());
+  // The flood of issue 22, as bench/liveness-flood.ts makes it: two processes asking for
+  // /metrics back to back over 4 kept connections each, two opening and closing connections 256
+  // at a time each, as uid 65534 (nobody) on this node.
+  const FLOOD_MS = 60_000;
+  const flooders = [
+    ['scrape', 4],
+    ['scrape', 4],
+    ['churn', 256],
+    ['churn', 256],
+  ].map(([mode, width]) =>
+    spawn(
+      process.execPath,
+      [FLOODER, String(mode), `127.0.0.1:${port}`, String(FLOOD_MS), String(width)],
+      { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] },
+    ),
+  );
+  const flooded = flooders.map(
+    (f) =>
+      new Promise<{ ok: number; failed: number } | null>((resolve) => {
+        let text = '';
+        f.stdout.on('data', (c: Buffer) => (text += c.toString()));
+        f.once('exit', () =>
+          resolve(text ? (JSON.parse(text) as { ok: number; failed: number }) : null),
+        );
+      }),
+  );
+  const m1 = topo.masters[0]!;
+  try {
+    const probes = kubeletLiveness(url, performance.now() + FLOOD_MS);
+    await sleep(15_000);
+    topo.killMaster(m1);
+    const killed = performance.now();
+    const out = await waitTakenOut(vip, masterText(m1), TAKE_OUT_MS + FLOOD_MS);
+    const outMs = performance.now() - killed;
+    const v = await probes;
+    const done = await Promise.all(flooded);
+    console.log(
+      `pod under a metrics flood: kubelet's liveness probe ${v.sent - v.failed}/${v.sent} answered ` +
+        `(slowest ${Math.round(v.slowestMs)} ms, at most ${v.mostInARow} failed in a row); m1 out ` +
+        `${Math.round(outMs)} ms after the kill; flooders: ${JSON.stringify(done)}`,
+    );
+    assert.ok(
+      done.every((d) => d !== null),
+      'every flooder ran to its end',
+    );
+    assert.ok(v.mostInARow < threshold, `kubelet would restart lvscare: ${JSON.stringify(v)}`);
+    assert.ok(out, 'the killed master out of rotation during the flood');
+  } finally {
+    for (const f of flooders) f.kill();
+    await topo.startMaster(m1);
+  }
+  assert.ok(await waitAllAt(vip, all(), 1, BRING_BACK_MS), 'm1 back at weight 1');
 });
 
 test("Prometheus scrapes the pod at the node's address with the shipped rules: a killed master fires LvscareMasterDown, resolved when back", async () => {

@@ -48,7 +48,12 @@ interface PodSpec {
       name: string;
       image: string;
       args?: string[];
-      livenessProbe?: { httpGet?: { host?: string; port: number; path: string; scheme?: string } };
+      livenessProbe?: {
+        httpGet?: { host?: string; port: number; path: string; scheme?: string };
+        periodSeconds?: number;
+        timeoutSeconds?: number;
+        failureThreshold?: number;
+      };
     }>;
   };
 }
