@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { desiredDestinations, endpointKey } from '../src/health/desired.js';
+import { type Endpoint, endpointKey } from '../src/config/endpoint.js';
+import { desiredWeights } from '../src/policy/desired-weights.js';
+import type { Membership } from '../src/policy/membership.js';
 import {
   type HealthState,
   initialHealth,
@@ -10,6 +12,7 @@ import {
 } from '../src/health/state.js';
 
 const t = { fall: 2, rise: 2 };
+const seedOnly = (seed: Endpoint[]): Membership => ({ seed, discovered: [], retiring: [] });
 const ok = { ok: true } as const;
 const fail = (reason = 'timeout') => ({ ok: false, reason }) as const;
 
@@ -91,14 +94,14 @@ const seen = (weight: number, active = 0, inactive = 0) => ({
 
 test('a down master goes to weight 0 first, and is removed only from weight 0 once drained or timed out', () => {
   const h = health(state('up'), state('up'), state('down', 1000));
-  const first = desiredDestinations(
-    masters,
-    h,
-    new Map([[key(2), seen(1, 0, 0)]]),
-    new Map(),
-    30_000,
-    2000,
-  );
+  const first = desiredWeights({
+    membership: seedOnly(masters),
+    health: h,
+    observed: new Map([[key(2), seen(1, 0, 0)]]),
+    draining: new Map(),
+    drainTimeoutMs: 30_000,
+    now: 2000,
+  });
   assert.deepEqual(
     [...first.weights],
     [
@@ -109,34 +112,41 @@ test('a down master goes to weight 0 first, and is removed only from weight 0 on
     'not removed while the kernel has it at 1',
   );
   assert.deepEqual([...first.draining], [[key(2), 2000]], 'the drain clock starts at weight 0');
-  const busy = desiredDestinations(
-    masters,
-    h,
-    new Map([[key(2), seen(0, 3, 1)]]),
-    first.draining,
-    30_000,
-    5000,
-  );
+  const busy = desiredWeights({
+    membership: seedOnly(masters),
+    health: h,
+    observed: new Map([[key(2), seen(0, 3, 1)]]),
+    draining: first.draining,
+    drainTimeoutMs: 30_000,
+    now: 5000,
+  });
   assert.equal(busy.weights.get(key(2)), 0, 'kept at 0 while connections drain');
-  const quiet = desiredDestinations(
-    masters,
-    h,
-    new Map([[key(2), seen(0, 0, 0)]]),
-    busy.draining,
-    30_000,
-    6000,
-  );
+  const quiet = desiredWeights({
+    membership: seedOnly(masters),
+    health: h,
+    observed: new Map([[key(2), seen(0, 0, 0)]]),
+    draining: busy.draining,
+    drainTimeoutMs: 30_000,
+    now: 6000,
+  });
   assert.equal(quiet.weights.has(key(2)), false, 'removed once drained');
-  const late = desiredDestinations(
-    masters,
-    h,
-    new Map([[key(2), seen(0, 5, 5)]]),
-    busy.draining,
-    30_000,
-    32_000,
-  );
+  const late = desiredWeights({
+    membership: seedOnly(masters),
+    health: h,
+    observed: new Map([[key(2), seen(0, 5, 5)]]),
+    draining: busy.draining,
+    drainTimeoutMs: 30_000,
+    now: 32_000,
+  });
   assert.equal(late.weights.has(key(2)), false, 'removed after the drain timeout');
-  const gone = desiredDestinations(masters, h, new Map(), new Map(), 30_000, 40_000);
+  const gone = desiredWeights({
+    membership: seedOnly(masters),
+    health: h,
+    observed: new Map(),
+    draining: new Map(),
+    drainTimeoutMs: 30_000,
+    now: 40_000,
+  });
   assert.equal(
     gone.weights.has(key(2)),
     false,
@@ -146,47 +156,54 @@ test('a down master goes to weight 0 first, and is removed only from weight 0 on
 
 test('leaving fail-open: down masters long down still go through weight 0', () => {
   const h = health(state('down', 0), state('down', 0), state('up'));
-  const d = desiredDestinations(
-    masters,
-    h,
-    new Map([
+  const d = desiredWeights({
+    membership: seedOnly(masters),
+    health: h,
+    observed: new Map([
       [key(0), seen(1)],
       [key(1), seen(1)],
       [key(2), seen(1)],
     ]),
-    new Map(),
-    3000,
-    60_000,
-  );
+    draining: new Map(),
+    drainTimeoutMs: 3000,
+    now: 60_000,
+  });
   assert.deepEqual([...d.weights.values()], [0, 0, 1]);
 });
 
 test('unknown masters keep what the kernel has, or full weight when absent', () => {
   const h = health(state('unknown'), state('unknown'), state('up'));
-  const d = desiredDestinations(masters, h, new Map([[key(0), seen(0)]]), new Map(), 30_000, 0);
+  const d = desiredWeights({
+    membership: seedOnly(masters),
+    health: h,
+    observed: new Map([[key(0), seen(0)]]),
+    draining: new Map(),
+    drainTimeoutMs: 30_000,
+    now: 0,
+  });
   assert.equal(d.weights.get(key(0)), 0);
   assert.equal(d.weights.get(key(1)), 1);
 });
 
 test('fail-open: no usable master means every master at full weight', () => {
-  const allDown = desiredDestinations(
-    masters,
-    health(state('down'), state('down'), state('down')),
-    new Map(),
-    new Map(),
-    0,
-    99_999,
-  );
+  const allDown = desiredWeights({
+    membership: seedOnly(masters),
+    health: health(state('down'), state('down'), state('down')),
+    observed: new Map(),
+    draining: new Map(),
+    drainTimeoutMs: 0,
+    now: 99_999,
+  });
   assert.equal(allDown.failOpen, true);
   assert.deepEqual([...allDown.weights.values()], [1, 1, 1]);
-  const onlyZero = desiredDestinations(
-    masters,
-    health(state('down'), state('down'), state('unknown')),
-    new Map([[key(2), seen(0)]]),
-    new Map(),
-    0,
-    0,
-  );
+  const onlyZero = desiredWeights({
+    membership: seedOnly(masters),
+    health: health(state('down'), state('down'), state('unknown')),
+    observed: new Map([[key(2), seen(0)]]),
+    draining: new Map(),
+    drainTimeoutMs: 0,
+    now: 0,
+  });
   assert.equal(onlyZero.failOpen, true);
 });
 
@@ -200,7 +217,14 @@ test('the desired set is never empty while masters are configured', () => {
       (st, w, now) => {
         const h = health(...st.map((s) => state(s)));
         const observed = new Map(w.map((weight, i) => [key(i), seen(weight, i, 0)]));
-        const d = desiredDestinations(masters, h, observed, new Map(), 30_000, now);
+        const d = desiredWeights({
+          membership: seedOnly(masters),
+          health: h,
+          observed,
+          draining: new Map(),
+          drainTimeoutMs: 30_000,
+          now,
+        });
         assert.ok([...d.weights.values()].some((x) => x > 0));
       },
     ),

@@ -95,3 +95,7 @@ export function formatEndpoint(endpoint: Pick<Endpoint, 'address' | 'port' | 'fa
 export function sameEndpoint(one: Endpoint, other: Endpoint): boolean {
   return one.address === other.address && one.port === other.port;
 }
+
+/** The key lvscare files a master or a kernel destination under: its address and port. */
+export const endpointKey = (endpoint: Pick<Endpoint, 'address' | 'port'>): string =>
+  `${endpoint.address}|${endpoint.port}`;

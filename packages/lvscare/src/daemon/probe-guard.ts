@@ -1,7 +1,7 @@
 // A probe as the daemon runs it: whatever the prober does (throws, rejects, never settles) ends
 // as a result, so one master's probe can never stop the loop or keep a master up by hanging.
 import type { ProbeResult } from '../probe/prober.js';
-import { type Clock, withDeadline } from './clock.js';
+import { type Clock, withDeadline } from '../time/clock.js';
 
 /** How long past its own timeout a probe may take before the daemon counts it as failed. */
 const PROBE_GRACE_MS = 1000;

@@ -1,7 +1,6 @@
 // Which discovered addresses lvscare will consider at all. Pure, linear in the answer's size.
 import type { DiscoverCidr } from '../config/cidr.js';
-import { type Endpoint, addressScope, formatEndpoint } from '../config/endpoint.js';
-import { endpointKey } from '../health/desired.js';
+import { type Endpoint, addressScope, endpointKey, formatEndpoint } from '../config/endpoint.js';
 
 export type IgnoredWhy =
   | 'other-family'

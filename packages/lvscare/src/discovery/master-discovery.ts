@@ -29,7 +29,8 @@ import {
 } from './kube-api.js';
 import type { KubeCredentials } from './kubeconfig.js';
 import { MAX_CHANGES_PER_WATCH } from './limits.js';
-import { type BudgetClock, REAL_CLOCK, RequestBudget } from './request-budget.js';
+import { RequestBudget } from './request-budget.js';
+import { type Clock, sleep, systemClock } from '../time/clock.js';
 
 export type DiscoveryPath = 'watch' | 'poll';
 
@@ -89,13 +90,14 @@ export class MasterDiscovery {
   private readonly budget: RequestBudget;
   private lastAnswerAt = -Infinity;
   private pendingAnswer: Registration | undefined;
-  private answerTimer: NodeJS.Timeout | undefined;
+  /** Cancels the held answer's timer; undefined when no answer is held. */
+  private answerTimer: (() => void) | undefined;
 
   constructor(
     private readonly credentials: () => Promise<KubeCredentials>,
     private readonly listener: DiscoveryListener,
     private readonly timings: DiscoveryTimings = DEFAULT_DISCOVERY_TIMINGS,
-    private readonly clock: BudgetClock = REAL_CLOCK,
+    private readonly clock: Clock = systemClock,
   ) {
     this.budget = new RequestBudget(timings.periodMs, timings.burst, clock);
   }
@@ -106,7 +108,7 @@ export class MasterDiscovery {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    clearTimeout(this.answerTimer);
+    this.answerTimer?.();
     await this.loop;
   }
 
@@ -140,7 +142,7 @@ export class MasterDiscovery {
         }
         this.listener.error(e.reason, e.message);
         // Jitter, so that thousands of workers do not come back at one instant after an outage.
-        await this.clock.sleep(backoff * (0.5 + Math.random() / 2), this.abort.signal);
+        await sleep(this.clock, backoff * (0.5 + Math.random() / 2), this.abort.signal);
         backoff = Math.min(backoff * 2, this.timings.maxBackoffMs);
       }
     }
@@ -179,7 +181,7 @@ export class MasterDiscovery {
         throw new DiscoveryError('bad-answer', `${ENDPOINTS_OBJECT} answered another object`);
       this.listener.synced('poll');
       this.report(mastersOfEndpoints(object));
-      await this.clock.sleep(jittered(this.timings.periodMs), this.abort.signal);
+      await sleep(this.clock, jittered(this.timings.periodMs), this.abort.signal);
       if (this.stopped) return;
       if (this.clock.now() < retryAt) continue;
       if (await this.listAllowed()) return this.takePath('watch', 'the list was allowed');
@@ -254,18 +256,15 @@ export class MasterDiscovery {
       return;
     }
     this.pendingAnswer = registration;
-    this.answerTimer ??= setTimeout(
-      () => {
-        this.answerTimer = undefined;
-        const pending = this.pendingAnswer;
-        this.pendingAnswer = undefined;
-        if (pending && !this.stopped) {
-          this.lastAnswerAt = this.clock.now();
-          this.listener.answer(pending, this.path);
-        }
-      },
-      Math.max(wait, 0),
-    );
+    this.answerTimer ??= this.clock.after(Math.max(wait, 0), () => {
+      this.answerTimer = undefined;
+      const pending = this.pendingAnswer;
+      this.pendingAnswer = undefined;
+      if (pending && !this.stopped) {
+        this.lastAnswerAt = this.clock.now();
+        this.listener.answer(pending, this.path);
+      }
+    });
   }
 }
 

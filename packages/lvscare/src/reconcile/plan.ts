@@ -6,8 +6,7 @@ import {
   type ServiceExtended,
   hostPrefixLength,
 } from '@kha/netlink-ffi';
-import { type Endpoint, formatEndpoint } from '../config/endpoint.js';
-import { endpointKey } from '../health/desired.js';
+import { type Endpoint, endpointKey, formatEndpoint } from '../config/endpoint.js';
 
 export type RepairKind =
   | 'service-missing'
