@@ -111,7 +111,7 @@ test('TLS without a CA: reported at start, exported as a metric', async () => {
   const base = testConfig();
   const verified = makeRig(
     testConfig({
-      health: { ...base.health, ca: 'PEM', caFile: '/ca.crt', insecureSkipVerify: false },
+      health: { ...base.health, insecureSkipVerify: false },
     }),
   );
   await startRig(verified);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { type Endpoint, endpointKey, parseEndpoint } from '../src/config/endpoint.js';
-import { type ObservedDestination } from '../src/policy/desired-weights.js';
+import { type ObservedDestination, type WeightInput } from '../src/policy/desired-weights.js';
 import { type HealthState, initialHealth, nextHealth } from '../src/health/state.js';
 import { parseCidr } from '../src/config/cidr.js';
 import { admitDiscovered } from '../src/discovery/admission.js';
@@ -18,6 +18,10 @@ import {
 import { desiredWeights } from '../src/policy/desired-weights.js';
 
 const ep = (t: string): Endpoint => parseEndpoint(t)!;
+/** The policy with nothing draining, a 30 s drain and the clock at 0, unless given. */
+const weigh = (
+  input: Pick<WeightInput, 'membership' | 'health' | 'observed'> & Partial<WeightInput>,
+) => desiredWeights({ draining: new Map(), drainTimeoutMs: 30_000, now: 0, ...input });
 const vip = ep('10.103.97.2:6443');
 const up = (now = 0): HealthState => ({
   status: 'up',
@@ -127,26 +131,20 @@ test('a discovered master joins the kernel only once its probe passed', () => {
     ep('10.0.0.14:6443'),
   ]).membership;
   const observed = new Map([[k('10.0.0.11:6443'), seen(1)]]);
-  const before = desiredWeights({
+  const before = weigh({
     membership: m,
     health: new Map([[k('10.0.0.11:6443'), up()]]),
     observed,
-    draining: new Map(),
-    drainTimeoutMs: 30_000,
-    now: 0,
   });
   assert.equal(before.weights.has(k('10.0.0.14:6443')), false);
   const health = new Map([
     [k('10.0.0.11:6443'), up()],
     [k('10.0.0.14:6443'), up()],
   ]);
-  const after = desiredWeights({
+  const after = weigh({
     membership: m,
     health,
     observed,
-    draining: new Map(),
-    drainTimeoutMs: 30_000,
-    now: 0,
   });
   assert.equal(after.weights.get(k('10.0.0.14:6443')), 1);
 });
@@ -163,12 +161,10 @@ test('a master discovery drops is drained while it answers, then removed', () =>
     [k('10.0.0.11:6443'), seen(1)],
     [k('10.0.0.12:6443'), seen(1, 5)],
   ]);
-  const d1 = desiredWeights({
+  const d1 = weigh({
     membership: m,
     health,
     observed: busy,
-    draining: new Map(),
-    drainTimeoutMs: 30_000,
     now: 1000,
   });
   assert.equal(d1.weights.get(k('10.0.0.12:6443')), 0, 'weight 0, not removed');
@@ -177,12 +173,11 @@ test('a master discovery drops is drained while it answers, then removed', () =>
     [k('10.0.0.11:6443'), seen(1)],
     [k('10.0.0.12:6443'), seen(0, 0)],
   ]);
-  const d2 = desiredWeights({
+  const d2 = weigh({
     membership: m,
     health,
     observed: quiet,
     draining: d1.draining,
-    drainTimeoutMs: 30_000,
     now: 2000,
   });
   assert.equal(d2.weights.has(k('10.0.0.12:6443')), false, 'removed once quiet');
@@ -207,13 +202,10 @@ test('fail-open keeps the seed and the admitted, never the retiring', () => {
     [k('10.0.0.12:6443'), seen(0, 1)],
     [k('10.0.0.13:6443'), seen(1, 1)],
   ]);
-  const d = desiredWeights({
+  const d = weigh({
     membership: m,
     health,
     observed,
-    draining: new Map(),
-    drainTimeoutMs: 30_000,
-    now: 0,
   });
   assert.equal(d.failOpen, true);
   assert.equal(d.weights.get(k('10.0.0.11:6443')), 1);

@@ -10,8 +10,8 @@ export function probeDeadlineMs(timeoutMs: number): number {
   return timeoutMs + PROBE_GRACE_MS;
 }
 
-function failed(reason: 'error' | 'timeout', detail: string, durationMs: number): ProbeResult {
-  return { outcome: { ok: false, reason: detail }, reason, detail, durationMs };
+function failed(failure: 'error' | 'timeout', detail: string, durationMs: number): ProbeResult {
+  return { outcome: { ok: false, reason: detail }, failure, durationMs };
 }
 
 /** A probe that threw: a failed probe with reason `error`. */

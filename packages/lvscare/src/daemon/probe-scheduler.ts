@@ -161,7 +161,7 @@ export class ProbeScheduler {
     if (this.ended(slot)) return;
     const seen = lostIdle ? { ...result, outcome: afterLoss(result.outcome) } : result;
     this.deps.events.emit({ type: 'probed', master: slot.name, result: seen });
-    this.deps.record(slot.master, seen.outcome, seen.reason);
+    this.deps.record(slot.master, seen.outcome, seen.failure);
     // The kept connection ended under a probe that failed (reset, closed as the master died):
     // re-probe at once, as after a loss between probes, so that a refused reconnect is decisive
     // rather than the first of `fall` failures `--fast-interval` apart. The failure itself

@@ -13,7 +13,7 @@ export interface VipSupervisorDeps {
   events: CareEvents;
 }
 
-/** A VIP set-up still running after this long is reported as failing (nft alone may take 10 s). */
+/** A VIP set-up still running after this long is reported as failing (nft alone can take seconds on a busy node). */
 export function vipDeadlineMs(intervalMs: number): number {
   return Math.max(2 * intervalMs, 15_000);
 }

@@ -61,12 +61,12 @@ export function loggedEvents(deps: LoggedEventsDeps): CareEventListener {
         );
       case 'probed': {
         const { master, result } = event;
-        metrics.probe(master, result.durationMs, result.reason);
+        metrics.probe(master, result.durationMs, result.failure);
         return log.debug(
           {
             master,
             ok: result.outcome.ok,
-            reason: result.detail,
+            reason: result.outcome.ok ? undefined : result.outcome.reason,
             ms: Math.round(result.durationMs),
           },
           'probe',

@@ -3,9 +3,8 @@
 // from the events it emits; the production listener runs too, so the metrics are as in production.
 import { Writable } from 'node:stream';
 import type { MembershipSource } from '../../src/discovery/discovered-masters.js';
-import type { CareConfig } from '../../src/config/care-config.js';
 import { type Endpoint, endpointKey } from '../../src/config/endpoint.js';
-import { CareDaemon } from '../../src/daemon/care.js';
+import { CareDaemon, type CareSettings } from '../../src/daemon/care.js';
 import { type CareEvent, CareEventFanOut } from '../../src/events/care-events.js';
 import { loggedEvents } from '../../src/events/logged-events.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -32,38 +31,18 @@ export const masters: Endpoint[] = ['192.168.0.2', '192.168.0.3', '192.168.0.4']
   port: 6443,
 }));
 
-export function testConfig(over: Partial<CareConfig> = {}): CareConfig {
+/** The daemon's settings for the rig: 1 s interval, 200 ms fast interval, fall and rise 2. */
+export function testConfig(over: Partial<CareSettings> = {}): CareSettings {
   return {
     vip: { family: 'inet', address: '10.103.97.2', port: 6443 },
     realServers: masters,
     scheduler: 'rr',
-    mode: 'route',
-    iface: 'lvscare',
-    nodeIp: undefined,
-    masqueradeBit: undefined,
-    runOnce: false,
-    clean: false,
     intervalMs: 1000,
     fastIntervalMs: 200,
     fall: 2,
     rise: 2,
     drainTimeoutMs: 3000,
-    health: {
-      scheme: 'https',
-      path: '/healthz',
-      method: 'GET',
-      body: undefined,
-      headers: {},
-      extraStatuses: [],
-      timeoutMs: 300,
-      ca: undefined,
-      caFile: undefined,
-      insecureSkipVerify: true,
-    },
-    metricsAddress: undefined,
-    livenessAddress: undefined,
-    logLevel: 'info',
-    logFormat: 'json',
+    health: { scheme: 'https', insecureSkipVerify: true, timeoutMs: 300 },
     ...over,
   };
 }
@@ -94,7 +73,7 @@ export interface Rig {
   vip: ScriptedVip;
   metrics: CareMetrics;
   daemon: CareDaemon;
-  config: CareConfig;
+  config: CareSettings;
   probeMode: Map<string, ProbeMode>;
   probes: Map<string, number>;
   /** Of those, the probes the daemon made as the first after a lost connection. */
@@ -141,8 +120,7 @@ export function makeRig(config = testConfig(), discovery?: MembershipSource): Ri
           const mode = probeMode.get(key) ?? 'ok';
           const result = (ok: boolean): ProbeResult => ({
             outcome: ok ? { ok: true } : { ok: false, reason: 'status 500' },
-            reason: ok ? undefined : 'status',
-            detail: ok ? undefined : 'status 500',
+            failure: ok ? undefined : 'status',
             durationMs: 1,
           });
           switch (mode) {
@@ -153,8 +131,7 @@ export function makeRig(config = testConfig(), discovery?: MembershipSource): Ri
             case 'refused':
               return Promise.resolve({
                 outcome: { ok: false, reason: 'refused', noConnection: true },
-                reason: 'refused',
-                detail: 'refused',
+                failure: 'refused',
                 durationMs: 1,
               });
             case 'dies':
@@ -162,8 +139,7 @@ export function makeRig(config = testConfig(), discovery?: MembershipSource): Ri
               lost.get(key)!(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
               return Promise.resolve({
                 outcome: { ok: false, reason: 'reset', noConnection: false },
-                reason: 'reset',
-                detail: 'reset',
+                failure: 'reset',
                 durationMs: 1,
               });
             case 'hang':
