@@ -92,8 +92,8 @@ export default defineConfig(
   },
   ...layering,
   {
-    // The public entry is what kha imports: no daemon, no HTTP endpoint, no metrics registry.
-    files: ['packages/lvscare/src/index.ts'],
+    // The public entries are what kha imports: no daemon, no HTTP endpoint, no metrics registry.
+    files: ['packages/lvscare/src/index.ts', 'packages/lvscare/src/cli-kit.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -117,7 +117,12 @@ export default defineConfig(
         {
           patterns: [
             {
-              group: ['@kha/lvscare/*', '**/lvscare/src/*', '**/lvscare/dist/*'],
+              group: [
+                '@kha/lvscare/*',
+                '!@kha/lvscare/cli-kit',
+                '**/lvscare/src/*',
+                '**/lvscare/dist/*',
+              ],
               message: "import '@kha/lvscare'",
             },
           ],

@@ -6,14 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  DiscoveredMasters,
-  type DiscoveryEvent,
-  type Membership,
-  formatEndpoint,
-  parseCidr,
-  parseEndpoint,
-} from '@kha/lvscare';
+import { formatEndpoint, parseCidr, parseEndpoint } from '@kha/lvscare';
+import { DiscoveredMasters, type DiscoveryEvent, type Membership } from '@kha/lvscare/parts';
 import { type FakeApiserver, startRegistryApiserver } from '../support/apiserver.js';
 import { makePki } from '../support/pki.js';
 import { floodAddress, publishMasters, setOutage } from '../support/registry.js';

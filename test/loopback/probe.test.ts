@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { MasterProbe, type ProbeResult, careConfigFromValues, loadCaFile } from '@kha/lvscare';
+import { careConfigFromValues, loadCaFile } from '@kha/lvscare';
+import { MasterProbe, type ProbeResult } from '@kha/lvscare/parts';
 import { type FakeApiserver, startFakeApiserver } from '../support/apiserver.js';
 import { makePki } from '../support/pki.js';
 

@@ -92,10 +92,6 @@ export function formatEndpoint(endpoint: Pick<Endpoint, 'address' | 'port' | 'fa
     : `${endpoint.address}:${endpoint.port}`;
 }
 
-export function sameEndpoint(one: Endpoint, other: Endpoint): boolean {
-  return one.address === other.address && one.port === other.port;
-}
-
 /** The key lvscare files a master or a kernel destination under: its address and port. */
 export const endpointKey = (endpoint: Pick<Endpoint, 'address' | 'port'>): string =>
   `${endpoint.address}|${endpoint.port}`;

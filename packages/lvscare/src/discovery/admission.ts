@@ -2,7 +2,7 @@
 import type { DiscoverCidr } from '../config/cidr.js';
 import { type Endpoint, addressScope, endpointKey, formatEndpoint } from '../config/endpoint.js';
 
-export type IgnoredWhy =
+type IgnoredWhy =
   | 'other-family'
   | 'outside-cidr'
   | 'is-the-vip'

@@ -36,9 +36,9 @@ export type DiscoveryPath = 'watch' | 'poll';
 
 const byName = `fieldSelector=${encodeURIComponent(`metadata.name=${REGISTRATION_NAME}`)}`;
 /** The watch path's collection, narrowed to the one object RBAC resourceNames can grant. */
-export const SLICE_COLLECTION = `/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?${byName}`;
+const SLICE_COLLECTION = `/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?${byName}`;
 /** The poll path's object: what a kubelet may GET with no grant at all. */
-export const ENDPOINTS_OBJECT = `/api/v1/namespaces/default/endpoints/${REGISTRATION_NAME}`;
+const ENDPOINTS_OBJECT = `/api/v1/namespaces/default/endpoints/${REGISTRATION_NAME}`;
 
 export interface DiscoveryTimings {
   /** Longest wait for an answer, or between two watch events (bookmarks included). */

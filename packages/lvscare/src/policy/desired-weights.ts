@@ -5,7 +5,7 @@ import { type Endpoint, endpointKey } from '../config/endpoint.js';
 import type { HealthState } from '../health/state.js';
 import type { Membership } from './membership.js';
 
-export const FULL_WEIGHT = 1;
+const FULL_WEIGHT = 1;
 
 export interface ObservedDestination {
   weight: number;

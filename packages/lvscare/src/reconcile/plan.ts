@@ -39,7 +39,7 @@ export interface KernelView {
 }
 
 /** The kernel's settings for our service that we own: anything else is drift. */
-export function serviceMatches(actual: ServiceExtended, wanted: WantedService): boolean {
+function serviceMatches(actual: ServiceExtended, wanted: WantedService): boolean {
   const fullMask = hostPrefixLength(actual.family);
   return (
     actual.scheduler === wanted.scheduler &&
