@@ -6,7 +6,7 @@ import { type Endpoint, endpointKey, formatEndpoint } from '../config/endpoint.j
 import type { MembershipSource } from '../discovery/discovered-masters.js';
 import type { CareEvents } from '../events/care-events.js';
 import type { HealthState, Thresholds } from '../health/state.js';
-import { type Membership, servedMasters } from '../policy/membership.js';
+import { type Membership, initialMembership, servedMasters } from '../policy/membership.js';
 import type { IpvsKernel } from '../reconcile/kernel.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import type { VipSetup } from '../vip/mode.js';
@@ -54,13 +54,17 @@ export class CareDaemon {
     const { events } = deps;
     const signal = this.stopping.signal;
     this.health = new MasterHealth({
-      thresholds: settings,
+      thresholds: { fall: settings.fall, rise: settings.rise },
       clock,
       events,
       onTransition: () => void this.reconciler.request(),
     });
     this.probes = new ProbeScheduler({
-      timing: { ...settings, timeoutMs: settings.health.timeoutMs },
+      timing: {
+        intervalMs: settings.intervalMs,
+        fastIntervalMs: settings.fastIntervalMs,
+        timeoutMs: settings.health.timeoutMs,
+      },
       clock,
       signal,
       events,
@@ -128,13 +132,7 @@ export class CareDaemon {
 
   /** Who is served now: the seed and, with discovery, the discovered and the retiring. */
   private membership(): Membership {
-    return (
-      this.deps.discovery?.membership ?? {
-        seed: this.settings.realServers,
-        discovered: [],
-        retiring: [],
-      }
-    );
+    return this.deps.discovery?.membership ?? initialMembership(this.settings.realServers);
   }
 
   private syncMasters(): void {
