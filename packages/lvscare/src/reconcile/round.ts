@@ -1,6 +1,7 @@
-// One reconcile round in three parts the daemon runs in order: read (the kernel's view), plan
-// (pure: health + kernel -> ordered actions) and apply (the actions, in order, stopping at the
-// first the kernel refuses). Reporting what happened is in report.ts.
+// One reconcile round in three parts the daemon and `--run-once` run in order: read (the
+// kernel's view), plan (pure: the policy's weights against what the kernel holds -> ordered
+// actions) and apply (the actions, in order, stopping at the first the kernel refuses). What
+// happened is reported as events by the caller (daemon/reconciler.ts).
 import { endpointKey } from '../config/endpoint.js';
 import {
   type DesiredWeights,
