@@ -14,7 +14,7 @@ import {
   MasterDiscovery,
   type DiscoveryTimings,
   loadKubeconfig,
-} from '@kha/lvscare';
+} from '@kha/lvscare/parts';
 import type * as ApiserverModule from '../test/dist/support/apiserver.js';
 import type * as PkiModule from '../test/dist/support/pki.js';
 import type * as RegistryModule from '../test/dist/support/registry.js';

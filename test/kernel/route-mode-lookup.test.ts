@@ -13,7 +13,7 @@ import {
   parseMessages,
 } from '@kha/netlink-ffi/wire';
 import { NetlinkConnection } from '@kha/netlink-ffi';
-import { RouteMode } from '@kha/lvscare';
+import { RouteMode } from '@kha/lvscare/parts';
 import { assertKernelTier } from '../support/kernel.js';
 import { ipJson } from '../support/ip-json.js';
 import { attempt, run } from '../support/run.js';

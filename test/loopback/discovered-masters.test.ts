@@ -1,21 +1,13 @@
 // DiscoveredMasters against the stand-in API server: it starts from a good state file and
 // ignores a bad one, takes answers under the admission rules, remembers them atomically, and
-// keeps failures out of the membership while showing them (trouble, metrics). No kernel needed.
+// keeps failures out of the membership while showing them (trouble, events). No kernel needed.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import {
-  DiscoveredMasters,
-  type DiscoveryCounters,
-  type Membership,
-  formatEndpoint,
-  parseCidr,
-  parseEndpoint,
-} from '@kha/lvscare';
-import pino from 'pino';
+import { formatEndpoint, parseCidr, parseEndpoint } from '@kha/lvscare';
+import { DiscoveredMasters, type DiscoveryEvent, type Membership } from '@kha/lvscare/parts';
 import { type FakeApiserver, startRegistryApiserver } from '../support/apiserver.js';
 import { makePki } from '../support/pki.js';
 import { floodAddress, publishMasters, setOutage } from '../support/registry.js';
@@ -64,29 +56,11 @@ users:
 after(() => api.close());
 
 function harness(stateFile: string, cidr?: string) {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = pino(
-    { level: 'debug' },
-    new Writable({
-      write(chunk: Buffer, _e, done) {
-        for (const l of chunk.toString().split('\n'))
-          if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-        done();
-      },
-    }),
-  );
-  const counted = {
-    discovered: -1,
-    failed: {} as Record<string, number>,
-    lastSync: 0,
-    path: '' as string,
-  };
-  const counters: DiscoveryCounters = {
-    discovered: (n) => (counted.discovered = n),
-    failed: (reason) => (counted.failed[reason] = (counted.failed[reason] ?? 0) + 1),
-    synced: (ms) => (counted.lastSync = ms),
-    path: (p) => (counted.path = p),
-  };
+  const events: DiscoveryEvent[] = [];
+  const of = <T extends DiscoveryEvent['type']>(type: T) =>
+    events.filter((e): e is Extract<DiscoveryEvent, { type: T }> => e.type === type);
+  const failed = (reason: string): number =>
+    of('discovery-failed').filter((e) => e.reason === reason).length;
   const changes: Membership[] = [];
   const waiters = new Set<() => void>();
   const d = new DiscoveredMasters(
@@ -99,8 +73,7 @@ function harness(stateFile: string, cidr?: string) {
       timings: TIMINGS,
     },
     {
-      logger,
-      metrics: counters,
+      events: { emit: (event) => events.push(event) },
       onChange: (m) => {
         changes.push(m);
         for (const w of waiters) w();
@@ -118,7 +91,7 @@ function harness(stateFile: string, cidr?: string) {
       tick();
     });
   const discovered = () => d.membership.discovered.map(formatEndpoint).sort();
-  return { d, lines, changes, until, discovered, counted };
+  return { d, events, of, failed, changes, until, discovered };
 }
 
 test('a good state file is the start; answers then change the membership and are remembered', async () => {
@@ -127,7 +100,10 @@ test('a good state file is the start; answers then change the membership and are
   const h = harness(state);
   await h.d.start();
   try {
-    assert.ok(h.lines.some((l) => l.msg === 'starting from the masters last discovered'));
+    assert.equal(
+      h.of('discovery-resumed')[0]?.masters.map(formatEndpoint).join(),
+      '10.0.0.13:6443',
+    );
     await h.until(() => h.discovered().join() === '10.0.0.12:6443', 'the API view');
     assert.deepEqual(
       h.d.membership.retiring.map(formatEndpoint),
@@ -140,8 +116,8 @@ test('a good state file is the start; answers then change the membership and are
         '10.0.0.11:6443,10.0.0.12:6443',
       'the state file rewritten',
     );
-    assert.equal(h.counted.discovered, 2);
-    assert.ok(h.counted.lastSync > Date.now() - 60_000, 'a recent sync time');
+    assert.equal(h.of('discovery-answered').at(-1)?.count, 2);
+    assert.ok(h.of('discovery-synced').length > 0, 'in step with the API');
   } finally {
     await h.d.stop();
   }
@@ -158,18 +134,11 @@ test('a bad state file is ignored with its reason; --discover-cidr keeps others 
   const h = harness(state, '10.0.0.0/24');
   await h.d.start();
   try {
-    const ignored = h.lines.find((l) => l.msg === 'state file not used: starting from --rs alone');
-    assert.match(String(ignored?.problem), /not an IP:PORT/);
+    assert.match(h.of('discovery-state-unused')[0]?.problem ?? '', /not an IP:PORT/);
     await h.until(() => h.discovered().join() === '10.0.0.12:6443', 'the admitted view');
-    // The stand-in may still have served the registration as the test before left it (it reads
-    // its file every 50 ms): the view above does not prove the new one was answered yet.
-    await h.until(
-      () => h.lines.some((l) => l.msg === 'discovered addresses ignored'),
-      'the address outside the CIDR answered and ignored',
-    );
-    const ignoredLines = h.lines.filter((l) => l.msg === 'discovered addresses ignored');
-    assert.deepEqual(ignoredLines[0]?.byWhy, { 'outside-cidr': 1 });
-    assert.equal(ignoredLines.length, 1, 'the same ignored set, polled again, is not logged again');
+    // An answer from before the publish may come first: wait for the one that lists all three.
+    await h.until(() => h.of('discovery-ignored').length > 0, 'the address outside the CIDR');
+    assert.deepEqual(h.of('discovery-ignored')[0]?.ignored.byWhy, { 'outside-cidr': 1 });
   } finally {
     await h.d.stop();
   }
@@ -189,7 +158,7 @@ test('an outage and an empty view change nothing, are counted and shown as troub
     await h.until(() => h.d.trouble() !== undefined, 'trouble reported');
     assert.match(h.d.trouble()!, /discovery failing for \d+s: status/);
     assert.equal(h.d.membership, before);
-    assert.ok((h.counted.failed.status ?? 0) > 0, 'the 503s counted as "status"');
+    assert.ok(h.failed('status') > 0, 'the 503s reported as "status"');
     setOutage(registry, false);
     await h.until(() => h.d.trouble() === undefined, 'recovered');
     publishMasters(registry, []);
@@ -215,16 +184,14 @@ async function settled(stateName: string) {
 const flooded = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ ip: floodAddress(i), port: 6443 }));
 
-test('more masters than the limit: a bad answer, counted and logged once, the set kept', async () => {
+test('more masters than the limit: a bad answer, reported, the set kept', async () => {
   const h = await settled('flood.json');
   try {
     const before = h.d.membership;
     publishMasters(registry, flooded(1000));
-    await h.until(() => (h.counted.failed['too-many-masters'] ?? 0) >= 3, 'three bad answers');
+    await h.until(() => h.failed('too-many-masters') >= 3, 'three bad answers');
     assert.equal(h.d.membership, before, 'the masters known so far are kept');
     assert.match(h.d.trouble()!, /too-many-masters.*more than 64 masters/);
-    const logged = h.lines.filter((l) => l.reason === 'too-many-masters');
-    assert.equal(logged.length, 1, 'logged once, then counted');
     assert.equal(
       (JSON.parse(readFileSync(join(dir, 'flood.json'), 'utf8')) as { masters: string[] }).masters
         .length,
@@ -242,7 +209,7 @@ test('an answer larger than the bound is refused unread: a bad answer, the set k
     const before = h.d.membership;
     // 125,000 addresses: megabytes of JSON, far past what discovery reads of one answer.
     publishMasters(registry, flooded(125_000));
-    await h.until(() => (h.counted.failed['bad-answer'] ?? 0) >= 1, 'a bad answer');
+    await h.until(() => h.failed('bad-answer') >= 1, 'a bad answer');
     assert.match(h.d.trouble()!, /larger than \d+ bytes/);
     assert.equal(h.d.membership, before);
   } finally {
@@ -251,19 +218,14 @@ test('an answer larger than the bound is refused unread: a bad answer, the set k
   }
 });
 
-test('the path in use is reported once, for the metric and one log line', async () => {
+test('the path in use is reported once, not at every poll', async () => {
   const h = await settled('path.json');
   try {
-    await h.until(() => h.counted.path === 'poll', 'the poll path');
+    await h.until(() => h.of('discovery-path').at(-1)?.path === 'poll', 'the poll path');
     await new Promise((r) => setTimeout(r, 4 * TIMINGS.periodMs));
-    const lines = h.lines.filter(
-      (l) => l.level === 30 && l.path === 'poll' && /polling/.test(String(l.msg)),
-    );
-    assert.equal(lines.length, 1, 'said once, not at every poll');
-    assert.ok(
-      !h.lines.some((l) => Number(l.level) >= 40),
-      'no warning on a cluster working as designed',
-    );
+    const polling = h.of('discovery-path').filter((e) => e.path === 'poll');
+    assert.equal(polling.length, 1, 'said once, not at every poll');
+    assert.deepEqual(h.of('discovery-failed'), [], 'no failure on a cluster working as designed');
   } finally {
     await h.d.stop();
   }

@@ -17,15 +17,15 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { formatEndpoint } from '@kha/lvscare';
 import {
   type DiscoveryErrorReason,
   type DiscoveryPath,
   MAX_CHANGES_PER_WATCH,
   MasterDiscovery,
   type Registration,
-  formatEndpoint,
   loadKubeconfig,
-} from '@kha/lvscare';
+} from '@kha/lvscare/parts';
 import {
   type FakeApiserver,
   startFakeApiserver,

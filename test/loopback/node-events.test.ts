@@ -13,7 +13,7 @@ import {
   NodeEvents,
   loadKubeconfig,
   nodeNameOfCertificate,
-} from '@kha/lvscare';
+} from '@kha/lvscare/parts';
 import { type FakeApiserver, startRegistryApiserver } from '../support/apiserver.js';
 import { storedEvents } from '../support/kube-events.js';
 import { writeKubeconfig } from '../support/kubeconfig-file.js';

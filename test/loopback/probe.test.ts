@@ -5,9 +5,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { MasterProbe, careConfigFromValues, loadCaFile } from '@kha/lvscare';
+import { careConfigFromValues, loadCaFile } from '@kha/lvscare';
+import { MasterProbe, type ProbeResult } from '@kha/lvscare/parts';
 import { type FakeApiserver, startFakeApiserver } from '../support/apiserver.js';
 import { makePki } from '../support/pki.js';
+
+/** A failed probe's text for logs, undefined when it passed. */
+const detail = (result: ProbeResult): string | undefined =>
+  result.outcome.ok ? undefined : result.outcome.reason;
 
 const dir = mkdtempSync(join(tmpdir(), 'kha-probe-'));
 const pki = makePki(join(dir, 'pki'));
@@ -46,8 +51,8 @@ test('a healthy master passes; 500 fails with reason "status"', async () => {
   assert.deepEqual((await p.probe()).outcome, { ok: true });
   api.setHealth('fail');
   const r = await p.probe();
-  assert.equal(r.reason, 'status');
-  assert.equal(r.detail, 'status 500');
+  assert.equal(r.failure, 'status');
+  assert.equal(detail(r), 'status 500');
   assert.ok(!r.outcome.ok && !r.outcome.noConnection, 'a 500 came over a connection');
   api.setHealth('ok');
   await p.close();
@@ -65,7 +70,7 @@ test('slower than the timeout fails with reason "timeout", within the deadline',
   const p = probeFor();
   api.setHealth('slow', 2000);
   const r = await p.probe();
-  assert.equal(r.reason, 'timeout');
+  assert.equal(r.failure, 'timeout');
   assert.ok(r.durationMs < 1500, `took ${r.durationMs}ms with a 300ms timeout`);
   assert.ok(!r.outcome.ok && !r.outcome.noConnection, 'connected, then no answer in time');
   api.setHealth('ok');
@@ -79,7 +84,7 @@ test('with --health-ca-file the right certificate passes and a wrong one fails w
   api.useAltCert(true);
   const q = probeFor({ healthCaFile: pki.caCert });
   const r = await q.probe();
-  assert.equal(r.reason, 'tls');
+  assert.equal(r.failure, 'tls');
   await q.close();
   const insecure = probeFor();
   assert.equal(
@@ -114,8 +119,8 @@ test('a master that goes away: the kept connection reports it at once, and probe
   await m2.close();
   await lostSignal; // no timer: the event itself is the signal
   for (const r of [await p.probe(), await p.probeAfterLoss()]) {
-    assert.equal(r.reason, 'refused');
-    assert.equal(r.detail, 'refused');
+    assert.equal(r.failure, 'refused');
+    assert.equal(detail(r), 'refused');
     assert.equal(!r.outcome.ok && r.outcome.noConnection, true, 'a refusal opened no connection');
   }
   await p.close();
@@ -126,7 +131,7 @@ test('after a loss, a master that still listens gets the full probe: its answer,
   api.setHealth('fail');
   const before = api.connections();
   const r = await p.probeAfterLoss();
-  assert.equal(r.detail, 'status 500', 'the HTTP answer, not the bare connect');
+  assert.equal(detail(r), 'status 500', 'the HTTP answer, not the bare connect');
   assert.ok(!r.outcome.ok && !r.outcome.noConnection);
   // The bare connect never starts TLS, so the server counts only the probe's own connection.
   assert.equal(api.connections() - before, 1);
@@ -147,8 +152,8 @@ test('after a loss, an address nothing answers for: no connection, within the pr
   );
   const p = new MasterProbe(c.realServers[0]!, c.health, () => {});
   const r = await p.probeAfterLoss();
-  assert.equal(!r.outcome.ok && r.outcome.noConnection, true, r.detail);
-  assert.ok(['timeout', 'unreachable', 'refused'].includes(r.reason!), r.detail);
+  assert.equal(!r.outcome.ok && r.outcome.noConnection, true, detail(r));
+  assert.ok(['timeout', 'unreachable', 'refused'].includes(r.failure!), detail(r));
   assert.ok(r.durationMs < 200 + 1000, `${r.durationMs} ms`);
   await p.close();
 });
@@ -165,7 +170,7 @@ test('a refused connection is not reported as lost: no wake-up loop against a de
   });
   let lost = 0;
   const p = new MasterProbe(c.realServers[0]!, c.health, () => lost++);
-  for (let i = 0; i < 3; i++) assert.equal((await p.probe()).reason, 'refused');
+  for (let i = 0; i < 3; i++) assert.equal((await p.probe()).failure, 'refused');
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(lost, 0);
   await p.close();

@@ -1,7 +1,8 @@
 // docs/flags.md, rendered from the flags' own descriptions (the zod schemas' registry entries that
 // the command lines and their --help read too), so the reference cannot drift from the programs.
 import { COMMAND_FLAGS } from '@kha/installer';
-import { CARE_FLAGS, type FlagMeta } from '@kha/lvscare';
+import { CARE_FLAGS } from '@kha/lvscare';
+import type { FlagMeta } from '@kha/lvscare/cli-kit';
 
 /** The commands the reference covers, in the order it lists them. */
 export const REFERENCED: ReadonlyArray<{

@@ -1,19 +1,15 @@
 // The kha CLI: join, reset, manifest, update, version, help, completion. Bad input: one line per
 // problem, exit 2, nothing written. Parsing only picks the command and checks its flags.
+import { EXIT_OK, UsageError, formatEndpoint, VERSION, describeIssues } from '@kha/lvscare';
 import {
-  EXIT_OK,
-  UsageError,
-  formatEndpoint,
-  VERSION,
   cliParser,
   helpAndCompletionWords,
-  describeIssues,
   readPflagArgs,
   reportError,
   versionFlags,
   versionText,
   yargsOptions,
-} from '@kha/lvscare';
+} from '@kha/lvscare/cli-kit';
 import type { Argv } from 'yargs';
 import * as z from 'zod/mini';
 import { joinWorker } from './join.js';

@@ -1,7 +1,8 @@
 // --master values as sealos takes them: an address, address:port, or an IPv4 range a-b; several
 // of those comma-separated.
 import { addressFamily, addressToBytes, bytesToAddress } from '@kha/netlink-ffi';
-import { type Endpoint, UsageError, formatEndpoint, parseEndpoint, why } from '@kha/lvscare';
+import { type Endpoint, UsageError, formatEndpoint, parseEndpoint } from '@kha/lvscare';
+import { why } from '@kha/lvscare/cli-kit';
 
 export const DEFAULT_APISERVER_PORT = 6443;
 /** A range longer than this is a typo, not a control plane. */

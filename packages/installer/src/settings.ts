@@ -8,19 +8,21 @@ import {
   type CareConfig,
   UsageError,
   describeIssues,
-  flag,
-  flagWithDefault,
   formatEndpoint,
-  list,
   parseCareArgs,
   parseDuration,
   parseCidr,
   parseEndpoint,
+} from '@kha/lvscare';
+import {
+  flag,
+  flagWithDefault,
+  list,
   readPflagArgs,
   text,
   whenParsed,
   why,
-} from '@kha/lvscare';
+} from '@kha/lvscare/cli-kit';
 import * as z from 'zod/mini';
 import { mastersIn, mastersProblems } from './masters.js';
 import { DEFAULT_STATE_DIR } from './state.js';

@@ -1,5 +1,6 @@
 // --vip: an address (port 6443) or address:port that a node can serve; never one of the masters.
-import { type Endpoint, formatEndpoint, parseEndpoint, unusableVip, why } from '@kha/lvscare';
+import { type Endpoint, formatEndpoint, parseEndpoint, unusableVip } from '@kha/lvscare';
+import { why } from '@kha/lvscare/cli-kit';
 import { DEFAULT_APISERVER_PORT } from './masters.js';
 
 export const DEFAULT_VIP = '10.103.97.2';

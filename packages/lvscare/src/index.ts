@@ -1,52 +1,20 @@
-// What kha (and tests) import: the care configuration, endpoints, exit codes, the rules API, the
-// CLI parser set-up. Nothing here loads the daemon's logger or metrics (pino, prom-client).
+// @kha/lvscare: lvscare's domain as kha (and the tests) use it: care's flags parsed and checked
+// into the configuration, endpoints, the rules without the daemon (`--run-once`, `--clean`), the
+// discovered-masters state file and the kubeconfig discovery reads. The command-line kit both
+// CLIs share is `@kha/lvscare/cli-kit`. Nothing here loads the daemon's logger or metrics (pino,
+// prom-client).
 export { VERSION } from './version.js';
 export { LEAN_V8_FLAGS } from './lean-runtime.js';
-export * from './exit.js';
-export * from './ipvs-view.js';
-export * from './config/care-config.js';
-export * from './config/duration.js';
-export * from './config/endpoint.js';
-export * from './config/flag.js';
-export { loadCaFile } from './config/ca-file.js';
-export * from './health/state.js';
-export * from './health/desired.js';
-export * from './reconcile/plan.js';
-export { withKernel } from './reconcile/kernel.js';
-export * from './probe/outcome.js';
-export { MasterProbe, type ProbeResult } from './probe/prober.js';
+export { EXIT_FAILURE, EXIT_OK, UsageError } from './exit.js';
+export { type Endpoint, formatEndpoint, parseEndpoint, unusableVip } from './config/endpoint.js';
+export { type CareConfig, careConfigFromValues, describeIssues } from './config/care-config.js';
 export { CARE_FLAGS, careConfigFromArgs, parseCareArgs } from './commands/care-args.js';
-export {
-  cliParser,
-  helpAndCompletionWords,
-  versionFlags,
-  versionText,
-  yargsOptions,
-  withSuggestion,
-} from './commands/cli-parser.js';
-export { readPflagArgs, type ReadArgs } from './commands/pflag-argv.js';
-export { runOnce, clean, type RulesLog } from './commands/rules.js';
+export { parseDuration } from './config/duration.js';
+export { parseCidr } from './config/cidr.js';
+export { loadCaFile } from './config/ca-file.js';
+export { clean, runOnce } from './commands/rules.js';
+export { withKernel } from './reconcile/kernel.js';
 export { vipSetupFor } from './vip/vip-setup.js';
-export type { VipSetup } from './vip/mode.js';
-export { RouteMode, type RouteModeConfig } from './vip/route-mode.js';
-export type { Logger } from './log/logger.js';
-export * from './config/cidr.js';
-export * from './discovery/admission.js';
-export * from './discovery/membership.js';
-export * from './discovery/served.js';
-export * from './discovery/kubeconfig.js';
-export * from './discovery/kube-api.js';
-export * from './discovery/master-discovery.js';
-export * from './discovery/state-file.js';
-export * from './discovery/limits.js';
-export * from './discovery/api-objects.js';
-export * from './discovery/discovered-masters.js';
-export { writeFileAtomically, type WriteOptions } from './files/atomic-write.js';
-export {
-  NodeEvents,
-  type NodeEventOutcome,
-  type NodeEventsOptions,
-  MAX_QUEUED as MAX_QUEUED_NODE_EVENTS,
-} from './node-events/node-events.js';
-export type { NodeEventNote } from './node-events/correlator.js';
-export { nodeNameOfCertificate } from './node-events/node-name.js';
+export { readMastersState, renderMastersState, writeMastersState } from './discovery/state-file.js';
+export { type KubeCredentials, parseKubeconfig } from './discovery/kubeconfig.js';
+export { writeFileAtomically } from './files/atomic-write.js';

@@ -21,7 +21,7 @@ const flagNames: Array<[number, string]> = [
   [ServiceFlag.SCHED3, 'sched3'],
 ];
 
-export function serviceFlagNames(flags: number): string[] {
+function serviceFlagNames(flags: number): string[] {
   return flagNames.filter(([bit]) => flags & bit).map(([, name]) => name);
 }
 

@@ -3,14 +3,14 @@
 // A small young generation: lvscare allocates little per second, and the default lets the heap's
 // nursery grow to tens of MiB of resident memory before collecting. No optimizing or baseline
 // compiler, regular expressions left to the interpreter, sized for memory: their code and
-// metadata cost resident memory that a daemon idle 99% of the time never earns back. This is
+// metadata cost resident memory that a daemon idle nearly all the time never earns back. This is
 // what V8's --lite-mode stands for, less --jitless (under Node 20 it turns WebAssembly off with
 // a warning on every start). bench/README.md has the figures.
 //
 // They are not on the entry point's first line because any V8 flag that differs from the ones
-// Node's built-in code cache was made with makes Node compile its own modules from source:
-// 70-100 ms of every start on an emulated CPU, which `lvscare ipvs list`, typed by hand in an
-// incident, should not pay. So `care` re-executes itself once with them.
+// Node's built-in code cache was made with makes Node compile its own modules from source at
+// every start, a cost that grows as the CPU gets slower and that `lvscare ipvs list`, typed by
+// hand in an incident, should not pay. So `care` re-executes itself once with them.
 export const LEAN_V8_FLAGS: readonly string[] = [
   '--max-semi-space-size=1',
   '--no-opt',

@@ -1,6 +1,7 @@
 // Commands run before the full command-line parser is even loaded. Building the yargs parser
-// and its zod schemas costs seconds of start-up on a slow or emulated CPU, and `ipvs list` is
-// what an operator types by hand in an incident (bench/README.md: lvscare ipvs list). Only
+// and its zod schemas is most of a short command's start-up, the more so on a slow CPU, and
+// `ipvs list` is what an operator types by hand in an incident (figures in bench/README.md:
+// lvscare ipvs list). Only
 // the exact plain forms are taken here; anything else (help, other flags) goes to the parser,
 // which gives the same answer for these forms.
 import { EXIT_OK, reportError } from './exit.js';

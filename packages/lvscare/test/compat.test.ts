@@ -47,7 +47,7 @@ const V = '--vs 10.103.97.2:6443';
 const M = '--rs 192.168.0.2:6443';
 const ONE = { vs: '10.103.97.2:6443', rs: ['192.168.0.2:6443'] };
 
-export const ROWS: Row[] = [
+const ROWS: Row[] = [
   {
     invocation: `care ${V} --health-path /healthz --health-schem https --rs 192.168.0.2:6443 --rs 192.168.0.3:6443`,
     config: {

@@ -3,16 +3,15 @@
 // its probing stops. Virtual time, in-memory kernel, a scripted discovery.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Endpoint, parseEndpoint } from '../src/config/endpoint.js';
+import { type Endpoint, endpointKey, parseEndpoint } from '../src/config/endpoint.js';
 import type { MembershipSource } from '../src/discovery/discovered-masters.js';
 import {
   type Membership,
   afterAnswer,
   afterKernel,
   initialMembership,
-} from '../src/discovery/membership.js';
-import type { ObservedDestination } from '../src/health/desired.js';
-import { endpointKey } from '../src/health/desired.js';
+} from '../src/policy/membership.js';
+import type { ObservedDestination } from '../src/policy/desired-weights.js';
 import { makeRig, masters, startRig, stopRig, testConfig } from './support/daemon-rig.js';
 
 class ScriptedDiscovery implements MembershipSource {

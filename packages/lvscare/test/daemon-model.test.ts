@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { vipDeadlineMs } from '../src/daemon/care.js';
-import { endpointKey } from '../src/health/desired.js';
+import { vipDeadlineMs } from '../src/daemon/vip-supervisor.js';
+import { endpointKey } from '../src/config/endpoint.js';
 import {
   type ProbeMode,
   type Rig,
@@ -92,14 +92,16 @@ function apply(rig: Rig, s: Step, history: KernelHistory): void {
 
 function checkInvariants(rig: Rig, history: KernelHistory, errors: unknown[], at: string): void {
   assert.deepEqual(errors, [], `${at}: nothing escapes the loop`);
-  const escaped = rig.logs.filter((l) =>
-    ['probe round failed', 'reconcile loop failed', 'VIP set-up report failed'].includes(
-      String(l.msg),
-    ),
+  const escaped = rig.events.filter((e) =>
+    ['probe-round-failed', 'reconcile-loop-failed', 'vip-report-failed'].includes(e.type),
   );
   assert.deepEqual(escaped, [], `${at}: no round ended in the catch-all`);
-  for (const end of rig.metrics.ends)
-    assert.ok(end.usable > 0, `${at}: a reconcile ended with no destination of weight > 0`);
+  for (const end of rig.events)
+    if (end.type === 'reconciled')
+      assert.ok(
+        end.destinations.some((d) => d.weight > 0),
+        `${at}: a reconcile ended with no destination of weight > 0`,
+      );
   assert.equal(rig.daemon.livenessProblem(), undefined, `${at}: the loop keeps ticking`);
   const now = rig.clock.now();
   for (const m of masters) {

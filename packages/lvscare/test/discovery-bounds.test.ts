@@ -17,7 +17,8 @@ import {
   MAX_MASTERS,
   boundedText,
 } from '../src/discovery/limits.js';
-import { type BudgetClock, RequestBudget } from '../src/discovery/request-budget.js';
+import { RequestBudget } from '../src/discovery/request-budget.js';
+import type { Clock } from '../src/time/clock.js';
 import { readMastersState, writeMastersState } from '../src/discovery/state-file.js';
 import { FileRefused, readRegularFile } from '../src/files/bounded-read.js';
 
@@ -142,13 +143,17 @@ test('the state file writer refuses what its reader would refuse, so a restart c
   assert.ok('masters' in back && back.masters.length === MAX_MASTERS, 'the limit reads back');
 });
 
-class FakeClock implements BudgetClock {
+/** Time that jumps to the end of every wait at once. */
+class FakeClock implements Clock {
   t = 0;
   slept: number[] = [];
   now = (): number => this.t;
-  sleep = async (ms: number): Promise<void> => {
+  wallNow = (): number => this.t;
+  after = (ms: number, fn: () => void): (() => void) => {
     this.slept.push(ms);
     this.t += ms;
+    queueMicrotask(fn);
+    return () => {};
   };
 }
 

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { type Endpoint, parseEndpoint } from '../src/config/endpoint.js';
-import { type ObservedDestination, endpointKey } from '../src/health/desired.js';
+import { type Endpoint, endpointKey, parseEndpoint } from '../src/config/endpoint.js';
+import { type ObservedDestination, type WeightInput } from '../src/policy/desired-weights.js';
 import { type HealthState, initialHealth, nextHealth } from '../src/health/state.js';
 import { parseCidr } from '../src/config/cidr.js';
 import { admitDiscovered } from '../src/discovery/admission.js';
@@ -14,10 +14,14 @@ import {
   afterKernel,
   initialMembership,
   servedMasters,
-} from '../src/discovery/membership.js';
-import { servedDestinations } from '../src/discovery/served.js';
+} from '../src/policy/membership.js';
+import { desiredWeights } from '../src/policy/desired-weights.js';
 
 const ep = (t: string): Endpoint => parseEndpoint(t)!;
+/** The policy with nothing draining, a 30 s drain and the clock at 0, unless given. */
+const weigh = (
+  input: Pick<WeightInput, 'membership' | 'health' | 'observed'> & Partial<WeightInput>,
+) => desiredWeights({ draining: new Map(), drainTimeoutMs: 30_000, now: 0, ...input });
 const vip = ep('10.103.97.2:6443');
 const up = (now = 0): HealthState => ({
   status: 'up',
@@ -127,20 +131,21 @@ test('a discovered master joins the kernel only once its probe passed', () => {
     ep('10.0.0.14:6443'),
   ]).membership;
   const observed = new Map([[k('10.0.0.11:6443'), seen(1)]]);
-  const before = servedDestinations(
-    m,
-    new Map([[k('10.0.0.11:6443'), up()]]),
+  const before = weigh({
+    membership: m,
+    health: new Map([[k('10.0.0.11:6443'), up()]]),
     observed,
-    new Map(),
-    30_000,
-    0,
-  );
+  });
   assert.equal(before.weights.has(k('10.0.0.14:6443')), false);
   const health = new Map([
     [k('10.0.0.11:6443'), up()],
     [k('10.0.0.14:6443'), up()],
   ]);
-  const after = servedDestinations(m, health, observed, new Map(), 30_000, 0);
+  const after = weigh({
+    membership: m,
+    health,
+    observed,
+  });
   assert.equal(after.weights.get(k('10.0.0.14:6443')), 1);
 });
 
@@ -156,14 +161,25 @@ test('a master discovery drops is drained while it answers, then removed', () =>
     [k('10.0.0.11:6443'), seen(1)],
     [k('10.0.0.12:6443'), seen(1, 5)],
   ]);
-  const d1 = servedDestinations(m, health, busy, new Map(), 30_000, 1000);
+  const d1 = weigh({
+    membership: m,
+    health,
+    observed: busy,
+    now: 1000,
+  });
   assert.equal(d1.weights.get(k('10.0.0.12:6443')), 0, 'weight 0, not removed');
   assert.equal(d1.draining.get(k('10.0.0.12:6443')), 1000);
   const quiet = new Map([
     [k('10.0.0.11:6443'), seen(1)],
     [k('10.0.0.12:6443'), seen(0, 0)],
   ]);
-  const d2 = servedDestinations(m, health, quiet, d1.draining, 30_000, 2000);
+  const d2 = weigh({
+    membership: m,
+    health,
+    observed: quiet,
+    draining: d1.draining,
+    now: 2000,
+  });
   assert.equal(d2.weights.has(k('10.0.0.12:6443')), false, 'removed once quiet');
   const gone = new Map([[k('10.0.0.11:6443'), seen(1)]]);
   assert.deepEqual(afterKernel(m, gone).retiring, []);
@@ -186,7 +202,11 @@ test('fail-open keeps the seed and the admitted, never the retiring', () => {
     [k('10.0.0.12:6443'), seen(0, 1)],
     [k('10.0.0.13:6443'), seen(1, 1)],
   ]);
-  const d = servedDestinations(m, health, observed, new Map(), 30_000, 0);
+  const d = weigh({
+    membership: m,
+    health,
+    observed,
+  });
   assert.equal(d.failOpen, true);
   assert.equal(d.weights.get(k('10.0.0.11:6443')), 1);
   assert.equal(d.weights.get(k('10.0.0.12:6443')), 1);
@@ -263,7 +283,14 @@ test('property: never empty, no unproven discovered master added, seed always se
             if (!step.ok) everFailedSinceUp.add(key);
             if (r.state.status === 'up') everFailedSinceUp.delete(key);
           }
-          const desired = servedDestinations(m, health, kernel, draining, 3000, now);
+          const desired = desiredWeights({
+            membership: m,
+            health,
+            observed: kernel,
+            draining,
+            drainTimeoutMs: 3000,
+            now,
+          });
           const seedKeys = new Set(seed.map(endpointKey));
           const retiring = new Set(m.retiring.map(endpointKey));
           // Never empty.

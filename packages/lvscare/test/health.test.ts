@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { desiredDestinations, endpointKey } from '../src/health/desired.js';
+import { type Endpoint, endpointKey } from '../src/config/endpoint.js';
+import {
+  type DesiredWeights,
+  type WeightInput,
+  desiredWeights,
+} from '../src/policy/desired-weights.js';
+import type { Membership } from '../src/policy/membership.js';
 import {
   type HealthState,
   initialHealth,
@@ -10,6 +16,7 @@ import {
 } from '../src/health/state.js';
 
 const t = { fall: 2, rise: 2 };
+const seedOnly = (seed: Endpoint[]): Membership => ({ seed, discovered: [], retiring: [] });
 const ok = { ok: true } as const;
 const fail = (reason = 'timeout') => ({ ok: false, reason }) as const;
 
@@ -75,6 +82,18 @@ const masters = ['192.168.0.2', '192.168.0.3', '192.168.0.4'].map((a) => ({
   address: a,
   port: 6443,
 }));
+
+/** The policy over the three seed masters; a field not given is empty, 0, or a 30 s drain. */
+const weigh = (input: Partial<WeightInput>): DesiredWeights =>
+  desiredWeights({
+    membership: seedOnly(masters),
+    health: new Map(),
+    observed: new Map(),
+    draining: new Map(),
+    drainTimeoutMs: 30_000,
+    now: 0,
+    ...input,
+  });
 const key = (i: number) => endpointKey(masters[i]!);
 const state = (status: HealthState['status'], since = 0): HealthState => ({
   status,
@@ -91,14 +110,11 @@ const seen = (weight: number, active = 0, inactive = 0) => ({
 
 test('a down master goes to weight 0 first, and is removed only from weight 0 once drained or timed out', () => {
   const h = health(state('up'), state('up'), state('down', 1000));
-  const first = desiredDestinations(
-    masters,
-    h,
-    new Map([[key(2), seen(1, 0, 0)]]),
-    new Map(),
-    30_000,
-    2000,
-  );
+  const first = weigh({
+    health: h,
+    observed: new Map([[key(2), seen(1, 0, 0)]]),
+    now: 2000,
+  });
   assert.deepEqual(
     [...first.weights],
     [
@@ -109,34 +125,31 @@ test('a down master goes to weight 0 first, and is removed only from weight 0 on
     'not removed while the kernel has it at 1',
   );
   assert.deepEqual([...first.draining], [[key(2), 2000]], 'the drain clock starts at weight 0');
-  const busy = desiredDestinations(
-    masters,
-    h,
-    new Map([[key(2), seen(0, 3, 1)]]),
-    first.draining,
-    30_000,
-    5000,
-  );
+  const busy = weigh({
+    health: h,
+    observed: new Map([[key(2), seen(0, 3, 1)]]),
+    draining: first.draining,
+    now: 5000,
+  });
   assert.equal(busy.weights.get(key(2)), 0, 'kept at 0 while connections drain');
-  const quiet = desiredDestinations(
-    masters,
-    h,
-    new Map([[key(2), seen(0, 0, 0)]]),
-    busy.draining,
-    30_000,
-    6000,
-  );
+  const quiet = weigh({
+    health: h,
+    observed: new Map([[key(2), seen(0, 0, 0)]]),
+    draining: busy.draining,
+    now: 6000,
+  });
   assert.equal(quiet.weights.has(key(2)), false, 'removed once drained');
-  const late = desiredDestinations(
-    masters,
-    h,
-    new Map([[key(2), seen(0, 5, 5)]]),
-    busy.draining,
-    30_000,
-    32_000,
-  );
+  const late = weigh({
+    health: h,
+    observed: new Map([[key(2), seen(0, 5, 5)]]),
+    draining: busy.draining,
+    now: 32_000,
+  });
   assert.equal(late.weights.has(key(2)), false, 'removed after the drain timeout');
-  const gone = desiredDestinations(masters, h, new Map(), new Map(), 30_000, 40_000);
+  const gone = weigh({
+    health: h,
+    now: 40_000,
+  });
   assert.equal(
     gone.weights.has(key(2)),
     false,
@@ -146,47 +159,42 @@ test('a down master goes to weight 0 first, and is removed only from weight 0 on
 
 test('leaving fail-open: down masters long down still go through weight 0', () => {
   const h = health(state('down', 0), state('down', 0), state('up'));
-  const d = desiredDestinations(
-    masters,
-    h,
-    new Map([
+  const d = weigh({
+    health: h,
+    observed: new Map([
       [key(0), seen(1)],
       [key(1), seen(1)],
       [key(2), seen(1)],
     ]),
-    new Map(),
-    3000,
-    60_000,
-  );
+    drainTimeoutMs: 3000,
+    now: 60_000,
+  });
   assert.deepEqual([...d.weights.values()], [0, 0, 1]);
 });
 
 test('unknown masters keep what the kernel has, or full weight when absent', () => {
   const h = health(state('unknown'), state('unknown'), state('up'));
-  const d = desiredDestinations(masters, h, new Map([[key(0), seen(0)]]), new Map(), 30_000, 0);
+  const d = weigh({
+    health: h,
+    observed: new Map([[key(0), seen(0)]]),
+  });
   assert.equal(d.weights.get(key(0)), 0);
   assert.equal(d.weights.get(key(1)), 1);
 });
 
 test('fail-open: no usable master means every master at full weight', () => {
-  const allDown = desiredDestinations(
-    masters,
-    health(state('down'), state('down'), state('down')),
-    new Map(),
-    new Map(),
-    0,
-    99_999,
-  );
+  const allDown = weigh({
+    health: health(state('down'), state('down'), state('down')),
+    drainTimeoutMs: 0,
+    now: 99_999,
+  });
   assert.equal(allDown.failOpen, true);
   assert.deepEqual([...allDown.weights.values()], [1, 1, 1]);
-  const onlyZero = desiredDestinations(
-    masters,
-    health(state('down'), state('down'), state('unknown')),
-    new Map([[key(2), seen(0)]]),
-    new Map(),
-    0,
-    0,
-  );
+  const onlyZero = weigh({
+    health: health(state('down'), state('down'), state('unknown')),
+    observed: new Map([[key(2), seen(0)]]),
+    drainTimeoutMs: 0,
+  });
   assert.equal(onlyZero.failOpen, true);
 });
 
@@ -200,7 +208,11 @@ test('the desired set is never empty while masters are configured', () => {
       (st, w, now) => {
         const h = health(...st.map((s) => state(s)));
         const observed = new Map(w.map((weight, i) => [key(i), seen(weight, i, 0)]));
-        const d = desiredDestinations(masters, h, observed, new Map(), 30_000, now);
+        const d = weigh({
+          health: h,
+          observed,
+          now,
+        });
         assert.ok([...d.weights.values()].some((x) => x > 0));
       },
     ),

@@ -5,7 +5,13 @@ import { test } from 'node:test';
 import type { RouteClient } from '@kha/netlink-ffi';
 import { LinkMode, NAT_CHECK_EVERY, type NatRule } from '../src/vip/link-mode.js';
 import { VipSetupError } from '../src/vip/mode.js';
-import { testConfig } from './support/daemon-rig.js';
+import { masters } from './support/daemon-rig.js';
+
+const linkConfig = {
+  vip: { family: 'inet' as const, address: '10.103.97.2', port: 6443 },
+  realServers: masters,
+  iface: 'lvscare',
+};
 
 function fakeRoute() {
   const state = {
@@ -48,7 +54,7 @@ function scriptedNat() {
 test('a failing NAT step: the error names it, the link work done is kept, retried every round until it works', async () => {
   const { state, rt } = fakeRoute();
   const { nat, rule } = scriptedNat();
-  const mode = new LinkMode(testConfig({ mode: 'link' }), rt, rule);
+  const mode = new LinkMode(linkConfig, rt, rule);
   await assert.rejects(mode.ensure(), (err: unknown) => {
     assert.ok(err instanceof VipSetupError);
     assert.match(err.message, /link mode: NAT rule \(nft\): nft: command not found/);
@@ -69,7 +75,7 @@ test('a link deleted behind our back while the NAT step fails is still reported 
   const { state, rt } = fakeRoute();
   const { nat, rule } = scriptedNat();
   nat.failing = false;
-  const mode = new LinkMode(testConfig({ mode: 'link' }), rt, rule);
+  const mode = new LinkMode(linkConfig, rt, rule);
   for (let i = 0; i < NAT_CHECK_EVERY; i++) await mode.ensure(); // the next round checks NAT
   state.link = undefined;
   state.addrs = [];

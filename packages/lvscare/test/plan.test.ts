@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type DestinationExtended, type ServiceExtended, ZERO_STATS } from '@kha/netlink-ffi';
-import { endpointKey } from '../src/health/desired.js';
+import { endpointKey } from '../src/config/endpoint.js';
 import { type Action, planReconcile } from '../src/reconcile/plan.js';
 
 const vip = { family: 'inet' as const, address: '10.103.97.2', port: 6443 };

@@ -6,8 +6,7 @@ import { VirtualClock } from './support/virtual-clock.js';
 
 const ok: ProbeResult = {
   outcome: { ok: true },
-  reason: undefined,
-  detail: undefined,
+  failure: undefined,
   durationMs: 3,
 };
 
@@ -28,9 +27,9 @@ test('a probe that rejects or throws is a failure with reason error', async () =
     () => Promise.resolve(undefined as unknown as ProbeResult),
   ]) {
     const r = await guardedProbe(clock, probe, 100);
-    assert.equal(r.reason, 'error');
-    assert.equal(r.outcome.ok, false);
-    assert.match(r.detail ?? '', /^error: probe threw: /);
+    assert.equal(r.failure, 'error');
+    assert.ok(!r.outcome.ok);
+    assert.match(r.outcome.reason, /^error: probe threw: /);
   }
 });
 
@@ -42,6 +41,6 @@ test('a probe that never settles fails at the outer deadline, not before', async
   assert.equal(box.result, undefined, 'not before the deadline');
   const settled = (): ProbeResult | undefined => box.result;
   await clock.advance(1);
-  assert.equal(settled()?.reason, 'timeout');
+  assert.equal(settled()?.failure, 'timeout');
   assert.equal(settled()?.outcome.ok, false);
 });

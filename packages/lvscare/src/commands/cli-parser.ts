@@ -90,7 +90,7 @@ export function yargsOptions(
 }
 
 /** "Unknown argument: mdoe" gains "(did you mean --mode?)" when one flag is that close. */
-export function withSuggestion(message: string, knownFlags: string[]): string {
+function withSuggestion(message: string, knownFlags: string[]): string {
   const m = /^Unknown arguments?: (.+)$/.exec(message);
   if (!m) return message;
   // yargs lists a camelCase twin of each unknown kebab-case flag; one is enough

@@ -5,6 +5,8 @@ import { type CareConfig, describeConfig } from '../config/care-config.js';
 import { formatEndpoint } from '../config/endpoint.js';
 import { CareDaemon } from '../daemon/care.js';
 import { DiscoveredMasters } from '../discovery/discovered-masters.js';
+import { CareEventFanOut } from '../events/care-events.js';
+import { loggedEvents } from '../events/logged-events.js';
 import { DiscoveryMetrics } from '../metrics/discovery-metrics.js';
 import { boundAddress, closeServer } from '../http/listener.js';
 import { startLivenessServer } from '../http/liveness-server.js';
@@ -13,6 +15,7 @@ import type { Logger } from '../log/logger.js';
 import { CareMetrics } from '../metrics/metrics.js';
 import { MasterProbe } from '../probe/prober.js';
 import { ipvsKernel } from '../reconcile/kernel.js';
+import { systemClock } from '../time/clock.js';
 import { EXPIRE_NODEST_CONN, ensureSysctl } from '../vip/sysctl.js';
 import type { VipSetup } from '../vip/mode.js';
 
@@ -29,20 +32,30 @@ export async function runDaemon(
     config.realServers.map(formatEndpoint),
     formatEndpoint(config.vip),
   );
-  const discovery = config.discovery
-    ? new DiscoveredMasters(config.vip, config.realServers, config.discovery, {
+  // Every event is logged and counted here; the next listener attaches to the same fan-out.
+  const events = new CareEventFanOut(
+    loggedEvents({
+      logger: log,
+      metrics,
+      discovery: config.discovery && {
         logger: log.child({ component: 'discovery' }),
         metrics: new DiscoveryMetrics(metrics.registry),
+      },
+      clock: systemClock,
+    }),
+  );
+  const discovery = config.discovery
+    ? new DiscoveredMasters(config.vip, config.realServers, config.discovery, {
+        events,
         onChange: () => daemon.onMembershipChange(),
       })
     : undefined;
   const daemon: CareDaemon = new CareDaemon(config, {
     kernel: ipvsKernel(ipvs),
     vip,
-    logger: log,
-    metrics,
+    events,
     discovery,
-    probeFor: (m, onLost) => new MasterProbe(m, config.health, onLost),
+    probeFor: (master, onLost) => new MasterProbe(master, config.health, onLost),
   });
   const server = config.metricsAddress
     ? await startMetricsServer(

@@ -2,9 +2,10 @@
 // and reset. Nothing here loads the logger's or the metrics' libraries.
 import { type IpvsClient, NetlinkError } from '@kha/netlink-ffi';
 import type { CareConfig } from '../config/care-config.js';
-import { desiredDestinations } from '../health/desired.js';
-import { applyAction, readKernel, serviceKey } from '../reconcile/kernel.js';
-import { describeAction, planReconcile } from '../reconcile/plan.js';
+import { beforeAnyProbe } from '../policy/desired-weights.js';
+import { ipvsKernel, serviceKey } from '../reconcile/kernel.js';
+import { describeAction } from '../reconcile/plan.js';
+import { applyPlan, planRound } from '../reconcile/round.js';
 import { EXPIRE_NODEST_CONN, ensureSysctl } from '../vip/sysctl.js';
 import type { VipSetup } from '../vip/mode.js';
 
@@ -24,19 +25,18 @@ export async function runOnce(
   const sysctl = ensureSysctl(EXPIRE_NODEST_CONN, '1');
   if (sysctl) log?.warn(sysctl);
   await vip.ensure();
-  const kernel = await readKernel(ipvs, config.vip);
-  const everyoneUp = desiredDestinations(config.realServers, new Map(), new Map(), new Map(), 0, 0);
+  const kernel = ipvsKernel(ipvs);
   const wanted = { vip: config.vip, scheduler: config.scheduler };
-  for (const action of planReconcile(
+  const { actions } = planRound({
+    ...beforeAnyProbe(config.realServers),
     wanted,
-    config.realServers,
-    everyoneUp.weights,
-    kernel,
-    undefined,
-  )) {
-    await applyAction(ipvs, wanted, action);
-    log?.info(describeAction(action));
-  }
+    kernel: await kernel.read(config.vip),
+    applied: undefined,
+  });
+  const { error } = await applyPlan(kernel, wanted, actions, (action) =>
+    log?.info(describeAction(action)),
+  );
+  if (error) throw error;
 }
 
 /** `--clean`: our virtual server and whatever the mode set up; nothing else. */

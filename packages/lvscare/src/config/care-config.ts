@@ -7,13 +7,6 @@ import { formatDuration } from './duration.js';
 import { formatEndpoint } from './endpoint.js';
 import { kebab, whenParsed } from './flag.js';
 
-export {
-  MIN_INTERVAL_MS,
-  MAX_INTERVAL_MS,
-  MAX_HEALTH_TIMEOUT_MS,
-  MAX_DRAIN_TIMEOUT_MS,
-} from './care-flags.js';
-
 /** A wildcard bind takes the port on every address, so any other bind of that port clashes. */
 const anyAddress = (host: string): boolean => host === '0.0.0.0' || host === '::';
 
@@ -160,10 +153,8 @@ function careSchema(notes: Notes) {
 }
 
 /** The flags as the command line hands them over, by camelCase name; absent ones are defaulted. */
-export type CareFlagValues = z.input<ReturnType<typeof careSchema>>;
 export type CareConfig = z.output<ReturnType<typeof careSchema>>;
 export type HealthCheck = CareConfig['health'];
-export type VipMode = CareConfig['mode'];
 export type LogFormat = CareConfig['logFormat'];
 
 /** Where a flag's value came from when not the command line, e.g. "CARE_INTERVAL". */
@@ -197,7 +188,7 @@ export function checkCareFlags(
   return { config: parsed.data, notes };
 }
 
-/** The configuration alone (flag values by camelCase name, as CareFlagValues); see checkCareFlags. */
+/** The configuration alone (flag values by camelCase name); see checkCareFlags. */
 export const careConfigFromValues = (values: Readonly<Record<string, unknown>>): CareConfig =>
   checkCareFlags(values).config;
 

@@ -12,11 +12,11 @@ import { flag, flagWithDefault, list, text, why } from './flag.js';
 /** What the reader did with a value sealos accepts but we would not have written that way. */
 export type Notes = string[];
 
-export const MIN_INTERVAL_MS = 100;
+const MIN_INTERVAL_MS = 100;
 /** Above these a typo is likelier than intent, and timers stay far from setTimeout's 24.8 days. */
-export const MAX_INTERVAL_MS = 3_600_000;
-export const MAX_HEALTH_TIMEOUT_MS = 60_000;
-export const MAX_DRAIN_TIMEOUT_MS = 3_600_000;
+const MAX_INTERVAL_MS = 3_600_000;
+const MAX_HEALTH_TIMEOUT_MS = 60_000;
+const MAX_DRAIN_TIMEOUT_MS = 3_600_000;
 /**
  * Discovery asks the API once a period: below 5s thousands of workers would make it a load test,
  * above an hour a new master waits longer than anyone would expect.

@@ -56,14 +56,14 @@ function ipv4Scope(address: string): AddressScope {
 }
 
 /** The scope of a canonical address (canonicalAddress); IPv4-mapped IPv6 is judged as IPv4. */
-export function addressScope(e: Pick<Endpoint, 'address' | 'family'>): AddressScope {
-  if (e.family === 'inet') return ipv4Scope(e.address);
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(e.address);
+export function addressScope(endpoint: Pick<Endpoint, 'address' | 'family'>): AddressScope {
+  if (endpoint.family === 'inet') return ipv4Scope(endpoint.address);
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(endpoint.address);
   if (mapped) return ipv4Scope(mapped[1]!);
-  if (e.address === '::') return 'unspecified';
-  if (e.address === '::1') return 'loopback';
-  if (/^ff/i.test(e.address)) return 'multicast';
-  if (/^fe[89ab]/i.test(e.address)) return 'link-local';
+  if (endpoint.address === '::') return 'unspecified';
+  if (endpoint.address === '::1') return 'loopback';
+  if (/^ff/i.test(endpoint.address)) return 'multicast';
+  if (/^fe[89ab]/i.test(endpoint.address)) return 'link-local';
   return 'unicast';
 }
 
@@ -92,6 +92,6 @@ export function formatEndpoint(endpoint: Pick<Endpoint, 'address' | 'port' | 'fa
     : `${endpoint.address}:${endpoint.port}`;
 }
 
-export function sameEndpoint(one: Endpoint, other: Endpoint): boolean {
-  return one.address === other.address && one.port === other.port;
-}
+/** The key lvscare files a master or a kernel destination under: its address and port. */
+export const endpointKey = (endpoint: Pick<Endpoint, 'address' | 'port'>): string =>
+  `${endpoint.address}|${endpoint.port}`;

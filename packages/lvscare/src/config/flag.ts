@@ -27,7 +27,7 @@ export interface FlagMeta<K extends FlagKind = FlagKind> {
 }
 
 /** Each flag schema's command-line description, found by the schema itself. */
-export const flagRegistry = z.registry<FlagMeta>();
+const flagRegistry = z.registry<FlagMeta>();
 
 /** A flag without a default: absent stays undefined. */
 export function flag<K extends FlagKind, O>(
@@ -50,7 +50,7 @@ export function flagWithDefault<K extends FlagKind, O>(
 }
 
 /** Thrown by a reader to say why a value is refused; becomes a zod issue on that flag. */
-export class Why extends Error {}
+class Why extends Error {}
 
 export const why = (message: string): never => {
   throw new Why(message);

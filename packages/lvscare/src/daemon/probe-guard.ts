@@ -1,7 +1,7 @@
 // A probe as the daemon runs it: whatever the prober does (throws, rejects, never settles) ends
 // as a result, so one master's probe can never stop the loop or keep a master up by hanging.
 import type { ProbeResult } from '../probe/prober.js';
-import { type Clock, withDeadline } from './clock.js';
+import { type Clock, withDeadline } from '../time/clock.js';
 
 /** How long past its own timeout a probe may take before the daemon counts it as failed. */
 const PROBE_GRACE_MS = 1000;
@@ -10,8 +10,8 @@ export function probeDeadlineMs(timeoutMs: number): number {
   return timeoutMs + PROBE_GRACE_MS;
 }
 
-function failed(reason: 'error' | 'timeout', detail: string, durationMs: number): ProbeResult {
-  return { outcome: { ok: false, reason: detail }, reason, detail, durationMs };
+function failed(failure: 'error' | 'timeout', detail: string, durationMs: number): ProbeResult {
+  return { outcome: { ok: false, reason: detail }, failure, durationMs };
 }
 
 /** A probe that threw: a failed probe with reason `error`. */

@@ -1,9 +1,8 @@
 // Which discovered addresses lvscare will consider at all. Pure, linear in the answer's size.
 import type { DiscoverCidr } from '../config/cidr.js';
-import { type Endpoint, addressScope, formatEndpoint } from '../config/endpoint.js';
-import { endpointKey } from '../health/desired.js';
+import { type Endpoint, addressScope, endpointKey, formatEndpoint } from '../config/endpoint.js';
 
-export type IgnoredWhy =
+type IgnoredWhy =
   | 'other-family'
   | 'outside-cidr'
   | 'is-the-vip'

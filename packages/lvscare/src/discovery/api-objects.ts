@@ -4,8 +4,7 @@
 // Endpoints' name). Pure. Anything malformed is skipped rather than guessed at, and only the
 // addresses are kept: at most MAX_MASTERS + 1 distinct ones are looked for, whatever the size.
 import { addressFamily, canonicalAddress } from '@kha/netlink-ffi';
-import type { Endpoint } from '../config/endpoint.js';
-import { endpointKey } from '../health/desired.js';
+import { type Endpoint, endpointKey } from '../config/endpoint.js';
 import { MAX_MASTERS } from './limits.js';
 
 /** The name of the registration objects, and of the Service they belong to. */

@@ -1,16 +1,15 @@
 // Master discovery as the daemon sees it: the membership (seed, discovered, retiring) kept up to
 // date from the API's answers under the safety rules, remembered in the state file, with every
-// failure logged (repeat-limited), counted and kept for /readyz. It never touches IPVS: it only
-// tells the daemon that the membership changed.
+// answer and failure reported as an event and the failure kept for /readyz. It never touches IPVS:
+// it only tells the daemon that the membership changed.
 import type { Endpoint } from '../config/endpoint.js';
-import { formatEndpoint } from '../config/endpoint.js';
-import type { ObservedDestination } from '../health/desired.js';
-import type { Logger } from '../log/logger.js';
-import { RepeatLimiter } from '../log/repeat-limiter.js';
+import type { ObservedDestination } from '../policy/desired-weights.js';
 import type { DiscoverCidr } from '../config/cidr.js';
-import { type IgnoredSummary, admitDiscovered } from './admission.js';
+import { type Clock, systemClock } from '../time/clock.js';
+import { admitDiscovered } from './admission.js';
 import type { Registration } from './api-objects.js';
-import { DISCOVERY_ERROR_REASONS, type DiscoveryErrorReason } from './kube-api.js';
+import type { DiscoveryEvents } from './discovery-events.js';
+import type { DiscoveryErrorReason } from './kube-api.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import { MAX_MASTERS } from './limits.js';
 import {
@@ -19,7 +18,12 @@ import {
   type DiscoveryTimings,
   MasterDiscovery,
 } from './master-discovery.js';
-import { type Membership, afterAnswer, afterKernel, initialMembership } from './membership.js';
+import {
+  type Membership,
+  afterAnswer,
+  afterKernel,
+  initialMembership,
+} from '../policy/membership.js';
 import { readMastersState, writeMastersState } from './state-file.js';
 
 export interface DiscoveryConfig {
@@ -32,25 +36,12 @@ export interface DiscoveryConfig {
   timings?: DiscoveryTimings;
 }
 
-/** What discovery reports to Prometheus (metrics/discovery-metrics.ts). */
-export interface DiscoveryCounters {
-  discovered(count: number): void;
-  failed(reason: DiscoveryErrorReason): void;
-  synced(epochMs: number): void;
-  /** The path the last successful request took (watch or poll). */
-  path(path: DiscoveryPath): void;
-}
-
 export interface DiscoveredMastersDeps {
-  logger: Logger;
-  metrics: DiscoveryCounters;
+  events: DiscoveryEvents;
   /** The membership changed: probe the new masters, drain the dropped ones. */
   onChange(membership: Membership): void;
-  now?: () => number;
+  clock?: Clock;
 }
-
-const LOG_REPEAT_WINDOW_MS = 60_000;
-const names = (list: Endpoint[]): string[] => list.map(formatEndpoint);
 
 /** What the daemon needs of discovery (DiscoveredMasters; a scripted one in unit tests). */
 export interface MembershipSource {
@@ -63,11 +54,10 @@ export interface MembershipSource {
 
 export class DiscoveredMasters implements MembershipSource {
   private membershipNow: Membership;
-  private readonly repeats = new RepeatLimiter(LOG_REPEAT_WINDOW_MS);
   private failing: { reason: DiscoveryErrorReason; message: string; since: number } | undefined;
   private discovery: MasterDiscovery | undefined;
   private writing: Promise<void> = Promise.resolve();
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private pathNow: DiscoveryPath | undefined;
 
   constructor(
@@ -77,7 +67,7 @@ export class DiscoveredMasters implements MembershipSource {
     private readonly deps: DiscoveredMastersDeps,
   ) {
     this.membershipNow = initialMembership(seed);
-    this.now = deps.now ?? (() => performance.now());
+    this.clock = deps.clock ?? systemClock;
   }
 
   get membership(): Membership {
@@ -86,22 +76,16 @@ export class DiscoveredMasters implements MembershipSource {
 
   /** Starts from the state file (if good), then follows the API; resolves once started. */
   start(): Promise<void> {
-    const log = this.deps.logger;
-    if (this.config.stateFile) {
-      const read = readMastersState(this.config.stateFile, this.vip.family);
+    const { events } = this.deps;
+    const stateFile = this.config.stateFile;
+    if (stateFile) {
+      const read = readMastersState(stateFile, this.vip.family);
       if ('masters' in read) {
         const { admitted } = admitDiscovered(read.masters, this.vip, this.config.cidr);
         this.membershipNow = initialMembership(this.membershipNow.seed, admitted);
-        this.deps.metrics.discovered(admitted.length);
-        log.info(
-          { stateFile: this.config.stateFile, masters: names(admitted) },
-          'starting from the masters last discovered',
-        );
+        events.emit({ type: 'discovery-resumed', stateFile, masters: admitted });
       } else {
-        log.info(
-          { stateFile: this.config.stateFile, problem: read.problem },
-          'state file not used: starting from --rs alone',
-        );
+        events.emit({ type: 'discovery-state-unused', stateFile, problem: read.problem });
       }
     }
     this.discovery = new MasterDiscovery(
@@ -110,7 +94,7 @@ export class DiscoveredMasters implements MembershipSource {
         answer: (registration, path) => this.onAnswer(registration, path),
         synced: (path) => this.onSynced(path),
         error: (reason, message) => this.onError(reason, message),
-        note: (message, fields) => log.debug(fields ?? {}, message),
+        note: (message, fields) => events.emit({ type: 'discovery-note', message, fields }),
       },
       {
         ...(this.config.timings ?? DEFAULT_DISCOVERY_TIMINGS),
@@ -119,6 +103,7 @@ export class DiscoveredMasters implements MembershipSource {
           retryWatchMs: 10 * this.config.periodMs,
         }),
       },
+      this.clock,
     );
     this.discovery.start();
     return Promise.resolve();
@@ -135,19 +120,19 @@ export class DiscoveredMasters implements MembershipSource {
     if (next === this.membershipNow) return;
     const gone = this.membershipNow.retiring.filter((r) => !next.retiring.includes(r));
     this.membershipNow = next;
-    this.deps.logger.info({ masters: names(gone) }, 'dropped masters drained and removed');
+    this.deps.events.emit({ type: 'discovery-drained', masters: gone });
     this.deps.onChange(next);
   }
 
   /** For /readyz: discovery's trouble, if any (it does not make the node unready by itself). */
   trouble(): string | undefined {
     if (!this.failing) return undefined;
-    const age = Math.round((this.now() - this.failing.since) / 1000);
+    const age = Math.round((this.clock.now() - this.failing.since) / 1000);
     return `discovery failing for ${age}s: ${this.failing.reason} (${this.failing.message})`;
   }
 
   private onAnswer(registration: Registration, path: DiscoveryPath): void {
-    const log = this.deps.logger;
+    const { events } = this.deps;
     if (registration.overflow) {
       this.onError(
         'too-many-masters',
@@ -157,7 +142,7 @@ export class DiscoveredMasters implements MembershipSource {
     }
     const found = registration.masters;
     const { admitted, ignored } = admitDiscovered(found, this.vip, this.config.cidr);
-    if (ignored.count > 0) this.logIgnored(ignored);
+    if (ignored.count > 0) events.emit({ type: 'discovery-ignored', ignored });
     if (admitted.length === 0) {
       // Not an error of the API, but nothing to act on: the set stays as it is.
       this.onError(
@@ -166,83 +151,50 @@ export class DiscoveredMasters implements MembershipSource {
       );
       return;
     }
-    this.clearFailure();
-    this.deps.metrics.discovered(admitted.length);
+    if (this.failing) {
+      this.failing = undefined;
+      events.emit({ type: 'discovery-recovered' });
+    }
+    events.emit({ type: 'discovery-answered', count: admitted.length });
     const change = afterAnswer(this.membershipNow, admitted);
     if (change.joined.length === 0 && change.dropped.length === 0) return;
     this.membershipNow = change.membership;
-    log.info(
-      { joined: names(change.joined), dropped: names(change.dropped), path },
-      'discovered masters changed',
-    );
+    events.emit({
+      type: 'discovery-changed',
+      joined: change.joined,
+      dropped: change.dropped,
+      path,
+    });
     this.remember(admitted);
     this.deps.onChange(change.membership);
   }
 
-  /** One line per answer at most, and the same line again only once a window. */
-  private logIgnored(ignored: IgnoredSummary): void {
-    const summary = JSON.stringify(ignored.byWhy);
-    const d = this.repeats.occur('ignored', this.now(), summary);
-    if (d.log)
-      this.deps.logger.info(
-        {
-          ignored: ignored.count,
-          byWhy: ignored.byWhy,
-          examples: ignored.examples,
-          ...(d.suppressed ? { repeatsSinceLastLog: d.suppressed } : {}),
-        },
-        'discovered addresses ignored',
-      );
-  }
-
   private onSynced(path: DiscoveryPath): void {
-    this.deps.metrics.synced(Date.now());
+    this.deps.events.emit({ type: 'discovery-synced', path });
     if (path === this.pathNow) return;
     this.pathNow = path;
-    this.deps.metrics.path(path);
-    this.deps.logger.info(
-      { path },
-      path === 'watch'
-        ? 'following the masters by watching the kubernetes EndpointSlice'
-        : 'following the masters by polling endpoints/kubernetes (a kubelet may not watch it; manifests/kha-discovery-rbac.yaml allows the watch)',
-    );
+    this.deps.events.emit({ type: 'discovery-path', path });
   }
 
   private onError(reason: DiscoveryErrorReason, message: string): void {
-    this.deps.metrics.failed(reason);
-    if (this.failing?.reason !== reason) this.failing = { reason, message, since: this.now() };
+    if (this.failing?.reason !== reason)
+      this.failing = { reason, message, since: this.clock.now() };
     else this.failing.message = message;
-    // One key per reason: a flood alternating two reasons is still one line a minute for each.
-    const d = this.repeats.occur(`discovery ${reason}`, this.now());
-    if (d.log)
-      this.deps.logger.warn(
-        { reason, err: message, ...(d.suppressed ? { repeatsSinceLastLog: d.suppressed } : {}) },
-        'discovery failed: serving the masters known so far',
-      );
-  }
-
-  private clearFailure(): void {
-    if (!this.failing) return;
-    this.failing = undefined;
-    let suppressed = 0;
-    for (const reason of DISCOVERY_ERROR_REASONS)
-      suppressed += this.repeats.clear(`discovery ${reason}`) ?? 0;
-    this.deps.logger.info({ repeats: suppressed }, 'discovery works again');
+    this.deps.events.emit({ type: 'discovery-failed', reason, message });
   }
 
   private remember(admitted: Endpoint[]): void {
-    const path = this.config.stateFile;
-    if (!path) return;
+    const stateFile = this.config.stateFile;
+    if (!stateFile) return;
     this.writing = this.writing.then(async () => {
       try {
-        await writeMastersState(path, admitted);
+        await writeMastersState(stateFile, admitted);
       } catch (err) {
-        const d = this.repeats.occur('state file', this.now());
-        if (d.log)
-          this.deps.logger.warn(
-            { stateFile: path, err: (err as Error).message },
-            'state file not written: a restart during an API outage starts from --rs alone',
-          );
+        this.deps.events.emit({
+          type: 'discovery-state-unwritten',
+          stateFile,
+          error: err as Error,
+        });
       }
     });
   }

@@ -29,15 +29,16 @@ import {
 } from './kube-api.js';
 import type { KubeCredentials } from './kubeconfig.js';
 import { MAX_CHANGES_PER_WATCH } from './limits.js';
-import { type BudgetClock, REAL_CLOCK, RequestBudget } from './request-budget.js';
+import { RequestBudget } from './request-budget.js';
+import { type Clock, sleep, systemClock } from '../time/clock.js';
 
 export type DiscoveryPath = 'watch' | 'poll';
 
 const byName = `fieldSelector=${encodeURIComponent(`metadata.name=${REGISTRATION_NAME}`)}`;
 /** The watch path's collection, narrowed to the one object RBAC resourceNames can grant. */
-export const SLICE_COLLECTION = `/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?${byName}`;
+const SLICE_COLLECTION = `/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?${byName}`;
 /** The poll path's object: what a kubelet may GET with no grant at all. */
-export const ENDPOINTS_OBJECT = `/api/v1/namespaces/default/endpoints/${REGISTRATION_NAME}`;
+const ENDPOINTS_OBJECT = `/api/v1/namespaces/default/endpoints/${REGISTRATION_NAME}`;
 
 export interface DiscoveryTimings {
   /** Longest wait for an answer, or between two watch events (bookmarks included). */
@@ -89,13 +90,14 @@ export class MasterDiscovery {
   private readonly budget: RequestBudget;
   private lastAnswerAt = -Infinity;
   private pendingAnswer: Registration | undefined;
-  private answerTimer: NodeJS.Timeout | undefined;
+  /** Cancels the held answer's timer; undefined when no answer is held. */
+  private answerTimer: (() => void) | undefined;
 
   constructor(
     private readonly credentials: () => Promise<KubeCredentials>,
     private readonly listener: DiscoveryListener,
     private readonly timings: DiscoveryTimings = DEFAULT_DISCOVERY_TIMINGS,
-    private readonly clock: BudgetClock = REAL_CLOCK,
+    private readonly clock: Clock = systemClock,
   ) {
     this.budget = new RequestBudget(timings.periodMs, timings.burst, clock);
   }
@@ -106,7 +108,7 @@ export class MasterDiscovery {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    clearTimeout(this.answerTimer);
+    this.answerTimer?.();
     await this.loop;
   }
 
@@ -140,7 +142,7 @@ export class MasterDiscovery {
         }
         this.listener.error(e.reason, e.message);
         // Jitter, so that thousands of workers do not come back at one instant after an outage.
-        await this.clock.sleep(backoff * (0.5 + Math.random() / 2), this.abort.signal);
+        await sleep(this.clock, backoff * (0.5 + Math.random() / 2), this.abort.signal);
         backoff = Math.min(backoff * 2, this.timings.maxBackoffMs);
       }
     }
@@ -179,7 +181,7 @@ export class MasterDiscovery {
         throw new DiscoveryError('bad-answer', `${ENDPOINTS_OBJECT} answered another object`);
       this.listener.synced('poll');
       this.report(mastersOfEndpoints(object));
-      await this.clock.sleep(jittered(this.timings.periodMs), this.abort.signal);
+      await sleep(this.clock, jittered(this.timings.periodMs), this.abort.signal);
       if (this.stopped) return;
       if (this.clock.now() < retryAt) continue;
       if (await this.listAllowed()) return this.takePath('watch', 'the list was allowed');
@@ -254,18 +256,15 @@ export class MasterDiscovery {
       return;
     }
     this.pendingAnswer = registration;
-    this.answerTimer ??= setTimeout(
-      () => {
-        this.answerTimer = undefined;
-        const pending = this.pendingAnswer;
-        this.pendingAnswer = undefined;
-        if (pending && !this.stopped) {
-          this.lastAnswerAt = this.clock.now();
-          this.listener.answer(pending, this.path);
-        }
-      },
-      Math.max(wait, 0),
-    );
+    this.answerTimer ??= this.clock.after(Math.max(wait, 0), () => {
+      this.answerTimer = undefined;
+      const pending = this.pendingAnswer;
+      this.pendingAnswer = undefined;
+      if (pending && !this.stopped) {
+        this.lastAnswerAt = this.clock.now();
+        this.listener.answer(pending, this.path);
+      }
+    });
   }
 }
 

@@ -3,12 +3,7 @@
 // re-list after 410 Gone or a path switch spends the spare; a server that ends every watch at once,
 // or answers in ways that make the client ask again, gets no more than one request a period.
 // Across thousands of workers that is the whole of discovery's load on the control plane.
-
-export interface BudgetClock {
-  now(): number;
-  /** Resolves after `ms`, or early when `signal` aborts. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
+import { type Clock, sleep } from '../time/clock.js';
 
 export class RequestBudget {
   private tokens: number;
@@ -17,7 +12,7 @@ export class RequestBudget {
   constructor(
     private readonly periodMs: number,
     private readonly burst: number,
-    private readonly clock: BudgetClock,
+    private readonly clock: Clock,
   ) {
     this.tokens = burst;
     this.stamp = clock.now();
@@ -32,7 +27,7 @@ export class RequestBudget {
         this.tokens -= 1;
         return;
       }
-      await this.clock.sleep((1 - this.tokens) * this.periodMs, signal);
+      await sleep(this.clock, (1 - this.tokens) * this.periodMs, signal);
     }
   }
 
@@ -42,19 +37,3 @@ export class RequestBudget {
     this.stamp = now;
   }
 }
-
-/** The real clock: performance.now() and an abortable timer. */
-export const REAL_CLOCK: BudgetClock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done);
-    }),
-};

@@ -9,10 +9,9 @@ import { writeFileAtomically } from '../files/atomic-write.js';
 import { FileRefused, readRegularFile } from '../files/bounded-read.js';
 import { MAX_MASTERS, MAX_STATE_FILE_BYTES } from './limits.js';
 
-export const STATE_VERSION = 1;
-export const DEFAULT_STATE_FILE = '/var/lib/kha/masters.json';
+const STATE_VERSION = 1;
 
-export interface MastersState {
+interface MastersState {
   version: typeof STATE_VERSION;
   masters: string[];
   updatedAt: string;

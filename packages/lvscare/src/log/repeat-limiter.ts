@@ -39,3 +39,7 @@ export class RepeatLimiter {
     return entry?.suppressed;
   }
 }
+
+/** A logged line's count of the repeats left out since the last one, when there were any. */
+export const repeatsSince = (suppressed: number): { repeatsSinceLastLog?: number } =>
+  suppressed ? { repeatsSinceLastLog: suppressed } : {};

@@ -1,12 +1,11 @@
 // What Prometheus sees of master discovery (only registered when --kubeconfig is given).
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { DiscoveryCounters } from '../discovery/discovered-masters.js';
 import { DISCOVERY_ERROR_REASONS } from '../discovery/kube-api.js';
 import type { DiscoveryPath } from '../discovery/master-discovery.js';
 
 const PATHS: readonly DiscoveryPath[] = ['watch', 'poll'];
 
-export class DiscoveryMetrics implements DiscoveryCounters {
+export class DiscoveryMetrics {
   private readonly masters: Gauge;
   private readonly errors: Counter;
   private readonly lastSync: Gauge;

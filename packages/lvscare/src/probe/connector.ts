@@ -20,8 +20,9 @@ import type { HealthCheck } from '../config/care-config.js';
  * keepalive segment a second per idle kept connection, answered by the master's kernel (no HTTP,
  * no TLS). With data in flight (a probe's request) the kernel retransmits after its RTO (200 ms
  * at least) and gives up once the user timeout has passed since that retransmission; at half the
- * probe timeout that comes before the probe's own deadline (0.9 s after the write at a 1 s
- * timeout in the emulated VM), so a probe to a silent master ends on the kernel's verdict, which
+ * probe timeout that comes before the probe's own deadline (one RTO and half the timeout after
+ * the write, while the RTO is under half the timeout), so a probe to a silent master ends on the
+ * kernel's verdict, which
  * is decisive, rather than as one of `fall`. A master slow to answer /healthz still acknowledges
  * at the TCP level, and a busy worker CPU does not hold back the kernel's answers, so neither is
  * dropped this way. One keepalive lost on the wire does drop the

@@ -9,10 +9,10 @@ import { probeAgent, reachedServer } from './connector.js';
 import { type FailureReason, classifyError, statusIsHealthy } from './outcome.js';
 
 export interface ProbeResult {
+  /** A failure's `reason` is its short text for logs: "status 500", "tls: CERT_HAS_EXPIRED". */
   outcome: ProbeOutcome;
-  reason: FailureReason | undefined;
-  /** Short text for logs: "status 500", "timeout", "tls: CERT_HAS_EXPIRED". */
-  detail: string | undefined;
+  /** The kind of failure, as the metrics label it; undefined when the probe passed. */
+  failure: FailureReason | undefined;
   durationMs: number;
 }
 
@@ -50,25 +50,20 @@ export class MasterProbe {
     return new Promise((resolve) => {
       let settled = false;
       let socket: object | undefined;
-      const finish = (
-        outcome: ProbeOutcome,
-        reason: FailureReason | undefined,
-        detail: string | undefined,
-      ): void => {
+      const finish = (outcome: ProbeOutcome, failure: FailureReason | undefined): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve({ outcome, reason, detail, durationMs: performance.now() - started });
+        resolve({ outcome, failure, durationMs: performance.now() - started });
       };
       const fail = (err: unknown): void => {
         // The kernel dropped the connection under the request: nothing acknowledged for the user
         // timeout (see livenessFor), a silent master, not a slow one.
         const silent = silentPeerOutcome(err as Error);
-        if (silent) return finish(silent, 'timeout', 'timeout: no TCP acknowledgement');
-        const reason = classifyError(err);
-        const detail = failureDetail(reason, err);
+        if (silent) return finish(silent, 'timeout');
+        const failure = classifyError(err);
         const noConnection = !reachedServer(socket);
-        finish({ ok: false, reason: detail, noConnection }, reason, detail);
+        finish({ ok: false, reason: failureDetail(failure, err), noConnection }, failure);
       };
       const req = request(
         {
@@ -91,9 +86,8 @@ export class MasterProbe {
           res.on('error', fail);
           res.on('end', () => {
             const status = res.statusCode ?? 0;
-            if (statusIsHealthy(status, h.extraStatuses))
-              finish({ ok: true }, undefined, undefined);
-            else finish({ ok: false, reason: `status ${status}` }, 'status', `status ${status}`);
+            if (statusIsHealthy(status, h.extraStatuses)) finish({ ok: true }, undefined);
+            else finish({ ok: false, reason: `status ${status}` }, 'status');
           });
         },
       );
@@ -119,8 +113,9 @@ export class MasterProbe {
    * The probe that follows a lost kept connection: first a bare TCP connect, closed at once. When
    * even that fails (refused: the apiserver's process is gone; unreachable; no answer within the
    * timeout) that is the probe's result, as the full probe would have found, without building a
-   * TLS session and an HTTP request first: on a busy emulated CPU that was most of a killed
-   * master's way out (bench/README.md). A connection made is followed by the full probe, within
+   * TLS session and an HTTP request first, which on a busy worker is most of the time a killed
+   * master takes to be taken out (figures in bench/README.md). A connection made is followed by
+   * the full probe, within
    * what is left of the one timeout.
    */
   async probeAfterLoss(): Promise<ProbeResult> {
@@ -148,12 +143,10 @@ export class MasterProbe {
       );
       socket.once('connect', () => done(undefined));
       socket.once('error', (err) => {
-        const reason = classifyError(err);
-        const detail = failureDetail(reason, err);
+        const failure = classifyError(err);
         done({
-          outcome: { ok: false, reason: detail, noConnection: true },
-          reason,
-          detail,
+          outcome: { ok: false, reason: failureDetail(failure, err), noConnection: true },
+          failure,
           durationMs: performance.now() - started,
         });
       });

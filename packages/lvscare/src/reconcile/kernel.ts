@@ -88,7 +88,7 @@ function destinationFor(d: Endpoint, weight: number): Destination {
 }
 
 /** Our virtual server and its destinations as the kernel holds them (none when it is missing). */
-export async function readKernel(ipvs: IpvsClient, vip: Endpoint): Promise<KernelView> {
+async function readKernel(ipvs: IpvsClient, vip: Endpoint): Promise<KernelView> {
   const key = serviceKey(vip);
   try {
     const service = await ipvs.service(key);
@@ -100,11 +100,7 @@ export async function readKernel(ipvs: IpvsClient, vip: Endpoint): Promise<Kerne
 }
 
 /** Applies one action. An action overtaken by another writer (EEXIST / ENOENT) is left to the next round. */
-export async function applyAction(
-  ipvs: IpvsClient,
-  wanted: WantedService,
-  action: Action,
-): Promise<void> {
+async function applyAction(ipvs: IpvsClient, wanted: WantedService, action: Action): Promise<void> {
   const key = serviceKey(wanted.vip);
   switch (action.kind) {
     case 'create-service':

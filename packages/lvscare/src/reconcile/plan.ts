@@ -6,8 +6,7 @@ import {
   type ServiceExtended,
   hostPrefixLength,
 } from '@kha/netlink-ffi';
-import { type Endpoint, formatEndpoint } from '../config/endpoint.js';
-import { endpointKey } from '../health/desired.js';
+import { type Endpoint, endpointKey, formatEndpoint } from '../config/endpoint.js';
 
 export type RepairKind =
   | 'service-missing'
@@ -40,7 +39,7 @@ export interface KernelView {
 }
 
 /** The kernel's settings for our service that we own: anything else is drift. */
-export function serviceMatches(actual: ServiceExtended, wanted: WantedService): boolean {
+function serviceMatches(actual: ServiceExtended, wanted: WantedService): boolean {
   const fullMask = hostPrefixLength(actual.family);
   return (
     actual.scheduler === wanted.scheduler &&

@@ -1,15 +1,15 @@
-// One reconcile round in three parts the daemon runs in order: read (the kernel's view), plan
-// (pure: health + kernel -> ordered actions) and apply (the actions, in order, stopping at the
-// first the kernel refuses). Reporting what happened is in report.ts.
-import type { Endpoint } from '../config/endpoint.js';
-import { servedMasters } from '../discovery/membership.js';
-import { servedDestinations } from '../discovery/served.js';
+// One reconcile round in three parts the daemon and `--run-once` run in order: read (the
+// kernel's view), plan (pure: the policy's weights against what the kernel holds -> ordered
+// actions) and apply (the actions, in order, stopping at the first the kernel refuses). What
+// happened is reported as events by the caller (daemon/reconciler.ts).
+import { endpointKey } from '../config/endpoint.js';
 import {
-  type DesiredDestinations,
+  type DesiredWeights,
   type ObservedDestination,
-  endpointKey,
-} from '../health/desired.js';
-import type { HealthState } from '../health/state.js';
+  type WeightInput,
+  desiredWeights,
+} from '../policy/desired-weights.js';
+import { servedMasters } from '../policy/membership.js';
 import type { IpvsKernel } from './kernel.js';
 import {
   type Action,
@@ -19,52 +19,27 @@ import {
   planReconcile,
 } from './plan.js';
 
-export interface RoundInput {
+/** The policy's input but what the kernel shows, which the round reads itself. */
+export interface RoundInput extends Omit<WeightInput, 'observed'> {
   wanted: WantedService;
-  /** The seed (`--rs`). */
-  masters: Endpoint[];
-  /** With discovery: masters it reported, and masters it dropped that are still draining. */
-  discovered?: Endpoint[];
-  retiring?: Endpoint[];
-  health: Map<string, HealthState>;
   kernel: KernelView;
   /** What the last successful round set; undefined before the first. */
   applied: Applied | undefined;
-  draining: Map<string, number>;
-  drainTimeoutMs: number;
-  now: number;
 }
 
-export interface RoundPlan extends DesiredDestinations {
+export interface RoundPlan extends DesiredWeights {
   actions: Action[];
 }
 
-/** What to change, from the masters' health and what the kernel holds. Pure. */
+/** What to change, from the policy's weights and what the kernel holds. Pure. */
 export function planRound(input: RoundInput): RoundPlan {
+  const { wanted, kernel, applied, ...policy } = input;
   const observed = new Map<string, ObservedDestination>(
-    input.kernel.destinations.map((d) => [endpointKey(d), d]),
+    kernel.destinations.map((destination) => [endpointKey(destination), destination]),
   );
-  const membership = {
-    seed: input.masters,
-    discovered: input.discovered ?? [],
-    retiring: input.retiring ?? [],
-  };
-  // Without discovery this is desiredDestinations over the seed, exactly.
-  const desired = servedDestinations(
-    membership,
-    input.health,
-    observed,
-    input.draining,
-    input.drainTimeoutMs,
-    input.now,
-  );
-  const actions = planReconcile(
-    input.wanted,
-    servedMasters(membership),
-    desired.weights,
-    input.kernel,
-    input.applied,
-  );
+  const desired = desiredWeights({ ...policy, observed });
+  const masters = servedMasters(policy.membership);
+  const actions = planReconcile(wanted, masters, desired.weights, kernel, applied);
   return { ...desired, actions };
 }
 
@@ -83,6 +58,7 @@ export async function applyPlan(
   kernel: IpvsKernel,
   wanted: WantedService,
   actions: Action[],
+  onApplied?: (action: Action) => void,
 ): Promise<ApplyOutcome> {
   const done: Action[] = [];
   for (const action of actions) {
@@ -94,6 +70,7 @@ export async function applyPlan(
       return { done, error: new Error('kernel refused without a reason', { cause: error }) };
     }
     done.push(action);
+    onApplied?.(action);
   }
   return { done, error: undefined };
 }

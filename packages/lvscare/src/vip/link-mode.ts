@@ -24,6 +24,9 @@ const nftRule: NatRule = {
   remove: removeNatRule,
 };
 
+/** What link mode reads of the configuration. */
+export type LinkModeConfig = Pick<CareConfig, 'vip' | 'realServers' | 'iface'>;
+
 export class LinkMode implements VipSetup {
   readonly mode = 'link' as const;
   /** Each piece once set up: from then on, finding it missing is a repair. */
@@ -34,7 +37,7 @@ export class LinkMode implements VipSetup {
   private natInPlace = false;
 
   constructor(
-    private readonly config: CareConfig,
+    private readonly config: LinkModeConfig,
     private readonly rt: RouteClient,
     private readonly nat: NatRule = nftRule,
   ) {}

@@ -5,9 +5,10 @@
 // the node's address on that path (or --ip) as the preferred source.
 //
 // Every round asks the kernel two single-address questions (the path to the first reachable
-// master, and the table entry the VIP matches) and never reads the whole routing table, which on a
-// node with a full routing table costs seconds and a heap far above the daemon's own (measured by
-// bench/route-lookup.ts; figures in bench/README.md).
+// master, and the table entry the VIP matches) and never reads the whole routing table, whose cost
+// grows with the table: on a node carrying a full routing table it would take more time and heap
+// than everything else the daemon does (measured by bench/route-lookup.ts; figures in
+// bench/README.md).
 import {
   type Route,
   type RouteClient,

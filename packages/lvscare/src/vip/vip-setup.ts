@@ -1,9 +1,9 @@
 // The set-up of each --mode, chosen from the configuration.
 import type { RouteClient } from '@kha/netlink-ffi';
 import type { CareConfig } from '../config/care-config.js';
-import { LinkMode } from './link-mode.js';
+import { LinkMode, type LinkModeConfig } from './link-mode.js';
 import type { VipSetup } from './mode.js';
-import { RouteMode } from './route-mode.js';
+import { RouteMode, type RouteModeConfig } from './route-mode.js';
 
 class NoMode implements VipSetup {
   readonly mode = 'none' as const;
@@ -13,7 +13,10 @@ class NoMode implements VipSetup {
   async clean(): Promise<void> {}
 }
 
-export function vipSetupFor(config: CareConfig, rt: RouteClient): VipSetup {
+/** What the modes read of the configuration: the mode and what each mode needs. */
+type VipSetupConfig = Pick<CareConfig, 'mode'> & RouteModeConfig & LinkModeConfig;
+
+export function vipSetupFor(config: VipSetupConfig, rt: RouteClient): VipSetup {
   switch (config.mode) {
     case 'route':
       return new RouteMode(config, rt);

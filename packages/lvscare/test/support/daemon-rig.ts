@@ -1,11 +1,12 @@
 // A CareDaemon on virtual time with an in-memory kernel, a scriptable VIP set-up and scriptable
-// probes, for unit and model-based tests of the loop's guarantees.
+// probes, for unit and model-based tests of the loop's guarantees. What the daemon does is read
+// from the events it emits; the production listener runs too, so the metrics are as in production.
 import { Writable } from 'node:stream';
 import type { MembershipSource } from '../../src/discovery/discovered-masters.js';
-import type { CareConfig } from '../../src/config/care-config.js';
-import type { Endpoint } from '../../src/config/endpoint.js';
-import { CareDaemon } from '../../src/daemon/care.js';
-import { endpointKey } from '../../src/health/desired.js';
+import { type Endpoint, endpointKey } from '../../src/config/endpoint.js';
+import { CareDaemon, type CareSettings } from '../../src/daemon/care.js';
+import { type CareEvent, CareEventFanOut } from '../../src/events/care-events.js';
+import { loggedEvents } from '../../src/events/logged-events.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CareMetrics } from '../../src/metrics/metrics.js';
 import type { ProbeResult } from '../../src/probe/prober.js';
@@ -30,38 +31,18 @@ export const masters: Endpoint[] = ['192.168.0.2', '192.168.0.3', '192.168.0.4']
   port: 6443,
 }));
 
-export function testConfig(over: Partial<CareConfig> = {}): CareConfig {
+/** The daemon's settings for the rig: 1 s interval, 200 ms fast interval, fall and rise 2. */
+export function testConfig(over: Partial<CareSettings> = {}): CareSettings {
   return {
     vip: { family: 'inet', address: '10.103.97.2', port: 6443 },
     realServers: masters,
     scheduler: 'rr',
-    mode: 'route',
-    iface: 'lvscare',
-    nodeIp: undefined,
-    masqueradeBit: undefined,
-    runOnce: false,
-    clean: false,
     intervalMs: 1000,
     fastIntervalMs: 200,
     fall: 2,
     rise: 2,
     drainTimeoutMs: 3000,
-    health: {
-      scheme: 'https',
-      path: '/healthz',
-      method: 'GET',
-      body: undefined,
-      headers: {},
-      extraStatuses: [],
-      timeoutMs: 300,
-      ca: undefined,
-      caFile: undefined,
-      insecureSkipVerify: true,
-    },
-    metricsAddress: undefined,
-    livenessAddress: undefined,
-    logLevel: 'info',
-    logFormat: 'json',
+    health: { scheme: 'https', insecureSkipVerify: true, timeoutMs: 300 },
     ...over,
   };
 }
@@ -86,29 +67,19 @@ class ScriptedVip implements VipSetup {
   async clean(): Promise<void> {}
 }
 
-/** Metrics that also keep what each successful reconcile ended with. */
-class RecordingMetrics extends CareMetrics {
-  readonly ends: Array<{ failOpen: boolean; usable: number }> = [];
-  onReconciled: (() => void) | undefined;
-  override reconciled(...args: Parameters<CareMetrics['reconciled']>): void {
-    super.reconciled(...args);
-    this.ends.push({ failOpen: args[0], usable: args[1].filter((d) => d.weight > 0).length });
-    this.onReconciled?.();
-  }
-}
-
 export interface Rig {
   clock: VirtualClock;
   kernel: MemoryKernel;
   vip: ScriptedVip;
-  metrics: RecordingMetrics;
+  metrics: CareMetrics;
   daemon: CareDaemon;
-  config: CareConfig;
+  config: CareSettings;
   probeMode: Map<string, ProbeMode>;
   probes: Map<string, number>;
   /** Of those, the probes the daemon made as the first after a lost connection. */
   afterLoss: Map<string, number>;
-  logs: Array<Record<string, unknown>>;
+  /** Every event the daemon emitted, in order. */
+  events: CareEvent[];
   setProbe(m: Endpoint, mode: ProbeMode): void;
   /** The master's kept probe connection ends, with the error the socket reported if any. */
   loseConnection(m: Endpoint, err?: Error): void;
@@ -118,19 +89,16 @@ export function makeRig(config = testConfig(), discovery?: MembershipSource): Ri
   const clock = new VirtualClock();
   const kernel = new MemoryKernel();
   const vip = new ScriptedVip();
-  const metrics = new RecordingMetrics(
+  const metrics = new CareMetrics(
     config.realServers.map((m) => `${m.address}:${m.port}`),
     `${config.vip.address}:${config.vip.port}`,
   );
-  const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n'))
-        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const logger = createLogger('info', 'json', sink);
+  const events: CareEvent[] = [];
+  const discard = new Writable({ write: (_chunk, _enc, done) => done() });
+  const logger = createLogger('info', 'json', discard);
+  const fanOut = new CareEventFanOut(loggedEvents({ logger, metrics, clock }), (event) =>
+    events.push(event),
+  );
   const probeMode = new Map<string, ProbeMode>(
     config.realServers.map((m) => [endpointKey(m), 'ok']),
   );
@@ -140,8 +108,7 @@ export function makeRig(config = testConfig(), discovery?: MembershipSource): Ri
   const daemon = new CareDaemon(config, {
     kernel,
     vip,
-    logger,
-    metrics,
+    events: fanOut,
     clock,
     discovery,
     probeFor: (m, onLost) => {
@@ -153,8 +120,7 @@ export function makeRig(config = testConfig(), discovery?: MembershipSource): Ri
           const mode = probeMode.get(key) ?? 'ok';
           const result = (ok: boolean): ProbeResult => ({
             outcome: ok ? { ok: true } : { ok: false, reason: 'status 500' },
-            reason: ok ? undefined : 'status',
-            detail: ok ? undefined : 'status 500',
+            failure: ok ? undefined : 'status',
             durationMs: 1,
           });
           switch (mode) {
@@ -165,8 +131,7 @@ export function makeRig(config = testConfig(), discovery?: MembershipSource): Ri
             case 'refused':
               return Promise.resolve({
                 outcome: { ok: false, reason: 'refused', noConnection: true },
-                reason: 'refused',
-                detail: 'refused',
+                failure: 'refused',
                 durationMs: 1,
               });
             case 'dies':
@@ -174,8 +139,7 @@ export function makeRig(config = testConfig(), discovery?: MembershipSource): Ri
               lost.get(key)!(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
               return Promise.resolve({
                 outcome: { ok: false, reason: 'reset', noConnection: false },
-                reason: 'reset',
-                detail: 'reset',
+                failure: 'reset',
                 durationMs: 1,
               });
             case 'hang':
@@ -205,7 +169,7 @@ export function makeRig(config = testConfig(), discovery?: MembershipSource): Ri
     probeMode,
     probes,
     afterLoss,
-    logs,
+    events,
     setProbe: (m, mode) => probeMode.set(endpointKey(m), mode),
     loseConnection: (m, err) => lost.get(endpointKey(m))!(err),
   };

@@ -2,8 +2,7 @@
 // switch that makes every call fail (as the kernel does with the module unloaded or netlink
 // refusing). Kernel behaviour itself is tested in the kernel tier against the real thing.
 import { type DestinationExtended, type ServiceExtended, ZERO_STATS } from '@kha/netlink-ffi';
-import type { Endpoint } from '../../src/config/endpoint.js';
-import { endpointKey } from '../../src/health/desired.js';
+import { type Endpoint, endpointKey } from '../../src/config/endpoint.js';
 import type { IpvsKernel } from '../../src/reconcile/kernel.js';
 import type { Action, KernelView, WantedService } from '../../src/reconcile/plan.js';
 

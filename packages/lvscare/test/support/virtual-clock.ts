@@ -1,6 +1,6 @@
 // Virtual time for daemon unit tests: timers fire only when the test advances the clock, in order,
 // with pending promise work flushed between them.
-import type { Clock } from '../../src/daemon/clock.js';
+import type { Clock } from '../../src/time/clock.js';
 
 interface Timer {
   at: number;
@@ -20,6 +20,11 @@ export class VirtualClock implements Clock {
   private timers: Timer[] = [];
 
   now(): number {
+    return this.t;
+  }
+
+  /** The epoch is where virtual time starts. */
+  wallNow(): number {
     return this.t;
   }
 

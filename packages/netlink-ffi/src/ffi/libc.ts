@@ -7,8 +7,9 @@ const require = createRequire(import.meta.url);
 /**
  * koffi's native module, loaded straight from its platform package when that works. koffi's own
  * entry finds the same file by reading the ELF header of the node binary (glibc or musl) through
- * a page of bundled JavaScript: 80 ms of every start-up on an emulated CPU, `lvscare ipvs list`
- * and the daemon's first reconcile after a reboot included (bench/README.md). What we call (load,
+ * a page of bundled JavaScript, which every start-up would compile and run before its first
+ * netlink call, `lvscare ipvs list` and the daemon's first reconcile after a reboot included
+ * (figures in bench/README.md). What we call (load,
  * func, errno) is the native module's own; the entry adds only deprecated aliases. Any failure
  * (musl, another layout after an upgrade) falls back to the entry, which knows every platform.
  */

@@ -1,8 +1,9 @@
 // The IPVS replies a listing reads by the thousand (GET_SERVICE and GET_DEST dumps), decoded
 // where they lie, one pass per nest: a switch notes where the last attribute of each type is
 // (the last copy wins, as with nla_parse), then each value is read from the bytes with the size
-// checks and error texts of Attributes. No object, array or Buffer per nest or attribute: on an
-// emulated CPU, before the JIT has warmed up, each one costs (see bench/README.md, ipvs list).
+// checks and error texts of Attributes. No object, array or Buffer per nest or attribute: a
+// listing runs once, before the JIT has warmed up, so every allocation per attribute is paid in
+// full, thousands of times (figures in bench/README.md, ipvs list).
 import { type AddressFamily, addressAt, familyFromNumber, hostPrefixLength } from '../address.js';
 import {
   attributeType,

@@ -1,7 +1,6 @@
-// Who lvscare serves when it discovers masters: the seed (`--rs`), never removed, plus what
-// discovery reported last, plus masters discovery dropped that are still draining. Pure.
-import type { Endpoint } from '../config/endpoint.js';
-import { type ObservedDestination, endpointKey } from '../health/desired.js';
+// Who lvscare serves: the seed (`--rs`), never removed, plus what discovery reported last, plus
+// masters discovery dropped that are still draining. Pure.
+import { type Endpoint, endpointKey } from '../config/endpoint.js';
 
 export interface Membership {
   /** `--rs`: always served, whatever discovery says. */
@@ -45,7 +44,7 @@ export function afterAnswer(membership: Membership, answer: Endpoint[]): Members
 /** Retiring masters the kernel no longer holds are gone for good. */
 export function afterKernel(
   membership: Membership,
-  observed: Map<string, ObservedDestination>,
+  observed: ReadonlyMap<string, unknown>,
 ): Membership {
   const retiring = membership.retiring.filter((e) => observed.has(endpointKey(e)));
   return retiring.length === membership.retiring.length ? membership : { ...membership, retiring };
