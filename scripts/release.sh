@@ -80,5 +80,5 @@ if [ "$image" = 1 ]; then
 	rm -f "$out/lvscare-image-$version.oci.tar.key"
 fi
 (cd "$out" && sha256sum -- *.tar.gz $([ "$image" = 0 ] || echo "lvscare-image-$version.oci.tar") >SHA256SUMS)
-log "dist/release:"
+log "$out:"
 (cd "$out" && ls -l) >&2
