@@ -16,11 +16,7 @@ esac
 [ -e "/proc/sys/fs/binfmt_misc/qemu-$q" ] && exit 0
 sudo=()
 [ "$(id -u)" = 0 ] || sudo=(sudo)
-if ! dpkg-query -W -f='${Status}\n' qemu-user-static 2>/dev/null | grep -qx 'install ok installed'; then
-	echo "binfmt: installing qemu-user-static" >&2
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q update -qq >&2
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q install -y -qq --no-install-recommends qemu-user-static >&2
-fi
+bash "$(dirname "$0")/apt-install.sh" qemu-user-static
 [ -e /proc/sys/fs/binfmt_misc/register ] ||
 	"${sudo[@]}" mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || {
 	echo "binfmt: cannot mount binfmt_misc: running $arch programs needs it" >&2

@@ -99,7 +99,7 @@ inputs_key() {
 	{
 		echo "$tag ${archs[*]} $commit ${KHA_NODE_BASE:-}"
 		# shellcheck disable=SC2086 # the list splits on spaces, as in the Dockerfile
-		find "$dockerfile" "$0" scripts/npm-tarball.sh docker/npm-tarballs.sha256 $pinfiles package.json \
+		find "$dockerfile" "$0" scripts/npm-tarball.sh scripts/debian-sources.sh docker/npm-tarballs.sha256 $pinfiles package.json \
 			package-lock.json tsconfig.json tsconfig.base.json $scripts packages -type f \
 			-not -path '*/node_modules/*' -not -path '*/dist/*' -not -name '*.tsbuildinfo' -print0 |
 			LC_ALL=C sort -z | xargs -0 sha256sum
@@ -113,19 +113,9 @@ fi
 
 # What building needs; CI machines start with none of it. Another architecture's RUN steps and
 # maintainer scripts run under qemu-user (binfmt_misc).
-sudo=()
-[ "$(id -u)" = 0 ] || sudo=(sudo)
 need=(buildah mmdebstrap runc)
 for a in "${archs[@]}"; do [ "$a" = "$host_arch" ] || need+=(qemu-user-static arch-test); done
-missing=()
-for p in "${need[@]}"; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -qx 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	log "installing ${missing[*]}"
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q update -qq >&2
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
+bash scripts/apt-install.sh "${need[@]}"
 for a in "${archs[@]}"; do [ "$a" = "$host_arch" ] || bash scripts/binfmt.sh "$a"; done
 
 # --- the base --------------------------------------------------------------------------------
@@ -176,13 +166,7 @@ build_base() { # arch
 	tar -xzf "$npm_tgz" -C "$work/npm"
 	[ -x "$work/node/package/bin/node" ] || die "$nodepkg@$NODE_VERSION has no package/bin/node"
 	# This machine's Debian sources (a mirror or proxy it can reach), else Debian's own.
-	sources=http://deb.debian.org/debian
-	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
-		if [ -s "$f" ] && grep -q "$SUITE" "$f"; then
-			sources=$f
-			break
-		fi
-	done
+	sources=$(bash scripts/debian-sources.sh "$SUITE")
 	log "building the base $name: Debian $SUITE minbase + $BASE_PACKAGES, node $NODE_VERSION, npm $NPM_VERSION"
 	# Copyright files stay (licences); man pages, docs, locales and info pages do not. Times in
 	# the tree are the commit's (SOURCE_DATE_EPOCH).
@@ -288,7 +272,7 @@ else
 	list="$tag-index"
 	buildah manifest rm "$list" >/dev/null 2>&1 || true
 	buildah manifest create "$list" >/dev/null
-	for i in "${images[@]}"; do buildah manifest add --quiet "$list" "containers-storage:$i" >/dev/null; done
+	for i in "${images[@]}"; do buildah manifest add "$list" "containers-storage:$i" >/dev/null; done
 	buildah manifest push --quiet --all "$list" "oci:$layout:$tag" >/dev/null
 	buildah manifest rm "$list" >/dev/null
 fi
