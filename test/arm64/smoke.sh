@@ -99,9 +99,10 @@ vm_s=$((SECONDS - t1))
 summary=$work/summary.txt
 {
 	echo "VM: Debian $kver arm64 under qemu-system-aarch64 (virt, -cpu max, TCG), $(basename "$archive")"
-	grep -a -E '^(SMOKE|  \|)' "$cache/vm.log" | tr -d '\r' || true
+	grep -a '^SMOKE' "$cache/vm.log" | tr -d '\r' || true
 } >"$summary"
-cat "$summary" >&2
+# The checks' output too on the terminal; only the verdicts in the record.
+grep -a -E '^(SMOKE|  \|)' "$cache/vm.log" | tr -d '\r' >&2 || true
 vm_line=$(grep -a '^SMOKE: ' "$cache/vm.log" | tr -d '\r' | tail -n1)
 [ -n "$vm_line" ] || log "the VM gave no result (see $cache/vm.log)"
 vm_pass=$(echo "$vm_line" | sed -n 's/^SMOKE: \([0-9]*\) passed.*/\1/p')
@@ -111,13 +112,14 @@ log "VM: ${vm_line:-no result} in $vm_s s (boot and all)"
 # The image's arm64 entry under qemu-user on this host.
 pass=${vm_pass:-0} fail=${vm_fail:-1}
 img_check() { # name command...
-	local out
+	local out name=$1
+	shift
 	if out=$("$@" 2>&1); then
 		pass=$((pass + 1))
-		echo "SMOKE ok image: $1" | tee -a "$summary" >&2
+		echo "SMOKE ok image: $name" | tee -a "$summary" >&2
 	else
 		fail=$((fail + 1))
-		echo "SMOKE FAIL image: $1: $out" | tee -a "$summary" >&2
+		echo "SMOKE FAIL image: $name: $out" | tee -a "$summary" >&2
 	fi
 }
 t2=$SECONDS
