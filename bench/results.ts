@@ -409,6 +409,13 @@ const floodOut = (name: string) =>
   existsSync(`${benchDir}out/${name}`) ? read<FloodOut>(name) : undefined;
 const flood = floodSection(floodOut('liveness-flood-host.json'), floodOut('liveness-flood.json'));
 if (flood.length) lines.push('', ...flood);
+// The release artifacts' section is written by npm run smoke:arm64 (test/arm64/smoke.sh), not by
+// a bench: carried over as the last smoke run wrote it.
+const previous = existsSync(`${benchDir}RESULTS.md`)
+  ? readFileSync(`${benchDir}RESULTS.md`, 'utf8')
+  : '';
+const release = /<!-- release:start -->[\s\S]*<!-- release:end -->/.exec(previous);
+if (release) lines.push('', release[0]);
 writeFileSync(`${benchDir}RESULTS.md`, `${lines.join('\n')}\n`);
 writeFileSync(
   `${benchDir}results.json`,

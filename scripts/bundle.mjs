@@ -3,20 +3,56 @@
 //   lvscare-*.mjs           the rest of lvscare, loaded only when a command needs it
 //   node_modules/koffi      koffi's loader, kept apart: it finds its native binary beside itself
 //   node_modules/@koromix/koffi-<platform>-<arch>   that native binary
+// Usage: node scripts/bundle.mjs [--arch x64|arm64] [--out DIR]
+//   --arch  the architecture whose koffi native binary goes in (default: this machine's); one
+//           npm did not install is fetched from the npm registry and checked against the
+//           integrity package-lock.json records for it
+//   --out   where to write (default dist/image)
+// The commit printed by `version` is $KHA_BUILD_COMMIT, else git's HEAD, else "unknown".
 // A few files load a fraction of the modules the workspace layout does, which is most of the
 // daemon's resident memory above a bare node (bench/README.md). lvscare is split where its
 // entry point imports the command-line parser dynamically: `lvscare ipvs list` reads and
 // compiles the entry and the netlink code it shares with the daemon, not yargs, zod, pino,
 // prom-client and the daemon (a third of a second and more on an emulated CPU; bench/README.md).
 import { build } from 'esbuild';
-import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist', 'image');
+const { values: opts } = parseArgs({
+  options: { arch: { type: 'string', default: process.arch }, out: { type: 'string' } },
+});
+const arch = { amd64: 'x64', x86_64: 'x64', aarch64: 'arm64' }[opts.arch] ?? opts.arch;
+if (!['x64', 'arm64'].includes(arch)) throw new Error(`bundle: unsupported --arch ${opts.arch}`);
+const out = opts.out ? resolve(opts.out) : join(root, 'dist', 'image');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const gitHead = () => {
+  try {
+    return execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return '';
+  }
+};
+const commit = process.env.KHA_BUILD_COMMIT || gitHead() || 'unknown';
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -71,7 +107,7 @@ const common = {
   // Smaller source held in memory; identifiers are kept so stack traces stay readable.
   minifyWhitespace: true,
   minifySyntax: true,
-  define: { KHA_BUILD_VERSION: JSON.stringify(version) },
+  define: { KHA_BUILD_VERSION: JSON.stringify(version), KHA_BUILD_COMMIT: JSON.stringify(commit) },
   // CommonJS dependencies (pino, prom-client) call require(); an ES module has none of its own.
   banner: {
     js: "import { createRequire as khaCreateRequire } from 'node:module'; const require = khaCreateRequire(import.meta.url);",
@@ -100,14 +136,49 @@ const keep = (src) => {
   );
 };
 cpSync(koffiDir, join(out, 'node_modules/koffi'), { recursive: true, filter: keep });
-const nativeName = `@koromix/koffi-${process.platform}-${process.arch}`;
-const nativeDir = dirname(
-  createRequire(join(koffiDir, 'package.json')).resolve(`${nativeName}/package.json`),
-);
-cpSync(nativeDir, join(out, 'node_modules', nativeName), { recursive: true });
+const nativeName = `@koromix/koffi-linux-${arch}`;
+cpSync(koffiNative(nativeName), join(out, 'node_modules', nativeName), { recursive: true });
+
+/** The directory of koffi's native package for the target: npm's, else fetched and checked. */
+function koffiNative(name) {
+  try {
+    return dirname(createRequire(join(koffiDir, 'package.json')).resolve(`${name}/package.json`));
+  } catch {
+    // not installed: npm installs only this machine's architecture
+  }
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+  const entry = lock.packages?.[`node_modules/${name}`];
+  if (!entry?.integrity) throw new Error(`bundle: package-lock.json records no ${name}`);
+  const dir = join(root, '.cache', 'npm-packages', `${name.replace('/', '+')}-${entry.version}`);
+  if (existsSync(join(dir, 'package', 'package.json'))) return join(dir, 'package');
+  const tmp = mkdtempSync(join(tmpdir(), 'kha-bundle-'));
+  try {
+    execFileSync('npm', ['pack', '--silent', `${name}@${entry.version}`], {
+      cwd: tmp,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const tgz = join(
+      tmp,
+      readdirSync(tmp).find((f) => f.endsWith('.tgz')),
+    );
+    const [algo, expected] = entry.integrity.split(/-(.*)/s);
+    const actual = createHash(algo).update(readFileSync(tgz)).digest('base64');
+    if (actual !== expected)
+      throw new Error(
+        `bundle: ${name}@${entry.version} does not match package-lock.json's integrity`,
+      );
+    mkdirSync(dir, { recursive: true });
+    execFileSync('tar', ['-xzf', tgz, '-C', dir]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return join(dir, 'package');
+}
 
 writeFileSync(
   join(out, 'package.json'),
   `${JSON.stringify({ name: 'kha-image', version, private: true, type: 'module' }, null, 2)}\n`,
 );
-console.log(`bundled ${Object.keys(entries).join(', ')} ${version} into ${relative(root, out)}`);
+console.log(
+  `bundled ${Object.keys(entries).join(', ')} ${version} (${commit.slice(0, 12)}, linux/${arch === 'x64' ? 'amd64' : arch}) into ${relative(root, out)}`,
+);

@@ -39,7 +39,8 @@ export class PodNode {
     join(this.dir, 'state'),
   ];
 
-  constructor() {
+  /** `kha` is how kha is run: the bundle by default, or e.g. a release archive's launcher. */
+  constructor(readonly kha: readonly [string, ...string[]] = [KHA_BIN]) {
     writeFileSync(this.hosts, HOSTS_BEFORE);
     chmodSync(this.hosts, 0o644);
     mkdirSync(this.manifests);
@@ -52,8 +53,9 @@ export class PodNode {
   /** kha join --skip-kubeadm with the built image; throws with kha's output when it fails. */
   join(masters: string[], caFile: string, extra: string[] = []): string {
     const r = spawnSync(
-      KHA_BIN,
+      this.kha[0],
       [
+        ...this.kha.slice(1),
         'join',
         ...masters.flatMap((m) => ['--master', m]),
         ...this.flags,
@@ -77,9 +79,11 @@ export class PodNode {
    * stop; `onManifestGone` plays kubelet's part (stopping the pod) once the file is gone.
    */
   async reset(onManifestGone: () => void, waitS = 60): Promise<{ status: number; out: string }> {
-    const child = spawn(KHA_BIN, ['reset', ...this.flags, '--wait', String(waitS)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      this.kha[0],
+      [...this.kha.slice(1), 'reset', ...this.flags, '--wait', String(waitS)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));

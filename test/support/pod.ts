@@ -15,16 +15,19 @@ const version = (
 ).version;
 
 export const IMAGE_ARCHIVE = join(repo, 'dist', 'lvscare-image.tar');
-/** The tag npm run image gives the image, loaded into the VM's podman under that name. */
-export const IMAGE_TAG = `kha/lvscare:${version}`;
+/**
+ * The name npm run image gives the image, loaded into the VM's podman under it: `localhost/`, a
+ * registry of nobody else's (a bare kha/lvscare would be docker.io's).
+ */
+export const IMAGE_TAG = `localhost/kha/lvscare:${version}`;
 
-/** The Node release the image ships: the version in docker/Dockerfile's FROM tag. */
+/** The Node release the image ships (and the release archives): docker/Dockerfile's NODE_VERSION. */
 export function imageNodeVersion(): string {
-  const from = /^FROM\s+\S*node:(\d+\.\d+\.\d+)-/m.exec(
+  const arg = /^ARG NODE_VERSION=(\d+\.\d+\.\d+)$/m.exec(
     readFileSync(join(repo, 'docker', 'Dockerfile'), 'utf8'),
   );
-  if (!from) throw new Error('docker/Dockerfile: no node:<x.y.z>-... base image');
-  return `v${from[1]}`;
+  if (!arg) throw new Error('docker/Dockerfile: no ARG NODE_VERSION=x.y.z');
+  return `v${arg[1]}`;
 }
 
 export function podman(...args: string[]): string {

@@ -32,7 +32,11 @@ test('care --help and help care: every flag with its default and its CARE_* vari
 
 test('version, version --short, --version', () => {
   const long = lvscare(['version']);
-  assert.match(long.stdout, /^lvscare \d+\.\d+\.\d+ \(node v\d+/);
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  assert.match(
+    long.stdout,
+    new RegExp(`^lvscare \\d+\\.\\d+\\.\\d+ \\(commit \\w+, linux/${arch}, node v\\d+`),
+  );
   const short = lvscare(['version', '--short']);
   assert.match(short.stdout, /^\d+\.\d+\.\d+\n$/);
   assert.equal(lvscare(['--version']).stdout, short.stdout);

@@ -5,6 +5,7 @@
 import yargs, { type Argv, type Options } from 'yargs';
 import { type FlagMeta, camel } from '../config/flag.js';
 import { UsageError } from '../exit.js';
+import { COMMIT, platformName } from '../version.js';
 import { envName } from './pflag-argv.js';
 
 /** The `version` command's one flag, the same in both CLIs. */
@@ -15,9 +16,14 @@ export const versionFlags = (parser: Argv) =>
     describe: 'print just the version number',
   });
 
-/** What `version` prints: the bare number with --short, else the program and Node's version. */
+/**
+ * What `version` prints: the bare number with --short, else the program, the version, the commit
+ * it was built from, the platform it runs on and Node's version.
+ */
 export function versionText(program: string, version: string, short: boolean): string {
-  return short ? `${version}\n` : `${program} ${version} (node ${process.version})\n`;
+  return short
+    ? `${version}\n`
+    : `${program} ${version} (commit ${COMMIT}, ${platformName()}, node ${process.version})\n`;
 }
 
 export function cliParser(
