@@ -13,6 +13,7 @@ import {
   NodeEvents,
   loadKubeconfig,
   nodeNameOfCertificate,
+  systemClock,
 } from '@kha/lvscare/parts';
 import { type FakeApiserver, startRegistryApiserver } from '../support/apiserver.js';
 import { storedEvents } from '../support/kube-events.js';
@@ -43,12 +44,7 @@ function sink(name: string) {
   const events = new NodeEvents({
     nodeName,
     credentials: () => loadKubeconfig(conf),
-    now: Date.now,
-    sleep: (ms, signal) =>
-      new Promise((resolve, reject) => {
-        const t = setTimeout(resolve, ms);
-        signal.addEventListener('abort', () => (clearTimeout(t), reject(new Error('stopped'))));
-      }),
+    clock: systemClock,
     outcome: (outcome, note, why) =>
       outcomes.push({ outcome, reason: note.reason, ...(why ? { why } : {}) }),
   });

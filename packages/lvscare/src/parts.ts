@@ -22,3 +22,4 @@ export {
   MAX_QUEUED as MAX_QUEUED_NODE_EVENTS,
 } from './node-events/node-events.js';
 export { nodeNameOfCertificate } from './node-events/node-name.js';
+export { systemClock } from './time/clock.js';

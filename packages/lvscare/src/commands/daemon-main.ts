@@ -18,6 +18,7 @@ import { ipvsKernel } from '../reconcile/kernel.js';
 import { systemClock } from '../time/clock.js';
 import { EXPIRE_NODEST_CONN, ensureSysctl } from '../vip/sysctl.js';
 import type { VipSetup } from '../vip/mode.js';
+import { attachNodeEvents } from './node-events-main.js';
 
 export async function runDaemon(
   config: CareConfig,
@@ -44,6 +45,13 @@ export async function runDaemon(
       clock: systemClock,
     }),
   );
+  const nodeEvents = config.discovery?.nodeEvents
+    ? await attachNodeEvents(config.discovery.kubeconfig, formatEndpoint(config.vip), events, {
+        log,
+        registry: metrics.registry,
+        clock: systemClock,
+      })
+    : undefined;
   const discovery = config.discovery
     ? new DiscoveredMasters(config.vip, config.realServers, config.discovery, {
         events,
@@ -83,6 +91,7 @@ export async function runDaemon(
   });
   log.info({ signal }, 'stopping; the rules stay in place');
   await daemon.stop();
+  await nodeEvents?.stop();
   await Promise.all([server, liveness].flatMap((s) => (s ? [closeServer(s)] : [])));
   return 0;
 }

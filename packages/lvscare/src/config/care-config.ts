@@ -142,6 +142,8 @@ function careSchema(notes: Notes) {
                 cidr: f.discoverCidr,
                 stateFile: f.discoverStateFile,
                 periodMs: f.discoverPeriod,
+                /** Events on the Node, with the same credentials. */
+                nodeEvents: f.nodeEvents,
               },
             }
           : {}),
@@ -212,6 +214,7 @@ export function describeConfig(config: CareConfig): Record<string, unknown> {
         ...(config.discovery.cidr && { cidr: config.discovery.cidr.text }),
         ...(config.discovery.stateFile && { stateFile: config.discovery.stateFile }),
         period: formatDuration(config.discovery.periodMs),
+        nodeEvents: config.discovery.nodeEvents,
       },
     }),
     health: `${config.health.method} ${config.health.scheme}://<rs>${config.health.path} timeout ${formatDuration(config.health.timeoutMs)}${config.health.scheme === 'https' ? (config.health.insecureSkipVerify ? ' (TLS not verified)' : ` (TLS verified against ${config.health.caFile ?? 'system CAs'})`) : ''}`,

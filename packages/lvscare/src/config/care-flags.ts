@@ -373,6 +373,15 @@ export function careFlags(notes: Notes) {
         duration('discover-period', '1m', MIN_DISCOVER_PERIOD_MS, MAX_DISCOVER_PERIOD_MS, notes),
       ),
     ),
+    nodeEvents: flagWithDefault(
+      {
+        kind: 'boolean',
+        default: true,
+        describe:
+          "with --kubeconfig: post Events on this node's Node when a master goes out or back, on fail-open and when rules are put back (--no-node-events: none)",
+      },
+      z.boolean(),
+    ),
     logger: flagWithDefault(
       { kind: 'string', default: 'INFO', describe: 'INFO or DEBG' },
       text((t): 'info' | 'debug' => {

@@ -5,6 +5,7 @@
 import type { ApiCall, ApiWrite } from '../discovery/kube-api.js';
 import { DiscoveryError, getJson } from '../discovery/kube-api.js';
 import type { KubeCredentials } from '../discovery/kubeconfig.js';
+import { type Clock, sleep } from '../time/clock.js';
 import { EventCorrelator, type NodeEventNote } from './correlator.js';
 import { EVENTS_PATH, type EventTiming, nodeEvent, repeatPatch } from './event-object.js';
 
@@ -24,9 +25,8 @@ export interface NodeEventsOptions {
   nodeName: string;
   /** The kubelet's credentials, read for every post (they rotate). */
   credentials: () => Promise<KubeCredentials>;
-  /** Wall-clock milliseconds: the Events' timestamps. */
-  now: () => number;
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Its wall time stamps the Events; its timers space the tries. */
+  clock: Clock;
   /** Each Event's fate, for the metric and the log; `why` with a failure. */
   outcome: (outcome: NodeEventOutcome, note: NodeEventNote, why?: string) => void;
 }
@@ -49,7 +49,7 @@ export class NodeEvents {
   /** Queues an Event for the Node; returns at once. */
   record(note: NodeEventNote): void {
     if (this.abort.signal.aborted) return;
-    const now = this.o.now();
+    const now = this.o.clock.wallNow();
     const c = this.correlator.correlate(note, now);
     if (c.action === 'drop') return this.o.outcome('throttled', note);
     if (this.queue.length >= MAX_QUEUED) return this.o.outcome('queue-full', note);
@@ -76,11 +76,8 @@ export class NodeEvents {
     let why = '';
     for (let attempt = 0; attempt < TRIES; attempt++) {
       if (attempt > 0) {
-        try {
-          await this.o.sleep(RETRY_MS[attempt - 1]!, this.abort.signal);
-        } catch {
-          return; // stopped
-        }
+        await sleep(this.o.clock, RETRY_MS[attempt - 1]!, this.abort.signal);
+        if (this.abort.signal.aborted) return;
       }
       try {
         await this.post(q);
