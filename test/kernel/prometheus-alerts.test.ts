@@ -2,11 +2,14 @@
 // worker's address, on the port kha's manifest binds (0.0.0.0:9299), the target labelled with its
 // node as the PodMonitor labels it, with the shipped alert rules loaded and lvscare following the
 // masters through the API (discovery on). A killed master fires LvscareMasterDown, which resolves
-// when the master returns; every query of the shipped Grafana dashboard returns data for the node
+// when the master returns, and its out and back are Events on the worker's Node at the API; every query of the shipped Grafana dashboard returns data for the node
 // picked; every master killed fires LvscareFailOpen; the VIP deleted over and over fires
-// LvscareRepairStorm; lvscare stopped fires LvscareDown.
+// LvscareRepairStorm; a master down for one worker of four fires LvscareMasterUnreachable; no CA
+// and a failing link-mode set-up fire LvscareProbeTlsUnverified and LvscareVipSetupFailing;
+// lvscare stopped fires LvscareDown.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -23,7 +26,8 @@ import {
   waitAllAt,
   withClient,
 } from '../support/care-scenario.js';
-import type { LvscareProcess } from '../support/lvscare-process.js';
+import { LVSCARE_BIN, LvscareProcess } from '../support/lvscare-process.js';
+import { storedEvents } from '../support/kube-events.js';
 import { publishMasters } from '../support/registry.js';
 import { attempt } from '../support/run.js';
 import {
@@ -169,13 +173,15 @@ test('Prometheus on another host scrapes lvscare at the node address; no alert f
   assert.deepEqual(await p.alerts(), [], 'no alert while every master is up');
 });
 
-test('a killed master fires LvscareMasterDown through Prometheus; it resolves when the master is back', async () => {
+test('a killed master fires LvscareMasterDown through Prometheus; it resolves when the master is back; both are Events on the Node', async () => {
   const p = prometheus!;
   const master = masterText(m1);
   let fired: Awaited<ReturnType<Prometheus['waitForAlert']>>;
   let resolvedMs = 0;
   let firedMs = 0;
+  let killedAt = 0;
   await withClient(vip, async () => {
+    killedAt = Date.now();
     topo.killMaster(m1);
     const killed = performance.now();
     fired = await p.waitForAlert('LvscareMasterDown', { master }, 'firing', TAKE_OUT_MS + ALERT_MS);
@@ -201,6 +207,32 @@ test('a killed master fires LvscareMasterDown through Prometheus; it resolves wh
     // Traffic through the VIP after the return, for the dashboard's per-destination panels.
     await sleep(3000);
   });
+  // What the worker saw is on its Node, at the API (the masters' shared store), as kubelet's own
+  // Events are: `kubectl describe node worker-1` would list both.
+  // Since the kill: an Event counts its last occurrence (lastTimestamp, whole seconds).
+  const since = Math.floor(killedAt / 1000) * 1000;
+  const onNode = (reason: string) =>
+    storedEvents(registry).filter(
+      (e) =>
+        e.object.reason === reason &&
+        e.object.involvedObject?.kind === 'Node' &&
+        e.object.involvedObject.name === NODE &&
+        (e.object.message ?? '').includes(master) &&
+        Date.parse(String(e.object.lastTimestamp)) >= since,
+    );
+  const end = performance.now() + 30_000;
+  while (
+    performance.now() < end &&
+    (onNode('APIServerOut').length === 0 || onNode('APIServerBack').length === 0)
+  )
+    await sleep(500);
+  const out = onNode('APIServerOut');
+  const back = onNode('APIServerBack');
+  assert.ok(out.length >= 1, 'the master taken out, as an Event on the Node');
+  assert.equal(out[0]!.object.type, 'Warning');
+  assert.equal(out[0]!.namespace, 'default');
+  assert.ok(back.length >= 1, 'and its return');
+  assert.equal(back[0]!.object.type, 'Normal');
   console.log(
     `LvscareMasterDown (for: ${FOR_S}s, ${INTERVAL_S}s scrape/evaluation): firing ${(firedMs / 1000).toFixed(1)} s ` +
       `after the kill, resolved ${(resolvedMs / 1000).toFixed(1)} s after the master's return`,
@@ -301,6 +333,114 @@ async function stormFiring(p: Prometheus): Promise<boolean> {
     (a) => a.labels.alertname === 'LvscareRepairStorm' && a.state === 'firing',
   );
 }
+
+test('a master down for one worker of four fires LvscareMasterUnreachable there, not LvscareMasterDown', async () => {
+  // Three other workers, as their lvscare would report every master up (the same series), served
+  // from this host; a second Prometheus scrapes them beside the real one, so the first keeps its
+  // single worker for the other scenarios.
+  const others = await Promise.all(
+    [9301, 9302, 9303].map(
+      (port) =>
+        new Promise<Server>((resolve) => {
+          const server = createServer((_req, res) => {
+            res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+            res.end(
+              all
+                .map(
+                  (m) =>
+                    `lvscare_master_state{master="${m}",state="up"} 1\n` +
+                    `lvscare_master_state{master="${m}",state="down"} 0\n`,
+                )
+                .join(''),
+            );
+          });
+          server.listen(port, topo.workerIp, () => resolve(server));
+        }),
+    ),
+  );
+  const rules = join(dir, 'lvscare-rules.yaml');
+  const p = await Prometheus.start({
+    targets: [target],
+    ruleFiles: [rules],
+    intervalSeconds: INTERVAL_S,
+    netns: 'kha-router',
+    listen: '10.0.0.1:9091',
+    targetLabels: { node: NODE },
+    moreTargets: [9301, 9302, 9303].map((port, i) => ({
+      targets: [`${topo.workerIp}:${port}`],
+      labels: { node: `worker-${i + 2}` },
+    })),
+  });
+  const master = masterText(m1);
+  try {
+    topo.killMaster(m1);
+    const fired = await p.waitForAlert(
+      'LvscareMasterUnreachable',
+      { master, instance: target },
+      'firing',
+      TAKE_OUT_MS + ALERT_MS,
+    );
+    assert.equal(fired?.labels.severity, 'warning');
+    assert.equal(
+      fired?.annotations.runbook_url,
+      'https://kha.invalid/docs/monitoring.md#lvscaremasterunreachable',
+    );
+    assert.equal(
+      (await p.alerts()).some((a) => a.labels.alertname === 'LvscareMasterDown'),
+      false,
+      'one worker of four is the path from that node, not the API server',
+    );
+    await topo.startMaster(m1);
+    await p.waitForAlert(
+      'LvscareMasterUnreachable',
+      { master },
+      'inactive',
+      BRING_BACK_MS + ALERT_MS,
+    );
+  } finally {
+    await p.stop();
+    for (const s of others) s.close();
+  }
+  assert.ok(await waitAllAt(vip, all, 1, BRING_BACK_MS), 'm1 back at weight 1');
+});
+
+test("lvscare without a CA and with its link mode's NAT failing: LvscareProbeTlsUnverified and LvscareVipSetupFailing fire; put right, both resolve", async () => {
+  const p = prometheus!;
+  await stopCare(care);
+  care = undefined;
+  // The image without nftables, as it were: every nft call fails.
+  const bin = join(dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'nft'), '#!/bin/sh\necho "nft: simulated failure" >&2\nexit 1\n');
+  chmodSync(join(bin, 'nft'), 0o755);
+  const args = podLikeArgs();
+  args.splice(args.indexOf('--health-ca-file'), 2);
+  args[args.indexOf('--mode') + 1] = 'link';
+  care = new LvscareProcess(args, { PATH: `${bin}:${process.env.PATH}` });
+  await care.waitForLog((l) => l.msg === 'lvscare care started', 30_000);
+  const tls = await p.waitForAlert(
+    'LvscareProbeTlsUnverified',
+    { instance: target },
+    'firing',
+    ALERT_MS + 30_000,
+  );
+  assert.equal(tls?.labels.severity, 'warning');
+  const vipSetup = await p.waitForAlert(
+    'LvscareVipSetupFailing',
+    { instance: target },
+    'firing',
+    ALERT_MS,
+  );
+  assert.equal(vipSetup?.labels.severity, 'critical');
+  await stopCare(care);
+  care = undefined;
+  const clean = attempt(LVSCARE_BIN, ['care', '--vs', vip.text, '--clean', '--mode', 'link']);
+  assert.equal(clean.status, 0, clean.stderr);
+  care = await startCare(podLikeArgs());
+  assert.ok(await waitMastersUp(60_000), 'every master up again');
+  await p.waitForAlert('LvscareProbeTlsUnverified', { instance: target }, 'inactive', ALERT_MS);
+  await p.waitForAlert('LvscareVipSetupFailing', { instance: target }, 'inactive', ALERT_MS);
+});
 
 test('lvscare stopped: LvscareDown fires for its target', async () => {
   const p = prometheus!;

@@ -32,6 +32,8 @@ export interface PrometheusOptions {
   netns?: string;
   /** Extra labels on every target (e.g. node). */
   targetLabels?: Record<string, string>;
+  /** Further targets of the same job with labels of their own (other workers). */
+  moreTargets?: Array<{ targets: string[]; labels: Record<string, string> }>;
 }
 
 export interface Sample {
@@ -83,7 +85,10 @@ export class Prometheus {
       scrape_configs: [
         {
           job_name: o.job ?? 'kube-lvscare',
-          static_configs: [{ targets: o.targets, labels: o.targetLabels ?? {} }],
+          static_configs: [
+            { targets: o.targets, labels: o.targetLabels ?? {} },
+            ...(o.moreTargets ?? []),
+          ],
         },
       ],
     };
@@ -103,7 +108,8 @@ export class Prometheus {
     const ready = await poll(async () => {
       const targets = await p.api<{ activeTargets: Array<{ lastScrape: string }> }>('targets');
       return (
-        targets.activeTargets.length === o.targets.length &&
+        targets.activeTargets.length ===
+          o.targets.length + (o.moreTargets ?? []).reduce((n, g) => n + g.targets.length, 0) &&
         targets.activeTargets.every((t) => Date.parse(t.lastScrape) > 0)
       );
     }, timeoutMs);
