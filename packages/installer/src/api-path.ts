@@ -19,21 +19,25 @@ export type ApiPathVerdict =
   { kind: 'clear' } | { kind: 'warn'; line: string } | { kind: 'refuse'; line: string };
 
 /** Pure: what reset must say, from kubelet's facts and the VIPs it removes. */
-export function apiPathVerdict(f: KubeletFacts, vips: string[], force: boolean): ApiPathVerdict {
-  const host = f.server?.hostname.replace(/^\[|\]$/g, '');
-  if (!f.server || !(host === APISERVER_NAME || vips.includes(host ?? '')))
+export function apiPathVerdict(
+  facts: KubeletFacts,
+  vips: string[],
+  force: boolean,
+): ApiPathVerdict {
+  const host = facts.server?.hostname.replace(/^\[|\]$/g, '');
+  if (!facts.server || !(host === APISERVER_NAME || vips.includes(host ?? '')))
     return { kind: 'clear' };
-  const what = `kubelet's kubeconfig ${f.kubeconfig} names ${f.server.origin}, which reaches the API only through the hosts entry and the VIP that reset removes`;
-  if (f.running.length === 0)
+  const what = `kubelet's kubeconfig ${facts.kubeconfig} names ${facts.server.origin}, which reaches the API only through the hosts entry and the VIP that reset removes`;
+  if (facts.running.length === 0)
     return { kind: 'warn', line: `${what}: once kubelet starts, the node goes NotReady` };
   if (force)
     return {
       kind: 'warn',
-      line: `${what}; kubelet runs (pid ${f.running.join(', ')}) and the node goes NotReady (--force)`,
+      line: `${what}; kubelet runs (pid ${facts.running.join(', ')}) and the node goes NotReady (--force)`,
     };
   return {
     kind: 'refuse',
-    line: `${what}, and kubelet runs (pid ${f.running.join(', ')}): the node would go NotReady. Point its server at a master first (then systemctl restart kubelet), or give --force`,
+    line: `${what}, and kubelet runs (pid ${facts.running.join(', ')}): the node would go NotReady. Point its server at a master first (then systemctl restart kubelet), or give --force`,
   };
 }
 

@@ -14,11 +14,11 @@ const foreignManifestCopy = (d: Pick<Deployment, 'stateDir'>): string =>
   besideRecord(d, `${MANIFEST_FILE}.foreign`);
 
 export function foreignManifestStep(
-  d: Pick<Deployment, 'manifestPath' | 'stateDir'>,
+  deployment: Pick<Deployment, 'manifestPath' | 'stateDir'>,
   options: { force: boolean },
 ): Step {
-  const path = d.manifestPath;
-  const copy = foreignManifestCopy(d);
+  const path = deployment.manifestPath;
+  const copy = foreignManifestCopy(deployment);
   /** The foreign manifest's bytes, or undefined when the file is kha's (or absent). */
   const foreign = async (): Promise<Buffer | undefined> => {
     const bytes = await readIfPresent(path);
@@ -45,7 +45,7 @@ export function foreignManifestStep(
     async apply() {
       const bytes = await foreign();
       if (!bytes || !options.force) return ['none'];
-      await fs.mkdir(d.stateDir, { recursive: true, mode: 0o700 });
+      await fs.mkdir(deployment.stateDir, { recursive: true, mode: 0o700 });
       await writeFileAtomically(copy, bytes, { mode: 0o600 });
       return [`kept as ${copy}`];
     },

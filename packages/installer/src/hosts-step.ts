@@ -101,9 +101,9 @@ const diffOf = (path: string, from: Buffer, to: Buffer) =>
   unifiedDiff(path, from.toString('latin1'), to.toString('latin1'));
 
 /** The hosts entry `VIP apiserver.cluster.local`, as a step. */
-export function hostsStep(d: Pick<Deployment, 'hostsFile' | 'care'>): Step {
-  const path = d.hostsFile;
-  const vip = d.care.vip.address;
+export function hostsStep(deployment: Pick<Deployment, 'hostsFile' | 'care'>): Step {
+  const path = deployment.hostsFile;
+  const vip = deployment.care.vip.address;
   const linked = (target: string | undefined) =>
     target ? [`${path} is a symbolic link: written through to ${target}`] : [];
   return {

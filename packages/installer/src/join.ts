@@ -30,15 +30,15 @@ export interface JoinOptions {
 }
 
 /** What the steps set up, from the flags. */
-export function deploymentOf(s: KhaSettings): Deployment {
+export function deploymentOf(settings: KhaSettings): Deployment {
   return {
-    care: s.care,
-    manifest: renderManifest(s, MANIFEST_HEADER),
-    hostsFile: s.hostsFile,
-    manifestPath: manifestPath(s),
-    modulesLoadDir: s.modulesLoadDir,
-    sysctlDir: s.sysctlDir,
-    stateDir: s.stateDir,
+    care: settings.care,
+    manifest: renderManifest(settings, MANIFEST_HEADER),
+    hostsFile: settings.hostsFile,
+    manifestPath: manifestPath(settings),
+    modulesLoadDir: settings.modulesLoadDir,
+    sysctlDir: settings.sysctlDir,
+    stateDir: settings.stateDir,
   };
 }
 
@@ -62,20 +62,20 @@ function recordedPod(s: PodSettings): RecordedPod {
 
 /** What a command sets up, for reset and update. */
 export function joinRecord(
-  s: KhaSettings,
+  settings: KhaSettings,
   command: JoinRecord['command'],
   steps: StepName[],
 ): JoinRecord {
   return {
     command,
     steps,
-    pod: recordedPod(s),
-    vip: formatEndpoint(s.vip),
-    careArgs: withoutCaFile(careArgs(s).slice(1)),
-    hostsFile: s.hostsFile,
-    manifestPath: manifestPath(s),
-    modulesLoadDir: s.modulesLoadDir,
-    sysctlDir: s.sysctlDir,
+    pod: recordedPod(settings),
+    vip: formatEndpoint(settings.vip),
+    careArgs: withoutCaFile(careArgs(settings).slice(1)),
+    hostsFile: settings.hostsFile,
+    manifestPath: manifestPath(settings),
+    modulesLoadDir: settings.modulesLoadDir,
+    sysctlDir: settings.sysctlDir,
     kha: VERSION,
     at: new Date().toISOString(),
   };
@@ -83,7 +83,7 @@ export function joinRecord(
 
 /** The steps join and adopt share: the node's side of the VIP, without kubeadm. */
 export function nodeSteps(
-  s: KhaSettings,
+  settings: KhaSettings,
   options: {
     command: string;
     force: boolean | undefined;
@@ -92,9 +92,9 @@ export function nodeSteps(
     needKubeadm: boolean;
   },
 ): Step[] {
-  const d = deploymentOf(s);
+  const d = deploymentOf(settings);
   return [
-    preflightStep(s.care, options),
+    preflightStep(settings.care, options),
     foreignManifestStep(d, { force: options.force ?? false }),
     hostsStep(d),
     rulesStep(d),
@@ -106,11 +106,11 @@ export function nodeSteps(
 
 /** join's steps and its record: what `kha join` runs, and what a test can drive step by step. */
 export function joinPlan(
-  s: KhaSettings,
+  settings: KhaSettings,
   options: Omit<JoinOptions, 'dryRun'>,
 ): { steps: Step[]; record: RecordWrite } {
   const steps = [
-    ...nodeSteps(s, {
+    ...nodeSteps(settings, {
       command: 'join',
       force: options.force,
       checkControlPlaneEndpoint: options.checkControlPlaneEndpoint ?? true,
@@ -120,18 +120,18 @@ export function joinPlan(
     ...(options.skipKubeadm
       ? []
       : [
-          kubeadmStep(s.vip, options.kubeadmArgs, {
-            dir: s.manifestDir,
+          kubeadmStep(settings.vip, options.kubeadmArgs, {
+            dir: settings.manifestDir,
             file: MANIFEST_FILE,
           }),
         ]),
   ];
   const record = joinRecord(
-    s,
+    settings,
     'join',
     steps.map((x) => x.name),
   );
-  return { steps, record: recording(s.stateDir, record) };
+  return { steps, record: recording(settings.stateDir, record) };
 }
 
 export async function joinWorker(

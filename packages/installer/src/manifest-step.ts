@@ -40,16 +40,16 @@ async function moveAside(from: string, to: string): Promise<boolean> {
 }
 
 export function manifestStep(
-  d: Pick<Deployment, 'care' | 'manifest' | 'manifestPath' | 'stateDir'>,
+  deployment: Pick<Deployment, 'care' | 'manifest' | 'manifestPath' | 'stateDir'>,
   options: { waitMs: number },
 ): Step {
-  const path = d.manifestPath;
-  const vip = formatEndpoint(d.care.vip);
+  const path = deployment.manifestPath;
+  const vip = formatEndpoint(deployment.care.vip);
   const wanted = (): string => {
-    if (d.manifest === undefined) throw new Error(`no manifest to write for ${vip}`);
-    return d.manifest;
+    if (deployment.manifest === undefined) throw new Error(`no manifest to write for ${vip}`);
+    return deployment.manifest;
   };
-  const parked = parkedManifest(d);
+  const parked = parkedManifest(deployment);
   return {
     name: 'manifest',
     title: `static pod ${path}`,
@@ -71,7 +71,7 @@ export function manifestStep(
       ];
     },
     async undo() {
-      await fs.mkdir(d.stateDir, { recursive: true, mode: 0o700 });
+      await fs.mkdir(deployment.stateDir, { recursive: true, mode: 0o700 });
       const moved = await moveAside(path, parked);
       const left = await waitForCareToStop(vip, options.waitMs);
       if (left.length > 0)

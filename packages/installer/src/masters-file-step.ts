@@ -14,15 +14,15 @@ import { textIfPresent } from './file-plan.js';
 import type { Step } from './step.js';
 import { unifiedDiff } from './unified-diff.js';
 
-export function mastersFileStep(d: Pick<Deployment, 'care'>): Step {
-  const file = d.care.discovery?.stateFile;
-  const masters = d.care.realServers;
+export function mastersFileStep(deployment: Pick<Deployment, 'care'>): Step {
+  const file = deployment.care.discovery?.stateFile;
+  const masters = deployment.care.realServers;
   /** The file's text when it lists other masters than the given ones; lvscare seeds an absent one. */
   const stale = async (): Promise<string | undefined> => {
     if (!file) return undefined;
     const text = await textIfPresent(file);
     if (text === undefined) return undefined;
-    const read = readMastersState(file, d.care.vip.family);
+    const read = readMastersState(file, deployment.care.vip.family);
     const same =
       'masters' in read &&
       read.masters.map(formatEndpoint).sort().join() === masters.map(formatEndpoint).sort().join();

@@ -86,11 +86,13 @@ async function bootFilesPlan(files: Array<[string, string | undefined]>): Promis
 }
 
 /** The virtual server, the mode's set-up (route, or dummy link and nft table) and the boot files. */
-export function rulesStep(d: Pick<Deployment, 'care' | 'modulesLoadDir' | 'sysctlDir'>): Step {
-  const c = d.care;
+export function rulesStep(
+  deployment: Pick<Deployment, 'care' | 'modulesLoadDir' | 'sysctlDir'>,
+): Step {
+  const c = deployment.care;
   const vip = formatEndpoint(c.vip);
-  const modules = join(d.modulesLoadDir, MODULES_LOAD_FILE);
-  const sysctl = join(d.sysctlDir, SYSCTL_FILE);
+  const modules = join(deployment.modulesLoadDir, MODULES_LOAD_FILE);
+  const sysctl = join(deployment.sysctlDir, SYSCTL_FILE);
   const setup = c.mode === 'link' ? `the dummy link ${c.iface} and the nft table` : 'the route';
   return {
     name: 'rules',
@@ -105,7 +107,7 @@ export function rulesStep(d: Pick<Deployment, 'care' | 'modulesLoadDir' | 'sysct
       ];
     },
     async apply() {
-      await installRules(c, d);
+      await installRules(c, deployment);
       return [
         `${vip} -> ${c.realServers.map(formatEndpoint).join(', ')}, scheduler ${c.scheduler}`,
         `${modules} and ${sysctl} bring them back after a reboot`,
@@ -121,7 +123,7 @@ export function rulesStep(d: Pick<Deployment, 'care' | 'modulesLoadDir' | 'sysct
       ];
     },
     async undo() {
-      await removeRules(c, d);
+      await removeRules(c, deployment);
       return [`removed ${vip}, ${setup}, ${modules} and ${sysctl}`];
     },
   };
@@ -132,10 +134,12 @@ export function rulesStep(d: Pick<Deployment, 'care' | 'modulesLoadDir' | 'sysct
  * after a reboot, while the kernel's rules stay with the lvscare that runs. Undone by the rules
  * step, which every record holds.
  */
-export function bootFilesStep(d: Pick<Deployment, 'care' | 'modulesLoadDir' | 'sysctlDir'>): Step {
-  const c = d.care;
-  const modules = join(d.modulesLoadDir, MODULES_LOAD_FILE);
-  const sysctl = join(d.sysctlDir, SYSCTL_FILE);
+export function bootFilesStep(
+  deployment: Pick<Deployment, 'care' | 'modulesLoadDir' | 'sysctlDir'>,
+): Step {
+  const c = deployment.care;
+  const modules = join(deployment.modulesLoadDir, MODULES_LOAD_FILE);
+  const sysctl = join(deployment.sysctlDir, SYSCTL_FILE);
   const files: Array<[string, string]> = [
     [modules, modulesLoadContent(c)],
     [sysctl, sysctlContent(c)],
@@ -148,7 +152,7 @@ export function bootFilesStep(d: Pick<Deployment, 'care' | 'modulesLoadDir' | 's
       const changed: string[] = [];
       for (const [path, content] of files)
         if ((await textIfPresent(path)) !== content) changed.push(path);
-      if (changed.length > 0) await writeBootFiles(c, d);
+      if (changed.length > 0) await writeBootFiles(c, deployment);
       return [
         changed.length > 0
           ? `wrote ${changed.join(' and ')}`

@@ -92,12 +92,12 @@ function hostMounts(s: StaticPodSettings): Mount[] {
   return mounts;
 }
 
-// Sized from the bench (bench/RESULTS.md): lvscare's steady state is about 20 MiB above a bare
-// Node and peaked at 72.5 MiB under the discovery flood, so the memory request covers the steady
-// state and the limit the worst seen with room to spare. No CPU limit: a failover daemon that is
-// throttled misses its own deadlines and raises false alarms (kube-proxy and kubeadm's control
-// plane pods set none). The CPU request is what the node guarantees it under contention: at 20m
-// the liveness-flood bench saw kubelet's probe answered in 4.1 s of its 5 s, so it asks for more.
+// Sized from the footprint, discovery-flood and liveness-flood benches (figures in
+// bench/RESULTS.md): the memory request covers the steady state and the limit the worst the
+// discovery flood reached, with room to spare. No CPU limit: a failover daemon that is throttled
+// misses its own deadlines and raises false alarms (kube-proxy and kubeadm's control plane pods
+// set none). The CPU request is what the node guarantees it under contention, chosen above the
+// share at which a metrics flood brought kubelet's liveness probe near its timeout.
 const RESOURCES = {
   requests: { cpu: '50m', memory: '64Mi' },
   limits: { memory: '128Mi' },
