@@ -230,6 +230,37 @@ test("kha join: kubeadm's exit status becomes kha's", () => {
   assert.match(r.stdout, /kubeadm join failed with status 7/);
 });
 
+/**
+ * Runs join's or adopt's steps for `node` in a driver that is killed with SIGKILL once `after`
+ * of them applied (test/support/steps-interrupted.ts), and checks it got that far.
+ */
+function killAfterSteps(
+  node: Node,
+  after: number,
+  command: { command: 'join'; kubeadmArgs: string[] } | { command: 'adopt'; kubeconfig: string },
+): void {
+  const cut = {
+    ...command,
+    after,
+    values: { master: topo.masters.map((m) => m.ip), caFile: topo.caCert, image: IMAGE },
+    paths: {
+      manifestDir: node.manifests,
+      hostsFile: node.hosts,
+      modulesLoadDir: join(node.dir, 'modules-load.d'),
+      sysctlDir: join(node.dir, 'sysctl.d'),
+      stateDir: join(node.dir, 'state'),
+    },
+  };
+  const killed = spawnSync(process.execPath, [INTERRUPTED, JSON.stringify(cut)], {
+    encoding: 'utf8',
+    env: { ...process.env, ...node.env },
+  });
+  assert.equal(killed.signal, 'SIGKILL', `killed after ${after} steps: ${killed.stderr}`);
+  // kubeadm's own output comes on stdout too: count the driver's lines alone.
+  const applied = killed.stdout.split('\n').filter((l) => l.startsWith('applied '));
+  assert.equal(applied.length, after, killed.stdout);
+}
+
 test('kha join killed after each step (and after its record), then run again: the same end state as one clean run', () => {
   resetKernel();
   const reference = freshNode();
@@ -239,27 +270,7 @@ test('kha join killed after each step (and after its record), then run again: th
     resetKernel();
     attempt('ip', ['route', 'del', `${vip4.address}/32`]);
     const node = freshNode();
-    const cut = {
-      command: 'join',
-      after,
-      values: { master: topo.masters.map((m) => m.ip), caFile: topo.caCert, image: IMAGE },
-      paths: {
-        manifestDir: node.manifests,
-        hostsFile: node.hosts,
-        modulesLoadDir: join(node.dir, 'modules-load.d'),
-        sysctlDir: join(node.dir, 'sysctl.d'),
-        stateDir: join(node.dir, 'state'),
-      },
-      kubeadmArgs: kubeadmArgs(),
-    };
-    const killed = spawnSync(process.execPath, [INTERRUPTED, JSON.stringify(cut)], {
-      encoding: 'utf8',
-      env: { ...process.env, ...node.env },
-    });
-    assert.equal(killed.signal, 'SIGKILL', `killed after ${after} steps: ${killed.stderr}`);
-    // kubeadm's own output comes on stdout too: count the driver's lines alone.
-    const applied = killed.stdout.split('\n').filter((l) => l.startsWith('applied '));
-    assert.equal(applied.length, after, killed.stdout);
+    killAfterSteps(node, after, { command: 'join', kubeadmArgs: kubeadmArgs() });
     const again = kha(node, joinArgs(node));
     assert.equal(again.status, 0, `re-run after ${after} steps: ${again.stdout}${again.stderr}`);
     const got = endState(node);
@@ -624,26 +635,7 @@ test('kha adopt killed after each step (and after its record), then run again: t
     attempt('ip', ['route', 'del', `${vip4.address}/32`]);
     const node = freshNode();
     const worker = joinedWorker(node);
-    const cut = {
-      command: 'adopt',
-      after,
-      values: { master: topo.masters.map((m) => m.ip), caFile: topo.caCert, image: IMAGE },
-      paths: {
-        manifestDir: node.manifests,
-        hostsFile: node.hosts,
-        modulesLoadDir: join(node.dir, 'modules-load.d'),
-        sysctlDir: join(node.dir, 'sysctl.d'),
-        stateDir: join(node.dir, 'state'),
-      },
-      kubeconfig: worker.kubeconfig,
-    };
-    const killed = spawnSync(process.execPath, [INTERRUPTED, JSON.stringify(cut)], {
-      encoding: 'utf8',
-      env: { ...process.env, ...node.env },
-    });
-    assert.equal(killed.signal, 'SIGKILL', `killed after ${after} steps: ${killed.stderr}`);
-    const applied = killed.stdout.split('\n').filter((l) => l.startsWith('applied '));
-    assert.equal(applied.length, after, killed.stdout);
+    killAfterSteps(node, after, { command: 'adopt', kubeconfig: worker.kubeconfig });
     const again = kha(node, adoptArgs(node, worker.kubeconfig));
     assert.equal(again.status, 0, `re-run after ${after} steps: ${again.stdout}${again.stderr}`);
     // The client certificate's path is the test PKI's, the same for every worker.

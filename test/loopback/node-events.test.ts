@@ -56,6 +56,15 @@ async function until(check: () => boolean, what: string, ms = 15_000): Promise<v
     if (Date.now() > end) assert.fail(`waited ${ms} ms for ${what}`);
 }
 
+test("the node's name comes from the kubelet's client certificate, and only from a node's", () => {
+  const name = (cn: string, org: string) =>
+    nodeNameOfCertificate(readFileSync(pki.client(cn, org).cert));
+  assert.equal(name('system:node:worker-9', 'system:nodes'), 'worker-9');
+  assert.equal(name('kubernetes-admin', 'system:masters'), undefined);
+  assert.equal(nodeNameOfCertificate(Buffer.from('not a certificate')), undefined);
+  assert.equal(nodeNameOfCertificate(undefined), undefined);
+});
+
 const ofNode = (name: string) =>
   storedEvents(registry).filter((e) => e.object.involvedObject?.name === name);
 

@@ -185,6 +185,20 @@ export function forbiddenStatus(id: Identity, r: ResourceRequest): Record<string
   };
 }
 
+/** A Status body as kube-apiserver answers a failed request with (metav1.Status). */
+export function failureStatus(code: number, reason: string, message: string, details?: object) {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code,
+  };
+}
+
 /** The Status of a request whose credentials did not verify (401). */
 export const UNAUTHORIZED_STATUS = {
   kind: 'Status',

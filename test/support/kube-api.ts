@@ -10,6 +10,7 @@ import {
   UNAUTHORIZED_STATUS,
   allowed,
   authenticate,
+  failureStatus,
   forbiddenStatus,
   nameFromFieldSelector,
 } from './api-authz.js';
@@ -80,15 +81,7 @@ function send(res: ServerResponse, code: number, body: unknown): void {
 }
 
 function status(res: ServerResponse, code: number, reason: string, message: string): void {
-  send(res, code, {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    code,
-  });
+  send(res, code, failureStatus(code, reason, message));
 }
 
 /**

@@ -14,7 +14,7 @@
 //   whose content type is no patch type is 415.
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Identity, ResourceRequest } from './api-authz.js';
+import { type Identity, type ResourceRequest, failureStatus } from './api-authz.js';
 
 const EVENTS = /^\/api\/v1\/namespaces\/([^/]+)\/events(?:\/([^/]+))?$/;
 const PATCH_TYPES = [
@@ -84,19 +84,6 @@ export function eventsRequest(req: IncomingMessage, url: URL): ResourceRequest |
   };
 }
 
-function statusBody(code: number, reason: string, message: string, details?: object) {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    ...(details ? { details } : {}),
-    code,
-  };
-}
-
 async function bodyOf(req: IncomingMessage): Promise<string | undefined> {
   let size = 0;
   const chunks: Buffer[] = [];
@@ -124,14 +111,14 @@ export async function serveEvent(
   };
   const text = await bodyOf(req);
   if (text === undefined)
-    return answer(413, statusBody(413, 'RequestEntityTooLarge', 'the request is too large'));
+    return answer(413, failureStatus(413, 'RequestEntityTooLarge', 'the request is too large'));
   if (
     r.verb === 'patch' &&
     !PATCH_TYPES.includes((req.headers['content-type'] ?? '').split(';')[0]!.trim())
   )
     return answer(
       415,
-      statusBody(
+      failureStatus(
         415,
         'UnsupportedMediaType',
         `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`,
@@ -143,7 +130,7 @@ export async function serveEvent(
   } catch {
     return answer(
       400,
-      statusBody(400, 'BadRequest', "couldn't get version/kind; json parse error"),
+      failureStatus(400, 'BadRequest', "couldn't get version/kind; json parse error"),
     );
   }
   const file = eventsFileOf(registryFile);
@@ -154,7 +141,7 @@ export async function serveEvent(
     if (!existing)
       return answer(
         404,
-        statusBody(404, 'NotFound', `events "${r.name}" not found`, {
+        failureStatus(404, 'NotFound', `events "${r.name}" not found`, {
           name: r.name,
           kind: 'events',
         }),
@@ -168,7 +155,7 @@ export async function serveEvent(
   if (meta.namespace !== undefined && meta.namespace !== r.namespace)
     return answer(
       400,
-      statusBody(
+      failureStatus(
         400,
         'BadRequest',
         'the namespace of the provided object does not match the namespace sent on the request',
@@ -184,15 +171,20 @@ export async function serveEvent(
   if (problems.length > 0)
     return answer(
       422,
-      statusBody(422, 'Invalid', `Event "${meta.name ?? ''}" is invalid: ${problems.join(', ')}`, {
-        name: meta.name,
-        kind: 'Event',
-      }),
+      failureStatus(
+        422,
+        'Invalid',
+        `Event "${meta.name ?? ''}" is invalid: ${problems.join(', ')}`,
+        {
+          name: meta.name,
+          kind: 'Event',
+        },
+      ),
     );
   if (storedEvents(registryFile).some((e) => e.namespace === r.namespace && e.name === meta.name))
     return answer(
       409,
-      statusBody(409, 'AlreadyExists', `events "${meta.name}" already exists`, {
+      failureStatus(409, 'AlreadyExists', `events "${meta.name}" already exists`, {
         name: meta.name,
         kind: 'events',
       }),

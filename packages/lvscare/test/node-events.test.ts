@@ -1,10 +1,6 @@
 // The Events lvscare posts on its Node, before they reach the API: correlated as kubelet's
 // recorder does (client-go tools/record, events_cache.go), shaped as the API validates them.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   AGGREGATE_MAX_EVENTS,
@@ -16,7 +12,6 @@ import {
   SPAM_REFILL_MS,
 } from '../src/node-events/correlator.js';
 import { MAX_MESSAGE_CHARS, nodeEvent } from '../src/node-events/event-object.js';
-import { nodeNameOfCertificate } from '../src/node-events/node-name.js';
 
 const out = (m: string) => ({ type: 'Warning' as const, reason: 'APIServerOut', message: m });
 
@@ -96,37 +91,4 @@ test('the Event: the Node as a cluster-scoped object in default, lvscare on this
   assert.equal(e.lastTimestamp, '2026-12-06T06:01:00Z');
   assert.equal(e.count, 2);
   assert.equal(e.message.length, MAX_MESSAGE_CHARS);
-});
-
-test("the node's name comes from the kubelet's client certificate, and only from a node's", () => {
-  const dir = mkdtempSync(join(tmpdir(), 'node-name-'));
-  const cert = (subject: string) => {
-    const file = join(dir, `${subject.replace(/\W/g, '_')}.pem`);
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        file,
-        '-subj',
-        subject,
-        '-days',
-        '1',
-      ],
-      { stdio: 'ignore' },
-    );
-    return readFileSync(file);
-  };
-  assert.equal(nodeNameOfCertificate(cert('/O=system:nodes/CN=system:node:worker-1')), 'worker-1');
-  assert.equal(nodeNameOfCertificate(cert('/CN=kubernetes-admin')), undefined);
-  assert.equal(nodeNameOfCertificate(Buffer.from('not a certificate')), undefined);
-  assert.equal(nodeNameOfCertificate(undefined), undefined);
 });
