@@ -28,6 +28,7 @@ import {
 } from '../support/care-scenario.js';
 import { LVSCARE_BIN, LvscareProcess } from '../support/lvscare-process.js';
 import { storedEvents } from '../support/kube-events.js';
+import { writeNodeKubeconfig } from '../support/kubeconfig-file.js';
 import { publishMasters } from '../support/registry.js';
 import { attempt } from '../support/run.js';
 import {
@@ -70,22 +71,8 @@ topo.apiserverEnv = { KHA_REGISTRY_FILE: registry, KHA_CLIENT_CA: topo.caCert };
 /** A kubelet-like kubeconfig reaching the API through the VIP, as the pod's discovery does. */
 function kubeconfig(): string {
   const client = topo.pki.client(`system:node:${NODE}`, 'system:nodes');
-  const file = join(dir, 'kubelet.conf');
-  writeFileSync(
-    file,
-    `clusters:
-- name: c
-  cluster: {server: "https://${vip.address}:${vip.port}", certificate-authority: ${topo.caCert}, tls-server-name: kubernetes}
-contexts:
-- name: x
-  context: {cluster: c, user: u}
-current-context: x
-users:
-- name: u
-  user: {client-certificate: ${client.cert}, client-key: ${client.key}}
-`,
-  );
-  return file;
+  const server = `https://${vip.address}:${vip.port}`;
+  return writeNodeKubeconfig(join(dir, 'kubelet.conf'), server, topo.caCert, client, 'kubernetes');
 }
 
 /** The scenario's lvscare, but listening where the static pod's does, with discovery on. */

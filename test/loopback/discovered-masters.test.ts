@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { formatEndpoint, parseCidr, parseEndpoint } from '@kha/lvscare';
 import { DiscoveredMasters, type DiscoveryEvent, type Membership } from '@kha/lvscare/parts';
 import { type FakeApiserver, startRegistryApiserver } from '../support/apiserver.js';
+import { writeNodeKubeconfig } from '../support/kubeconfig-file.js';
 import { makePki } from '../support/pki.js';
 import { floodAddress, publishMasters, setOutage } from '../support/registry.js';
 
@@ -37,20 +38,11 @@ before(async () => {
   ]);
   api = await startRegistryApiserver(pki, registry, 300);
   const client = pki.client('system:node:w1', 'system:nodes');
-  kubeconfig = join(dir, 'kubelet.conf');
-  writeFileSync(
-    kubeconfig,
-    `clusters:
-- name: c
-  cluster: {server: "https://127.0.0.1:${api.port}", certificate-authority: ${pki.caCert}}
-contexts:
-- name: x
-  context: {cluster: c, user: u}
-current-context: x
-users:
-- name: u
-  user: {client-certificate: ${client.cert}, client-key: ${client.key}}
-`,
+  kubeconfig = writeNodeKubeconfig(
+    join(dir, 'kubelet.conf'),
+    `https://127.0.0.1:${api.port}`,
+    pki.caCert,
+    client,
   );
 });
 after(() => api.close());

@@ -6,7 +6,7 @@
 //   events, in any namespace.
 // - A body whose metadata.namespace differs from the path's is 400 BadRequest ("the namespace of
 //   the provided object does not match the namespace sent on the request",
-//   k8s.io/apiserver pkg/endpoints/handlers/rest.go).
+//   k8s.io/apiserver pkg/registry/rest, EnsureObjectNamespaceMatchesRequestNamespace).
 // - Validation (pkg/apis/core/validation/events.go, legacyValidateEvent, for an Event without
 //   eventTime): a cluster-scoped involvedObject (no namespace) only in "" or "default", else the
 //   object's own namespace; a name is required. Failures are 422 Invalid.

@@ -40,3 +40,36 @@ export function writeKubeconfig(
   );
   return path;
 }
+
+/**
+ * A node's kubeconfig with the CA as a file and, when the server's address is not in its
+ * certificate (the VIP), the name to verify it by: what lvscare's discovery reads in the tests.
+ */
+export function writeNodeKubeconfig(
+  file: string,
+  server: string,
+  caFile: string,
+  client: { cert: string; key: string },
+  serverName?: string,
+): string {
+  const cluster = [
+    `server: "${server}"`,
+    `certificate-authority: ${caFile}`,
+    ...(serverName ? [`tls-server-name: ${serverName}`] : []),
+  ].join(', ');
+  writeFileSync(
+    file,
+    `clusters:
+- name: c
+  cluster: {${cluster}}
+contexts:
+- name: x
+  context: {cluster: c, user: u}
+current-context: x
+users:
+- name: u
+  user: {client-certificate: ${client.cert}, client-key: ${client.key}}
+`,
+  );
+  return file;
+}
